@@ -1,0 +1,1 @@
+"""The reference engine: gates, networks, expression graphs, and their oracles."""

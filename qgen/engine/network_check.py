@@ -1,0 +1,146 @@
+"""The oracle for networks: an independent float64 recomputation that every answer must pass.
+
+It shares no code with the gates: its own forward pass in plain numpy, and every gradient the
+engine reports (∂L/∂W, ∂L/∂b, ∂L/∂x, ∂L/∂z, ∂L/∂a for every layer) recomputed by central finite
+differences.
+
+Bound. A central difference with step h errs by at most h²·|f'''|/6 (truncation) plus about
+eps·|L|/h (rounding). With h = 1e-5·max(1, |θ|) that is ≈1.7e-11·|f'''| + 2.2e-11·|L|, so the bound
+|fd − g| ≤ 1e-6·(1 + |g|) + 1e-9·|L| leaves a margin of four orders of magnitude for the moderate
+curvatures these problems have, while a wrong gradient (a missing factor, a transposed matrix, a
+wrong sign) misses it by far. Forward values must agree to 1e-9 relative.
+
+At a kink (a ReLU or leaky ReLU pre-activation exactly 0) the derivative is set by convention
+(ReLU'(0) = 0, leaky: α); there the oracle freezes the branch the convention picks at the base
+point, so it differentiates the same one-sided function the convention describes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qgen.engine.network import Network, NetworkSolution
+
+VALUE_RTOL = 1e-9
+GRAD_RTOL = 1e-6
+LOSS_SCALE_TOL = 1e-9
+STEP = 1e-5
+
+
+class VerificationError(Exception):
+    """The engine and the oracle disagree: an engine bug. Nothing may be printed."""
+
+
+def _activation(name: str, alpha: float, z: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    # `positive` is the branch mask fixed at the base point (z > 0 there).
+    if name == "identity":
+        return z
+    if name == "relu":
+        return np.where(positive, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(positive, z, alpha * z)
+    if name == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # same function, another formula
+    if name == "tanh":
+        return np.tanh(z)
+    raise ValueError(f"oracle: unknown activation {name}")
+
+
+class _Plain:
+    """The network's numbers as float64, and a forward pass with optional offsets."""
+
+    def __init__(self, net: Network):
+        self.W = [np.array(l.linear.W, dtype=float) for l in net.layers]
+        self.b = [None if l.linear.b is None else np.array(l.linear.b, dtype=float) for l in net.layers]
+        self.acts = [(l.activation.name, float(l.activation.alpha)) for l in net.layers]
+        self.x = np.array(net.x, dtype=float)
+        self.y = np.array(net.loss.y, dtype=float)
+        self.softmax = net.loss.name == "softmax_ce"
+        self.masks = None
+        self.masks = [z > 0 for z, _ in self.run()[0]]
+
+    def run(self, W=None, b=None, x=None, dz=None, da=None):
+        """Forward pass. dz/da: {layer index: offset vector} added to z^l or a^l."""
+        W, b = W or self.W, b or self.b
+        a = self.x if x is None else x
+        layers = []
+        for i, (name, alpha) in enumerate(self.acts):
+            z = W[i] @ a + (0 if b[i] is None else b[i])
+            if dz and i in dz:
+                z = z + dz[i]
+            mask = self.masks[i] if self.masks is not None else z > 0
+            a = _activation(name, alpha, z, mask)
+            if da and i in da:
+                a = a + da[i]
+            layers.append((z, a))
+        if self.softmax:
+            e = np.exp(a - a.max())
+            yhat = e / e.sum()
+            loss = -float(np.sum(self.y * np.log(yhat)))
+        else:
+            yhat = a
+            loss = 0.5 * float(np.sum((a - self.y) ** 2))
+        return layers, yhat, loss
+
+
+def _fd(f, point: np.ndarray) -> np.ndarray:
+    """Central differences of the scalar function f at `point` (any shape)."""
+    grad = np.zeros_like(point, dtype=float)
+    for index in np.ndindex(point.shape):
+        h = STEP * max(1.0, abs(point[index]))
+        plus, minus = point.copy(), point.copy()
+        plus[index] += h
+        minus[index] -= h
+        grad[index] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def _same_values(what: str, got, expected) -> None:
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=VALUE_RTOL, atol=VALUE_RTOL):
+        raise VerificationError(f"{what}: engine {got.tolist()} != oracle {expected.tolist()}")
+
+
+def _same_gradient(what: str, got, expected, loss: float) -> None:
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        raise VerificationError(f"{what}: shape {got.shape} != {expected.shape}")
+    bound = GRAD_RTOL * (1 + np.abs(got)) + LOSS_SCALE_TOL * abs(loss)
+    if np.any(np.abs(got - expected) > bound):
+        raise VerificationError(f"{what}: engine {got.tolist()} != finite differences {expected.tolist()}")
+
+
+def check_network(net: Network, sol: NetworkSolution) -> None:
+    """Raise VerificationError unless every value and gradient in `sol` is right."""
+    plain = _Plain(net)
+    layers, yhat, loss = plain.run()
+    for i, ((z, a), got) in enumerate(zip(layers, sol.forward), start=1):
+        _same_values(f"z^{i}", got.z, z)
+        _same_values(f"a^{i}", got.a, a)
+    _same_values("yhat", sol.yhat, yhat)
+    _same_values("loss", sol.loss, loss)
+
+    n = len(layers)
+    for i in range(n):
+        g = sol.gradients[i]
+
+        def with_W(Wi, i=i):
+            return plain.run(W=plain.W[:i] + [Wi] + plain.W[i + 1:])[2]
+
+        _same_gradient(f"dL/dW^{i + 1}", g.dW, _fd(with_W, plain.W[i]), loss)
+        if plain.b[i] is not None:
+            def with_b(bi, i=i):
+                return plain.run(b=plain.b[:i] + [bi] + plain.b[i + 1:])[2]
+
+            _same_gradient(f"dL/db^{i + 1}", g.db, _fd(with_b, plain.b[i]), loss)
+        zeros = np.zeros(len(layers[i][0]))
+        _same_gradient(f"dL/dz^{i + 1}", g.dz, _fd(lambda d, i=i: plain.run(dz={i: d})[2], zeros), loss)
+        _same_gradient(f"dL/da^{i + 1}", g.da, _fd(lambda d, i=i: plain.run(da={i: d})[2], zeros), loss)
+    _same_gradient("dL/dx", sol.dx, _fd(lambda x: plain.run(x=x)[2], plain.x), loss)
+
+    if sol.update is not None:
+        eta = float(net.learning_rate)
+        for i, (u, g) in enumerate(zip(sol.update, sol.gradients), start=1):
+            _same_values(f"updated W^{i}", u.W, plain.W[i - 1] - eta * np.asarray(g.dW, dtype=float))
+            if u.b is not None:
+                _same_values(f"updated b^{i}", u.b, plain.b[i - 1] - eta * np.asarray(g.db, dtype=float))
