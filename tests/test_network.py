@@ -137,3 +137,29 @@ def _as_float(net):
     layers = tuple(Layer(Linear(f(l.linear.W), f(l.linear.b)), Elementwise(l.activation.name, float(l.activation.alpha)))
                    for l in net.layers)
     return replace(net, x=f(net.x), layers=layers, loss=HalfSquaredError(f(net.loss.y)))
+
+
+def _given_sigmoid_network(printed):
+    from qgen.engine.gates import GivenElementwise, HalfSquaredError, Elementwise, Linear
+    from qgen.engine.network import Layer, Network
+
+    q = lambda *v: np.array([F(t) for t in v], dtype=object)  # noqa: E731
+    hidden = Layer(Linear(np.array([[F(1), F(0)], [F(0), F(-1)]], dtype=object)), GivenElementwise("sigmoid", q(*printed)))
+    out = Layer(Linear(np.array([[F(1), F(1)]], dtype=object)), Elementwise("identity"))
+    return Network(q(1, 2), (hidden, out), HalfSquaredError(q(1)), F(1, 2))
+
+
+def test_given_values_mode_uses_the_printed_sigmoid_values():
+    net = _given_sigmoid_network(["0.73", "0.12"])  # σ(1) = 0.7311, σ(-2) = 0.1192, printed to 2 places
+    sol = solve_network(net)
+    check_network(net, sol)
+    assert list(sol.forward[0].a) == [F("0.73"), F("0.12")]
+    assert list(sol.gradients[1].dz) == [F("-0.15")]
+    assert list(sol.gradients[0].dz) == [F("-0.029565"), F("-0.01584")]  # -0.15·0.73·0.27, -0.15·0.12·0.88
+    assert sol.loss == F("0.01125")
+
+
+def test_oracle_refuses_a_printed_value_that_is_not_the_rounded_truth():
+    net = _given_sigmoid_network(["0.90", "0.12"])
+    with pytest.raises(VerificationError, match="printed a"):
+        check_network(net, solve_network(net))

@@ -174,6 +174,30 @@ class Elementwise:
         return self.derivative(z) * g
 
 
+@dataclass(frozen=True, eq=False)
+class GivenElementwise:
+    """a = f(z) in given-values mode: the sheet prints f(z) rounded, the student takes those
+    printed values, and f'(z) is computed from them (σ' = a(1 − a), tanh' = 1 − a²), so the key
+    uses exactly what the student sees and stays rational."""
+
+    name: str  # "sigmoid" or "tanh"
+    printed: np.ndarray
+    keeps_rationals = True
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return self.printed.copy()
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        a = self.printed
+        return a * (1 - a) if self.name == "sigmoid" else 1 - a * a
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        return diag(self.derivative(z))
+
+    def vjp(self, z: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return self.derivative(z) * g
+
+
 # ---------------------------------------------------------------------------------------------
 # Loss gates: their output is the scalar L, so their Jacobian is a 1×n row and their VJP with
 # the upstream ∂L/∂L = 1 is ∂L/∂input as a column.
@@ -222,6 +246,31 @@ class SoftmaxCrossEntropy:
 
     def vjp(self, z: np.ndarray, g: Scalar) -> np.ndarray:
         return (self.probabilities(z) - np.asarray(self.y, dtype=float)) * float(g)
+
+
+@dataclass(frozen=True, eq=False)
+class GivenSoftmaxCrossEntropy:
+    """Softmax + cross-entropy in given-values mode: ŷ is printed on the sheet (rounded, summing
+    to 1), ∂L/∂z = ŷ − y is computed from those printed values and stays rational; only
+    L = −log ŷ_c itself is a float."""
+
+    y: np.ndarray
+    printed: np.ndarray
+    name = "softmax_ce"
+    keeps_rationals = True
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        return self.printed.copy()
+
+    def forward(self, z: np.ndarray) -> float:
+        p = np.asarray(self.printed, dtype=float)
+        return float(-sum(float(t) * math.log(q) for t, q in zip(self.y, p) if t))
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        return (self.printed - self.y).reshape(1, -1)
+
+    def vjp(self, z: np.ndarray, g) -> np.ndarray:
+        return (self.printed - self.y) * g
 
 
 def softmax_jacobian(z: np.ndarray) -> np.ndarray:

@@ -11,21 +11,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qgen.engine.gates import Elementwise, HalfSquaredError, Linear, SoftmaxCrossEntropy
+from qgen.engine.gates import (
+    Elementwise, GivenElementwise, GivenSoftmaxCrossEntropy, HalfSquaredError, Linear, SoftmaxCrossEntropy,
+)
 from qgen.numbers import Scalar
 
 
 @dataclass(frozen=True, eq=False)
 class Layer:
     linear: Linear
-    activation: Elementwise
+    activation: Elementwise | GivenElementwise
 
 
 @dataclass(frozen=True, eq=False)
 class Network:
     x: np.ndarray
     layers: tuple[Layer, ...]
-    loss: HalfSquaredError | SoftmaxCrossEntropy
+    loss: HalfSquaredError | SoftmaxCrossEntropy | GivenSoftmaxCrossEntropy
     learning_rate: Scalar | None = None
 
     @property
@@ -90,7 +92,7 @@ def solve_network(net: Network) -> NetworkSolution:
         values.append(LayerValues(z, a_next))
         a = a_next
     loss = net.loss.forward(a)
-    yhat = net.loss.probabilities(a) if isinstance(net.loss, SoftmaxCrossEntropy) else a
+    yhat = a if isinstance(net.loss, HalfSquaredError) else net.loss.probabilities(a)
 
     # Backward: the loss gate, then each layer's activation and linear gate in reverse.
     n = len(net.layers)

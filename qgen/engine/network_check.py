@@ -13,6 +13,11 @@ wrong sign) misses it by far. Forward values must agree to 1e-9 relative.
 At a kink (a ReLU or leaky ReLU pre-activation exactly 0) the derivative is set by convention
 (ReLU'(0) = 0, leaky: α); there the oracle freezes the branch the convention picks at the base
 point, so it differentiates the same one-sided function the convention describes.
+
+Given-values mode (the sheet prints σ(z), tanh(z) or ŷ rounded, and the key works from them): the
+oracle first checks that each printed value is the true value rounded (within PRINTED_TOL), then
+differentiates the function the student is asked to differentiate: the activation replaced by its
+tangent at the printed value, slope computed here from the printed value.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ VALUE_RTOL = 1e-9
 GRAD_RTOL = 1e-6
 LOSS_SCALE_TOL = 1e-9
 STEP = 1e-5
+PRINTED_TOL = 0.01  # printed values have at least two decimals
 
 
 class VerificationError(Exception):
@@ -46,18 +52,48 @@ def _activation(name: str, alpha: float, z: np.ndarray, positive: np.ndarray) ->
     raise ValueError(f"oracle: unknown activation {name}")
 
 
+def _printed(gate) -> np.ndarray | None:
+    printed = getattr(gate, "printed", None)
+    return None if printed is None else np.array(printed, dtype=float)
+
+
+def _tangent_slope(name: str, p: np.ndarray) -> np.ndarray:
+    return p * (1 - p) if name == "sigmoid" else 1 - p * p
+
+
 class _Plain:
     """The network's numbers as float64, and a forward pass with optional offsets."""
 
     def __init__(self, net: Network):
         self.W = [np.array(l.linear.W, dtype=float) for l in net.layers]
         self.b = [None if l.linear.b is None else np.array(l.linear.b, dtype=float) for l in net.layers]
-        self.acts = [(l.activation.name, float(l.activation.alpha)) for l in net.layers]
+        self.acts = [(l.activation.name, float(getattr(l.activation, "alpha", 0))) for l in net.layers]
+        self.printed = [_printed(l.activation) for l in net.layers]
+        self.printed_yhat = _printed(net.loss)
         self.x = np.array(net.x, dtype=float)
         self.y = np.array(net.loss.y, dtype=float)
         self.softmax = net.loss.name == "softmax_ce"
-        self.masks = None
-        self.masks = [z > 0 for z, _ in self.run()[0]]
+        self.masks = self.base_z = None
+        true_layers, true_yhat = self._true_values()
+        self.masks = [z > 0 for z, _ in true_layers]
+        base_layers = self.run()[0]
+        self.base_z = [z for z, _ in base_layers]
+        self._base_logits = base_layers[-1][1]
+        self._check_printed(true_layers, true_yhat)
+
+    def _true_values(self):
+        printed, printed_yhat = self.printed, self.printed_yhat
+        self.printed, self.printed_yhat = [None] * len(printed), None
+        layers, yhat, _ = self.run()
+        self.printed, self.printed_yhat = printed, printed_yhat
+        return layers, yhat
+
+    def _check_printed(self, true_layers, true_yhat) -> None:
+        for i, (p, (_, a)) in enumerate(zip(self.printed, true_layers), start=1):
+            if p is not None and np.max(np.abs(p - a)) > PRINTED_TOL:
+                raise VerificationError(f"printed a^{i} {p.tolist()} is not f(z^{i}) = {a.tolist()} rounded")
+        if self.printed_yhat is not None and np.max(np.abs(self.printed_yhat - true_yhat)) > PRINTED_TOL:
+            raise VerificationError(f"printed yhat {self.printed_yhat.tolist()} is not softmax = {true_yhat.tolist()} rounded")
 
     def run(self, W=None, b=None, x=None, dz=None, da=None):
         """Forward pass. dz/da: {layer index: offset vector} added to z^l or a^l."""
@@ -69,11 +105,22 @@ class _Plain:
             if dz and i in dz:
                 z = z + dz[i]
             mask = self.masks[i] if self.masks is not None else z > 0
-            a = _activation(name, alpha, z, mask)
+            p = self.printed[i]
+            if p is not None and self.base_z is not None:
+                a = p + _tangent_slope(name, p) * (z - self.base_z[i])
+            elif p is not None:
+                a = p  # the base point itself
+            else:
+                a = _activation(name, alpha, z, mask)
             if da and i in da:
                 a = a + da[i]
             layers.append((z, a))
-        if self.softmax:
+        p = self.printed_yhat
+        if p is not None:
+            a_base = layers[-1][1] if self.base_z is None else self._base_logits
+            yhat = p + (np.diag(p) - np.outer(p, p)) @ (a - a_base)
+            loss = -float(np.sum(self.y * np.log(yhat)))
+        elif self.softmax:
             e = np.exp(a - a.max())
             yhat = e / e.sum()
             loss = -float(np.sum(self.y * np.log(yhat)))
