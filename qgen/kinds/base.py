@@ -1,0 +1,162 @@
+"""What every question kind is made of, and what it hands to the renderer.
+
+A kind is a module with NAME, SUMMARY, OPTIONS (each Option with a default per difficulty) and
+`draw(rng, options) -> Draw`. `draw` samples with the given numpy Generator only, calls the engine,
+runs the oracle, and returns the answers with the two template contexts (question and solution).
+A draw that breaks a reject rule raises Redraw(rule); the randomiser then draws again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from qgen.errors import QgenError
+
+MODES = ("exact", "given", "calculator")
+DIFFICULTIES = ("easy", "medium", "hard")
+CALCULATOR_DIGITS = 2  # inputs printed with 2 decimals in calculator mode
+ANSWER_DIGITS = 4  # calculator answers printed with 4 decimals
+
+
+class Redraw(Exception):
+    """The draw broke a reject rule (named in `rule`); draw again."""
+
+    def __init__(self, rule: str):
+        super().__init__(rule)
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a kind: its default per difficulty, and how to read a user's text."""
+
+    name: str
+    help: str
+    defaults: dict[str, Any]  # difficulty -> default value
+    parse: Callable[[str], Any]
+    choices: tuple[str, ...] | None = None
+
+    def read(self, text: Any, kind: str) -> Any:
+        if self.choices is not None and text not in self.choices:
+            raise QgenError(f"{kind} option {self.name}: expected one of {', '.join(self.choices)}, got {text!r}")
+        try:
+            return self.parse(text)
+        except (ValueError, TypeError) as e:
+            raise QgenError(f"{kind} option {self.name}: {e}") from None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One asked answer: `value` is a Fraction, a float, or an array of them (engine numbers)."""
+
+    name: str  # stable key in answers.json, e.g. "dL/dW1"
+    label: str  # LaTeX math the key uses for it
+    value: Any
+    tolerance: float = 0.0  # 0: exact
+
+    def to_json(self) -> dict:
+        arr = np.asarray(self.value, dtype=object)
+        exact = all(isinstance(v, (Fraction, int)) for v in arr.flat)
+        return {
+            "name": self.name,
+            "exact": _nested(arr, _fraction_text) if exact else None,
+            "decimal": _nested(arr, _decimal),
+            "tolerance": self.tolerance,
+        }
+
+
+def _fraction_text(v) -> str:
+    v = Fraction(v)
+    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+def _decimal(v) -> float:
+    value = round(float(v), 12)
+    return 0.0 if value == 0 else value
+
+
+def _nested(arr, fn):
+    if np.ndim(arr) == 0:
+        return fn(arr.item() if isinstance(arr, np.ndarray) else arr)
+    return [_nested(row, fn) for row in arr]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One drawn, solved and checked question, ready for both renders."""
+
+    params: dict  # JSON-ready: what was drawn
+    answers: tuple[Answer, ...]
+    question: dict  # context of templates/kinds/<kind>_question.tex
+    solution: dict  # context of templates/kinds/<kind>_solution.tex
+    diagram: str | None = None  # TikZ source, drawn once per distinct source and included
+    number_style: str = "fraction"  # "fraction", "decimal" (given mode), "rounded" (calculator)
+    notes: tuple[str, ...] = field(default=())  # what the key says of rounding and tolerance
+
+
+def tolerance(mode: str) -> float:
+    """Exact and given-values answers are exact; calculator answers within ±0.01 (inputs to 2 places)."""
+    return 0.01 if mode == "calculator" else 0.0
+
+
+def round_to(value, digits: int = CALCULATOR_DIGITS) -> Fraction:
+    """A number as printed with `digits` decimals, as the exact decimal the student reads."""
+    return Fraction(round(Fraction(value), digits))
+
+
+def split_sizes(text: str) -> tuple[int, ...]:
+    """"2-3-2" -> (2, 3, 2)."""
+    try:
+        sizes = tuple(int(part) for part in str(text).split("-"))
+    except ValueError:
+        raise ValueError(f"expected sizes such as 2-3-2, got {text!r}") from None
+    if len(sizes) < 2 or any(not 1 <= s <= 6 for s in sizes):
+        raise ValueError(f"expected at least two sizes from 1 to 6 joined by '-', such as 2-3-2, got {text!r}")
+    return sizes
+
+
+def parse_bool(text) -> bool:
+    if isinstance(text, bool):
+        return text
+    if str(text).lower() in ("yes", "true", "1", "on"):
+        return True
+    if str(text).lower() in ("no", "false", "0", "off"):
+        return False
+    raise ValueError(f"expected yes or no, got {text!r}")
+
+
+def parse_fraction(text) -> Fraction:
+    try:
+        value = Fraction(str(text))
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"expected a number such as 1/2 or 0.1, got {text!r}") from None
+    if value <= 0 or value > 10:
+        raise ValueError(f"expected a number above 0 and at most 10, got {text!r}")
+    return value
+
+
+def small_int(rng: np.random.Generator, low: int, high: int, nonzero: bool = False) -> Fraction:
+    """An integer in [low, high], drawn with rng, as a Fraction (the engine's exact numbers)."""
+    while True:
+        value = int(rng.integers(low, high + 1))
+        if value or not nonzero:
+            return Fraction(value)
+
+
+def exact_matrix(rng: np.random.Generator, rows: int, cols: int, low: int = -3, high: int = 3) -> np.ndarray:
+    return np.array([[small_int(rng, low, high) for _ in range(cols)] for _ in range(rows)], dtype=object).reshape(rows, cols)
+
+
+def exact_vector(rng: np.random.Generator, n: int, low: int = -3, high: int = 3, nonzero: bool = False) -> np.ndarray:
+    return np.array([small_int(rng, low, high, nonzero) for _ in range(n)], dtype=object)
+
+
+def bounded(values, limit: float, rule: str = "answers of bounded size") -> None:
+    """Redraw when any answer is larger than a person should have to handle."""
+    for v in np.asarray(values, dtype=object).flat:
+        if abs(float(v)) > limit:
+            raise Redraw(rule)

@@ -1,0 +1,84 @@
+"""`shapes`: given the layer sizes, the shape of every parameter, Jacobian and gradient, and the
+number of parameters. The shapes are read off the engine's trace of a network of those sizes and
+checked against the conventions' formulas (W^[l] is n_l × n_{l-1}, ∂z/∂a is n_l × n_{l-1}, …)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from qgen.engine.gates import Elementwise, HalfSquaredError, Linear
+from qgen.engine.network import Layer, Network, solve_network
+from qgen.engine.network_check import VerificationError
+from qgen.kinds.base import Answer, Draw, Option, parse_bool
+
+NAME = "shapes"
+SUMMARY = "layer sizes given; shapes of every parameter, Jacobian and gradient, and the parameter count"
+OPTIONS = (
+    Option("layers", "number of layers (linear + activation each)", {"easy": 2, "medium": 3, "hard": 4},
+           lambda t: _layer_count(t)),
+    Option("bias", "layers have a bias b", {"easy": True, "medium": True, "hard": True}, parse_bool),
+)
+
+
+def _layer_count(text) -> int:
+    n = int(text)
+    if not 1 <= n <= 5:
+        raise ValueError(f"expected 1 to 5 layers, got {text!r}")
+    return n
+
+
+def draw(rng: np.random.Generator, options: dict) -> Draw:
+    layers = options["layers"]
+    sizes = [int(n) for n in rng.integers(1, 9, size=layers + 1)]
+    bias = options["bias"]
+
+    # Solve a network of these sizes with the engine; the asked shapes are read off its trace.
+    net = Network(
+        np.ones(sizes[0], dtype=object) * Fraction(1),
+        tuple(Layer(Linear(np.full((n, m), Fraction(1), dtype=object), np.ones(n, dtype=object) * Fraction(1) if bias else None),
+                    Elementwise("relu"))
+              for m, n in zip(sizes, sizes[1:])),
+        HalfSquaredError(np.zeros(sizes[-1], dtype=object) * Fraction(0)),
+    )
+    sol = solve_network(net)
+    rows = []
+    answers = []
+    for l, (m, n) in enumerate(zip(sizes, sizes[1:]), start=1):
+        linear = sol.steps[2 * (l - 1)]
+        act = sol.steps[2 * (l - 1) + 1]
+        shapes = {
+            "W": np.shape(net.layers[l - 1].linear.W),
+            "b": (n, 1) if bias else None,
+            "dz/da": np.shape(linear.jacobian),  # ∂z^[l]/∂a^[l-1] = W^[l]
+            "da/dz": np.shape(act.jacobian),  # Diag[f'(z^[l])]
+            "dL/dW": np.shape(linear.param_grads["W"]),
+            "dL/dz": (len(linear.upstream), 1),
+        }
+        _check(shapes, m, n, bias, l)
+        rows.append({"layer": l, "m": m, "n": n, **{k: _text(v) for k, v in shapes.items()}})
+        for key, value in shapes.items():
+            if value is not None:
+                answers.append(Answer(f"{key} layer {l}", key, list(value)))
+    count = sum(n * m + (n if bias else 0) for m, n in zip(sizes, sizes[1:]))
+    if count != sum(w.size + (0 if b is None else b.size) for w, b in ((l.linear.W, l.linear.b) for l in net.layers)):
+        raise VerificationError("parameter count disagrees with the engine's network")
+    answers.append(Answer("parameter count", "\\#\\text{parameters}", Fraction(count)))
+    params = {"sizes": sizes, "bias": bias}
+    context = {"sizes": sizes, "bias": bias, "layers": layers, "rows": rows, "count": count}
+    return Draw(params, tuple(answers), context, context)
+
+
+def _check(shapes: dict, m: int, n: int, bias: bool, layer: int) -> None:
+    """The oracle: the conventions' formulas, independent of the trace."""
+    expected = {"W": (n, m), "b": (n, 1) if bias else None, "dz/da": (n, m), "da/dz": (n, n),
+                "dL/dW": (n, m), "dL/dz": (n, 1)}
+    for key, value in expected.items():
+        got = None if shapes[key] is None else tuple(shapes[key])
+        if got != value:
+            raise VerificationError(f"shapes: {key} of layer {layer} is {got}, expected {value}")
+
+
+def _text(shape) -> str:
+    return "" if shape is None else f"{shape[0]}\\times {shape[1]}"

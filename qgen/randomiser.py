@@ -1,0 +1,138 @@
+"""Seeds, options and the reject-and-redraw loop.
+
+One master seed; each question gets its own child seed from numpy's SeedSequence, so adding a
+question at the end never changes the ones before it, and any single question can be drawn again
+from its child seed alone. Randomness enters only through the Generator made from that seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from qgen.errors import QgenError
+from qgen.kinds.base import DIFFICULTIES, MODES, Draw, Redraw
+
+KIND_MODULES = {
+    "graph": "qgen.kinds.graph",
+    "jacobian": "qgen.kinds.jacobian",
+    "gates": "qgen.kinds.gates",
+    "softmax-ce": "qgen.kinds.softmax_ce",
+    "mlp": "qgen.kinds.mlp",
+    "shapes": "qgen.kinds.shapes",
+}
+RETRY_BUDGET = 200
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are read off paper
+
+
+def kind_module(name: str):
+    if name not in KIND_MODULES:
+        raise QgenError(f"kind: unknown kind {name!r} (allowed: {', '.join(KIND_MODULES)})")
+    return importlib.import_module(KIND_MODULES[name])
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A drawn question with everything needed to render it and to find it again."""
+
+    kind: str
+    seed: int  # the child seed: np.random.default_rng(seed) draws this question again
+    code: str  # short variant code printed on every page
+    options: dict
+    draw: Draw
+    redraws: int
+    redraw_rules: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "seed": self.seed,
+            "code": self.code,
+            "options": {k: str(v) for k, v in self.options.items()},
+            "parameters": self.draw.params,
+            "answers": [a.to_json() for a in self.draw.answers],
+            "notes": list(self.draw.notes),
+        }
+
+
+def resolve_options(kind: str, difficulty: str = "easy", mode: str = "exact", overrides: dict | None = None) -> dict:
+    """The options a kind draws with: difficulty defaults, then the user's overrides."""
+    if difficulty not in DIFFICULTIES:
+        raise QgenError(f"difficulty: expected one of {', '.join(DIFFICULTIES)}, got {difficulty!r}")
+    if mode not in MODES:
+        raise QgenError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    module = kind_module(kind)
+    options = {opt.name: opt.defaults[difficulty] for opt in module.OPTIONS}
+    for name, text in (overrides or {}).items():
+        option = next((opt for opt in module.OPTIONS if opt.name == name), None)
+        if option is None:
+            allowed = ", ".join(opt.name for opt in module.OPTIONS) or "none"
+            raise QgenError(f"{kind} option {name}: unknown option (allowed: {allowed})")
+        options[name] = option.read(text, kind)
+    options["mode"] = mode
+    options["difficulty"] = difficulty
+    check = getattr(module, "check_options", None)
+    if check:
+        check(options)
+    return options
+
+
+def child_seeds(master_seed: int, count: int) -> list[int]:
+    """One 63-bit seed per question, derived from the master seed with SeedSequence."""
+    children = np.random.SeedSequence(master_seed).spawn(count)
+    return [int(c.generate_state(2, np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def variant_code(kind: str, seed: int) -> str:
+    digest = hashlib.sha256(f"{kind}:{seed}".encode()).digest()
+    value = int.from_bytes(digest[:8], "big")
+    return "".join(CODE_ALPHABET[(value >> (5 * i)) % 32] for i in range(5))
+
+
+def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
+                 avoid: set[str] | None = None, budget: int = RETRY_BUDGET) -> Variant:
+    """Draw one question from its child seed, redrawing while a reject rule fires.
+
+    `avoid` holds fingerprints of questions already on the sheet: a draw with the same
+    parameters counts as a reject (rule: no two identical variants in one sheet).
+    """
+    module = kind_module(kind)
+    rng = np.random.default_rng(seed)
+    rules = Counter()
+    for _ in range(budget):
+        try:
+            draw = module.draw(rng, options)
+        except Redraw as r:
+            rules[r.rule] += 1
+            continue
+        if avoid is not None:
+            fingerprint = _fingerprint(kind, draw)
+            if fingerprint in avoid:
+                rules["no two identical variants in one sheet"] += 1
+                continue
+            avoid.add(fingerprint)
+        return Variant(kind, seed, code or variant_code(kind, seed), options, draw, sum(rules.values()),
+                       tuple(sorted(rules.elements())))
+    rule, _ = rules.most_common(1)[0]
+    raise QgenError(f"{kind}: no acceptable variant in {budget} draws; the rule '{rule}' rejected most "
+                    f"({rules[rule]} times): loosen the options")
+
+
+def _fingerprint(kind: str, draw: Draw) -> str:
+    return kind + json.dumps(draw.params, sort_keys=True, default=str)
+
+
+def draw_sheet(kinds: list[str], count: int, master_seed: int, options_by_kind: dict[str, dict]) -> list[Variant]:
+    """`count` rounds of the listed kinds (question i uses child seed i); no duplicates on a sheet."""
+    seeds = child_seeds(master_seed, count * len(kinds))
+    seen: set[str] = set()
+    variants = []
+    for i, seed in enumerate(seeds):
+        kind = kinds[i % len(kinds)]
+        variants.append(draw_variant(kind, seed, options_by_kind[kind], avoid=seen))
+    return variants
