@@ -1,0 +1,475 @@
+"""Scalar expression graphs (the `graph` question kind): parse a formula, run it forward and
+backward, and keep every node's value, gradient and local partials for the key.
+
+    graph = parse_expression("2 * (x * y + max(z, w))")
+    solution = solve_expression(graph, {"x": 3, "y": -4, "z": 2, "w": -1})
+
+Parsing. The text is read by Python's `ast` module under a whitelist: numbers, variable names,
++ - * /, `**` with an integer constant exponent (|k| ≤ 8), unary minus and plus, and the calls
+max(a, b), min(a, b), exp, log, sigmoid, tanh, relu by bare name. Nothing is ever evaluated by
+Python. Decimal literals are read exactly (0.1 is 1/10), and a minus sign written in front of a
+number is part of the constant (`-2 * x` has the constant -2, not neg(2)). Names such as `e` or
+`pi` are ordinary variables.
+
+The graph is a DAG: identical subexpressions are one node (hash-consing on op, inputs and
+constant or exponent), so `x*y + x*y` has one `x*y` node used twice, and every use of a variable
+is the same node. No algebra is done: `x*y` and `y*x` are different nodes.
+
+Node ids:
+  - a variable's node has the variable's name as id (op "input");
+  - constants are "c1", "c2", ... in order of first appearance (op "const");
+  - operations are "n1", "n2", ... in topological order (children before parents).
+`Graph.nodes` lists the variables (in order of first appearance), then the constants, then the
+operations; the output is the last node. Variable names are ASCII letters, digits and _,
+starting with a letter, and never of the form n<digits> or c<digits>.
+
+Conventions at kinks (the same in every key):
+  - relu′(0) = 0;
+  - max(a, b) with a == b passes the gradient to its first argument a (b gets 0);
+  - min(a, b) with a == b likewise passes it to its first argument a.
+
+Arithmetic. A solution is exact (Fractions throughout) when every value is a Fraction or int and
+no exp, log, sigmoid or tanh occurs; otherwise it is float64. Exact values are capped at
+MAX_EXACT_BITS bits per numerator and denominator so a run never stalls.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+
+from qgen.errors import QgenError
+from qgen.numbers import Scalar, fraction_text, parse_number
+
+MAX_TEXT = 500
+MAX_NODES = 200  # expression nodes as written (before sharing)
+MAX_EXPONENT = 8
+MAX_EXACT_BITS = 1000
+EXP_LIMIT = 700  # exp(700) ≈ 1e304 is the last power of e a float holds comfortably
+
+FUNCTIONS = {"max": 2, "min": 2, "exp": 1, "log": 1, "sigmoid": 1, "tanh": 1, "relu": 1}
+NOT_RATIONAL = {"exp", "log", "sigmoid", "tanh"}
+ALLOWED = "allowed: numbers, variable names, + - * / **, max, min, exp, log, sigmoid, tanh, relu"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    op: str
+    inputs: tuple[str, ...] = ()
+    constant: Fraction | None = None  # for "const"
+    exponent: int | None = None  # for "pow"
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[Node, ...]  # topological order, output last
+    output: str
+    variables: tuple[str, ...]  # in order of first appearance
+    text: str
+
+    def node(self, node_id: str) -> Node:
+        return self._by_id[node_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Node]:
+        return {node.id: node for node in self.nodes}
+
+
+@dataclass(frozen=True)
+class NodeTrace:
+    id: str
+    op: str
+    inputs: tuple[str, ...]
+    value: Scalar
+    grad: Scalar  # ∂output/∂node
+    local: tuple[Scalar, ...]  # ∂node/∂input_i, one per input
+
+
+@dataclass(frozen=True)
+class ExpressionSolution:
+    exact: bool
+    value: Scalar
+    gradients: dict[str, Scalar]  # ∂output/∂variable, in the graph's variable order
+    nodes: tuple[NodeTrace, ...]  # same order as graph.nodes
+
+
+# ---------------------------------------------------------------------------------------------
+# Each op's forward rule and its local partials side by side. A rule gets the input values
+# (and, for pow, the exponent k); the partials also get the node's output y.
+
+
+def _sigmoid(a):
+    a = float(a)
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)  # this branch never overflows for very negative a
+    return e / (1.0 + e)
+
+
+RULES = {
+    #          forward y                           local partials (∂y/∂a, ∂y/∂b)
+    "add": (lambda a, b: a + b,                 lambda a, b, y: (1, 1)),
+    "sub": (lambda a, b: a - b,                 lambda a, b, y: (1, -1)),
+    "mul": (lambda a, b: a * b,                 lambda a, b, y: (b, a)),
+    "div": (lambda a, b: a / b,                 lambda a, b, y: (1 / b, -y / b)),
+    "pow": (lambda a, k: a**k,                  lambda a, k, y: (k * a ** (k - 1) if k else 0,)),
+    "neg": (lambda a: -a,                       lambda a, y: (-1,)),
+    "max": (lambda a, b: a if a >= b else b,    lambda a, b, y: (1, 0) if a >= b else (0, 1)),
+    "min": (lambda a, b: a if a <= b else b,    lambda a, b, y: (1, 0) if a <= b else (0, 1)),
+    "relu": (lambda a: a if a > 0 else 0,       lambda a, y: (1 if a > 0 else 0,)),
+    "exp": (lambda a: math.exp(a),              lambda a, y: (y,)),
+    "log": (lambda a: math.log(a),              lambda a, y: (1 / a,)),
+    "sigmoid": (_sigmoid,                       lambda a, y: (y * (1 - y),)),
+    "tanh": (lambda a: math.tanh(a),            lambda a, y: (1 - y * y,)),
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+_REFUSED = {  # AST node types a user may write but we do not accept, as the user would name them
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Slice: "slices",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "if-else expressions",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.NamedExpr: "assignments",
+    ast.JoinedStr: "strings",
+    ast.Starred: "starred arguments",
+}
+_OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+_OPERATOR_SYMBOLS = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<",
+                     ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&"}  # fmt: skip
+_CONSTANT_KINDS = {str: "strings", bytes: "strings", bool: "booleans", complex: "complex numbers",
+                   type(None): "None", type(...): "..."}  # fmt: skip
+_VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_RESERVED = re.compile(r"[nc][0-9]+")
+
+
+def _error(what: str) -> QgenError:
+    return QgenError(f"expression: {what}")
+
+
+def _refuse(node: ast.AST) -> QgenError:
+    kind = _REFUSED.get(type(node), f"{type(node).__name__} nodes")
+    return _error(f"{kind} {'is' if kind == 'attribute access' else 'are'} not allowed ({ALLOWED})")
+
+
+def parse_expression(text: str) -> Graph:
+    """Read a formula into a Graph, or raise QgenError naming what is not allowed."""
+    if not isinstance(text, str):
+        raise _error(f"expected text such as \"x * y + z\", got {type(text).__name__}")
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise _error(f"too long ({len(text)} characters, at most {MAX_TEXT})")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        where = f" (column {e.offset})" if e.offset else ""
+        raise _error(f"not a valid expression: {e.msg}{where}") from None
+    except (ValueError, RecursionError, MemoryError) as e:
+        raise _error(f"not a valid expression: {e}") from None
+    written = [n for n in ast.walk(tree) if isinstance(n, ast.expr)]
+    count = len(written) - sum(isinstance(n, ast.Call) for n in written)  # a call's name is no node
+    if count > MAX_NODES:
+        raise _error(f"too many nodes ({count}, at most {MAX_NODES})")
+    builder = _Builder(text)
+    output = builder.visit(tree.body)
+    leaves_first = {"input": 0, "const": 1}
+    nodes = sorted(builder.nodes.values(), key=lambda n: leaves_first.get(n.op, 2))  # stable
+    variables = tuple(n.id for n in nodes if n.op == "input")
+    return Graph(nodes=tuple(nodes), output=output, variables=variables, text=text)
+
+
+class _Builder:
+    """Walks the whitelisted AST bottom-up, making one node per distinct subexpression."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.nodes: dict[tuple, Node] = {}  # hash-consing key -> node, in creation order
+        self.counts = {"c": 0, "n": 0}
+
+    def add(self, op: str, inputs=(), constant=None, exponent=None, name=None) -> str:
+        key = (op, inputs, constant, exponent, name)
+        if key not in self.nodes:
+            if op == "input":
+                node_id = name
+            else:
+                prefix = "c" if op == "const" else "n"
+                self.counts[prefix] += 1
+                node_id = f"{prefix}{self.counts[prefix]}"
+            self.nodes[key] = Node(node_id, op, tuple(inputs), constant, exponent)
+        return self.nodes[key].id
+
+    def visit(self, node: ast.AST) -> str:
+        literal = self.literal(node)
+        if literal is not None:
+            return self.add("const", constant=literal)
+        if isinstance(node, ast.Name):
+            return self.variable(node.id)
+        if isinstance(node, ast.BinOp):
+            return self.binary(node)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return self.add("neg", (self.visit(node.operand),))
+            if isinstance(node.op, ast.UAdd):
+                return self.visit(node.operand)
+            raise _error(f"'{'not' if isinstance(node.op, ast.Not) else '~'}' is not allowed ({ALLOWED})")
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise _refuse(node)
+
+    def literal(self, node: ast.AST) -> Fraction | None:
+        """The number a literal (possibly signed) spells, exactly; None if it is not one."""
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            inner = self.literal(node.operand)
+            if inner is None:
+                return None
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if not isinstance(node, ast.Constant):
+            return None
+        value = node.value
+        if type(value) in _CONSTANT_KINDS:
+            kind = _CONSTANT_KINDS[type(value)]
+            raise _error(f"{kind} {'is' if kind in ('None', '...') else 'are'} not allowed ({ALLOWED})")
+        if isinstance(value, float):  # read the decimal as written: 0.1 is 1/10
+            value = (ast.get_source_segment(self.text, node) or repr(value)).replace("_", "")
+        return parse_number(value, "expression")
+
+    def variable(self, name: str) -> str:
+        if name in FUNCTIONS:
+            raise _error(f"'{name}' is a function; call it, e.g. {name}(x)")
+        if not _VARIABLE.fullmatch(name):
+            raise _error(f"variable names are ASCII letters, digits and _, starting with a letter; got {name!r}")
+        if _RESERVED.fullmatch(name):
+            raise _error(f"variable name {name!r} is reserved for graph nodes (n1, n2, …, c1, c2, …)")
+        return self.add("input", name=name)
+
+    def binary(self, node: ast.BinOp) -> str:
+        if isinstance(node.op, ast.Pow):
+            k = self.literal(node.right)
+            if k is None or k.denominator != 1:
+                raise _error(f"the exponent in {_short(ast.unparse(node))} must be an integer constant such as 2 or -1")
+            if abs(k) > MAX_EXPONENT:
+                raise _error(f"huge exponent {k} in {_short(ast.unparse(node))} (at most {MAX_EXPONENT} in absolute value)")
+            return self.add("pow", (self.visit(node.left),), exponent=int(k))
+        if isinstance(node.op, ast.BitXor):
+            raise _error("^ is not allowed (in Python it is bitwise xor); write powers with **, e.g. x ** 2")
+        if type(node.op) not in _OPERATORS:
+            raise _error(f"operator {_OPERATOR_SYMBOLS.get(type(node.op), '?')} is not allowed ({ALLOWED})")
+        left = self.visit(node.left)
+        right = self.visit(node.right)
+        return self.add(_OPERATORS[type(node.op)], (left, right))
+
+    def call(self, node: ast.Call) -> str:
+        functions = ", ".join(FUNCTIONS)
+        if not isinstance(node.func, ast.Name):
+            if type(node.func) in _REFUSED:
+                raise _refuse(node.func)
+            raise _error(f"only these functions can be called, by name: {functions}")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise _error(f"unknown function {name!r} (allowed functions: {functions})")
+        if node.keywords:
+            raise _error(f"keyword arguments are not allowed, in {_short(ast.unparse(node))}")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise _refuse(arg)
+        arity = FUNCTIONS[name]
+        if len(node.args) != arity:
+            raise _error(f"{name} takes exactly {arity} argument{'s' if arity > 1 else ''}, got {len(node.args)} in {_short(ast.unparse(node))}")
+        return self.add(name, tuple(self.visit(arg) for arg in node.args))
+
+
+# ---------------------------------------------------------------------------------------------
+# Solving
+
+
+def solve_expression(graph: Graph, values: Mapping[str, Scalar], exact: bool | None = None) -> ExpressionSolution:
+    """Forward values, then backward gradients in reverse topological order.
+
+    exact=None: exact iff every value is a Fraction (or int) and every op keeps rationals.
+    exact=True with a float value reads it as the decimal it spells (0.1 is 1/10).
+    """
+    _check_names(graph, values)
+    exact = _choose_exact(graph, values, exact)
+    num = Fraction if exact else float
+
+    value: dict[str, Scalar] = {}
+    local: dict[str, tuple[Scalar, ...]] = {}
+    for node in graph.nodes:
+        local[node.id] = ()
+        if node.op == "input":
+            value[node.id] = _read_value(node.id, values[node.id], exact)
+        elif node.op == "const":
+            value[node.id] = num(node.constant)
+        else:
+            args = [value[i] for i in node.inputs] + ([node.exponent] if node.op == "pow" else [])
+            _check_domain(graph, node, args)
+            forward, partials = RULES[node.op]
+            y = _computed(graph, node, lambda: num(forward(*args)))
+            local[node.id] = _computed(graph, node, lambda: tuple(num(p) for p in partials(*args, y)), "the local derivative")
+            value[node.id] = y
+        _check_size(graph, node, value[node.id])
+
+    grad = {node.id: num(0) for node in graph.nodes}
+    grad[graph.output] = num(1)
+    for node in reversed(graph.nodes):  # a node used twice collects both contributions
+        for input_id, partial in zip(node.inputs, local[node.id]):
+            grad[input_id] = _computed(graph, node, lambda: grad[input_id] + grad[node.id] * partial, "the gradient")
+
+    traces = tuple(
+        NodeTrace(n.id, n.op, n.inputs, value[n.id], grad[n.id], local[n.id]) for n in graph.nodes
+    )
+    return ExpressionSolution(
+        exact=exact,
+        value=value[graph.output],
+        gradients={name: grad[name] for name in graph.variables},
+        nodes=traces,
+    )
+
+
+def _check_names(graph: Graph, values) -> None:
+    if not isinstance(values, Mapping):
+        raise QgenError(f"values: expected a mapping from variable names to numbers, got {type(values).__name__}")
+    for name in graph.variables:
+        if name not in values:
+            raise QgenError(f"values: missing value for {name!r}")
+    for name in values:
+        if name not in graph.variables:
+            uses = ", ".join(graph.variables) or "no variables"
+            raise QgenError(f"values: unknown variable {name!r} (the expression uses {uses})")
+
+
+def _choose_exact(graph: Graph, values: Mapping, exact: bool | None) -> bool:
+    irrational = next((n for n in graph.nodes if n.op in NOT_RATIONAL), None)
+    if exact is None:
+        return irrational is None and all(
+            isinstance(v, (int, Fraction)) and not isinstance(v, bool) for v in values.values()
+        )
+    if exact and irrational is not None:
+        raise _error(
+            f"{_short(expression_text(graph, irrational.id))} cannot be computed exactly "
+            f"({irrational.op} is not rational; exp, log, sigmoid and tanh need floats)"
+        )
+    return bool(exact)
+
+
+def _read_value(name: str, v, exact: bool) -> Scalar:
+    if isinstance(v, bool) or not isinstance(v, (int, float, Fraction)):
+        raise QgenError(f"values: {name} must be a number, got {v!r}"[:120])
+    if isinstance(v, float) and not math.isfinite(v):
+        raise QgenError(f"values: {name} must be a finite number, got {v}")
+    if not exact:
+        return float(v)
+    return parse_number(v, f"values: {name}") if isinstance(v, float) else Fraction(v)
+
+
+def _check_domain(graph: Graph, node: Node, args: list) -> None:
+    at = _short(expression_text(graph, node.id))
+    a = args[0]
+    if node.op == "div" and args[1] == 0:
+        divisor = _short(expression_text(graph, node.inputs[1]))
+        raise _error(f"division by zero at {at} (the divisor {divisor} is 0)")
+    if node.op == "pow" and a == 0 and node.exponent < 0:
+        raise _error(f"0 to a negative power at {at}")
+    if node.op == "log" and a <= 0:
+        raise _error(f"log of a non-positive number at {at} (value {_show(a)})")
+    if node.op == "exp" and a > EXP_LIMIT:
+        raise _error(f"overflow at {at} (exp of {_show(a)}, more than {EXP_LIMIT})")
+
+
+def _computed(graph: Graph, node: Node, compute, what: str = "the value"):
+    """Run one arithmetic step of `node`; overflow or a non-finite float becomes a QgenError."""
+    try:
+        result = compute()
+    except (OverflowError, ZeroDivisionError) as e:
+        raise _error(f"overflow in {what} at {_short(expression_text(graph, node.id))} ({e})") from None
+    for v in result if isinstance(result, tuple) else (result,):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise _error(f"overflow in {what} at {_short(expression_text(graph, node.id))} (value {v})")
+        _check_size(graph, node, v)
+    return result
+
+
+def _check_size(graph: Graph, node: Node, v: Scalar) -> None:
+    if isinstance(v, Fraction) and max(abs(v.numerator).bit_length(), v.denominator.bit_length()) > MAX_EXACT_BITS:
+        raise _error(
+            f"number too large for exact arithmetic at {_short(expression_text(graph, node.id))} "
+            f"(more than {MAX_EXACT_BITS} bits)"
+        )
+
+
+def _show(v: Scalar) -> str:
+    return fraction_text(v) if isinstance(v, Fraction) else f"{v:.6g}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Readable text of a node, for keys and messages. It parses back to the same graph.
+
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+_ATOM = 5
+
+
+def expression_text(graph: Graph, node_id: str) -> str:
+    """Infix text of a node with only the parentheses it needs, e.g. "2 * (x * y + max(z, w))"."""
+    return _text(graph, node_id)[0]
+
+
+def _text(graph: Graph, node_id: str) -> tuple[str, int]:
+    node = graph.node(node_id)
+    if node.op == "input":
+        return node.id, _ATOM
+    if node.op == "const":
+        return _decimal(node.constant), (_PRECEDENCE["neg"] if node.constant < 0 else _ATOM)
+    parts = [_text(graph, i) for i in node.inputs]
+    if node.op in FUNCTIONS:
+        return f"{node.op}({', '.join(text for text, _ in parts)})", _ATOM
+    own = _PRECEDENCE[node.op]
+
+    def wrap(part, least):
+        text, precedence = part
+        return text if precedence >= least else f"({text})"
+
+    if node.op == "neg":
+        return "-" + wrap(parts[0], own + 1), own
+    if node.op == "pow":
+        return f"{wrap(parts[0], _ATOM)} ** {node.exponent}", own
+    # left-associative: the right operand needs strictly higher precedence, as in a - (b - c)
+    return f"{wrap(parts[0], own)} {_SYMBOLS[node.op]} {wrap(parts[1], own + 1)}", own
+
+
+def _decimal(c: Fraction) -> str:
+    """A constant as the decimal it was written as (constants come from decimal literals)."""
+    if c.denominator == 1:
+        return str(c.numerator)
+    k = next((k for k in range(1, 200) if 10**k % c.denominator == 0), None)
+    if k is None:  # not a finite decimal; cannot come from the parser
+        return f"({fraction_text(c)})"
+    digits = str(abs(c.numerator) * (10**k // c.denominator)).rjust(k + 1, "0")
+    return ("-" if c < 0 else "") + digits[:-k] + "." + digits[-k:]
