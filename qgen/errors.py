@@ -6,3 +6,10 @@ class QgenError(Exception):
 
     The CLI prints it on stderr and exits with status 2; nothing else about it is shown.
     """
+
+
+class VerificationError(Exception):
+    """The engine and its oracle disagree: an engine bug, never the user's fault.
+
+    Nothing that failed the check may be printed; the CLI reports it as an internal error.
+    """

@@ -35,15 +35,12 @@ from __future__ import annotations
 import math
 
 from qgen.engine.expression import ExpressionSolution, Graph, expression_text
+from qgen.errors import VerificationError
 
 VALUE_RTOL = 1e-9
 GRAD_RTOL = 1e-5
 ROUNDING = 1e-9
 STEP = 1e-6
-
-
-class VerificationError(Exception):
-    """The engine and the oracle disagree: an engine bug, never the user's fault. Print nothing."""
 
 
 def check_expression(graph: Graph, values: dict, solution: ExpressionSolution) -> None:

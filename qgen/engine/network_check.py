@@ -25,16 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 from qgen.engine.network import Network, NetworkSolution
+from qgen.errors import VerificationError
 
 VALUE_RTOL = 1e-9
 GRAD_RTOL = 1e-6
 LOSS_SCALE_TOL = 1e-9
 STEP = 1e-5
 PRINTED_TOL = 0.01  # printed values have at least two decimals
-
-
-class VerificationError(Exception):
-    """The engine and the oracle disagree: an engine bug. Nothing may be printed."""
 
 
 def _activation(name: str, alpha: float, z: np.ndarray, positive: np.ndarray) -> np.ndarray:
