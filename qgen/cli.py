@@ -62,3 +62,104 @@ def solve(file, exact):
 
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])
+
+
+def _parse_sets(pairs: tuple[str, ...]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise QgenError(f"--set {pair}: expected NAME=VALUE, for example --set sizes=2-3-2")
+        overrides[name.strip()] = value.strip()
+    return overrides
+
+
+KIND_HELP = "Question kind (repeat for several): graph, jacobian, gates, softmax-ce, mlp, shapes."
+
+
+@main.command()
+def kinds():
+    """List the question kinds with their options and defaults."""
+    from qgen.kinds.base import DIFFICULTIES, MODES
+    from qgen.randomiser import KIND_MODULES, kind_module
+
+    click.echo(f"Every kind takes --difficulty ({', '.join(DIFFICULTIES)}; default easy) and --mode ({', '.join(MODES)}; default exact).")
+    click.echo("Options are set with --set NAME=VALUE; defaults are given per difficulty (easy / medium / hard).\n")
+    for name in KIND_MODULES:
+        module = kind_module(name)
+        click.echo(f"{name}: {module.SUMMARY}")
+        for opt in module.OPTIONS:
+            defaults = " / ".join(str(opt.defaults[d]) for d in DIFFICULTIES)
+            choices = f" [{' | '.join(opt.choices)}]" if opt.choices else ""
+            click.echo(f"  {opt.name:<16} {opt.help}{choices}; default {defaults}")
+        click.echo("")
+
+
+def _request(kind, count, seed, difficulty, mode, sets):
+    from qgen.practice import PracticeRequest
+
+    if count < 1:
+        raise QgenError("--count: expected a positive number of questions")
+    return PracticeRequest(tuple(kind), count, seed, difficulty, mode, _parse_sets(sets))
+
+
+@main.command()
+@click.option("--kind", "kind", multiple=True, required=True, help=KIND_HELP)
+@click.option("--count", type=int, default=1, show_default=True, help="Questions of each kind.")
+@click.option("--seed", type=int, required=True, help="Master seed: the same seed gives the same files.")
+@click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
+@click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option (see `qgen kinds`); repeatable.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: output/practice-KINDS-seedS].")
+def generate(kind, count, seed, difficulty, mode, sets, out):
+    """Write questions.pdf, answers.pdf, their .tex sources and answers.json."""
+    from pathlib import Path
+
+    from qgen.practice import default_out_dir, write_practice
+
+    request = _request(kind, count, seed, difficulty, mode, sets)
+    out_dir = Path(out) if out else default_out_dir(request)
+    total = count * len(kind)
+    with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,
+                           show_pos=True) if total >= 20 else _NoBar() as bar:
+        paths = write_practice(request, out_dir, progress=bar.update)
+    click.echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
+    for path in paths:
+        click.echo(f"  {path.name}")
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n):
+        pass
+
+
+@main.command()
+@click.option("--kind", "kind", multiple=True, help="Kinds to check [default: all]. " + KIND_HELP)
+@click.option("--count", type=int, default=1000, show_default=True, help="Variants per kind.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Master seed.")
+@click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
+@click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option; repeatable.")
+def check(kind, count, seed, difficulty, mode, sets):
+    """Stress-test kinds: draw and verify COUNT variants each, compile nothing; exit 1 on any failure."""
+    from qgen.check import check_kind
+    from qgen.randomiser import KIND_MODULES
+
+    request = _request(kind or tuple(KIND_MODULES), count, seed, difficulty, mode, sets)
+    options = request.options_by_kind()
+    failed = False
+    for name in request.kinds:
+        with click.progressbar(length=count, label=f"Checking {name}", file=sys.stderr) as bar:
+            report = check_kind(name, count, seed, options[name], progress=bar.update)
+        click.echo(report.line())
+        for failure in report.failures[:10]:
+            click.echo(f"  FAILED {failure}")
+        failed = failed or bool(report.failures)
+    if failed:
+        raise click.exceptions.Exit(1)

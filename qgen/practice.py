@@ -3,14 +3,22 @@ and answers.json. Both documents are two renders of the same drawn variants."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from qgen import __version__
+from qgen.build import DiagramCache, compile_many
+from qgen.output import publish
 from qgen.randomiser import Variant, draw_sheet, resolve_options
 from qgen.render import render
+
+TIKZ_LIBRARIES = r"\usetikzlibrary{arrows.meta,positioning,calc,fit,shapes.geometric}"
+
+
+def new_diagram_cache() -> DiagramCache:
+    """Diagrams are drawn once per distinct TikZ source, in one run, and included as PDFs."""
+    return DiagramCache(TIKZ_LIBRARIES)
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,8 @@ def draw_practice(request: PracticeRequest) -> list[Variant]:
     return draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind())
 
 
-def diagram_name(source: str) -> str:
-    """Diagrams are compiled once per distinct source: the file name is a hash of it."""
-    return "diagram-" + hashlib.sha256(source.encode()).hexdigest()[:16] + ".pdf"
 
-
-def _entries(variants: list[Variant], side: str) -> list[dict]:
+def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list[dict]:
     return [
         {
             "number": i,
@@ -56,19 +60,45 @@ def _entries(variants: list[Variant], side: str) -> list[dict]:
             "kind": v.kind.replace("-", "_"),
             "number_style": v.draw.number_style,
             "context": v.draw.question if side == "question" else v.draw.solution,
-            "diagram": diagram_name(v.draw.diagram) if v.draw.diagram else None,
+            "diagram": diagrams.add(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
         }
         for i, v in enumerate(variants, start=1)
     ]
 
 
-def render_practice(variants: list[Variant], title: str, subtitle: str) -> tuple[str, str, dict[str, str]]:
-    """The question sheet's and the key's LaTeX, and the diagrams they include (file name -> TikZ)."""
-    questions = render("practice_questions.tex", title=title, subtitle=subtitle, questions=_entries(variants, "question"))
-    answers = render("practice_answers.tex", title=title, subtitle=subtitle, questions=_entries(variants, "solution"))
-    diagrams = {diagram_name(v.draw.diagram): v.draw.diagram for v in variants if v.draw.diagram}
-    return questions, answers, diagrams
+def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> tuple[str, str]:
+    """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`."""
+    questions = render("practice_questions.tex", title=title, subtitle=subtitle,
+                       questions=_entries(variants, "question", diagrams))
+    answers = render("practice_answers.tex", title=title, subtitle=subtitle,
+                     questions=_entries(variants, "solution", diagrams))
+    return questions, answers
+
+
+def practice_title(request: PracticeRequest) -> tuple[str, str]:
+    kinds = ", ".join(request.kinds)
+    return (f"Backpropagation practice: {kinds}",
+            f"{request.difficulty.capitalize()}, {request.mode} numbers, seed {request.seed}")
+
+
+def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
+    """Draw, check, render and compile; then put every file in `out_dir` at once.
+
+    Everything is built in a temporary folder beside `out_dir` and moved in only when all of it
+    succeeded, so a failure never leaves a half-written set (the old files stay as they were).
+    """
+    variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
+    diagrams = new_diagram_cache()
+    title, subtitle = practice_title(request)
+    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams)
+    files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
+             "answers.json": answers_json(request, variants).encode()}
+    kept = out_dir.parent / f"{out_dir.name}.failed"
+    questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
+                                              keep_failed_in=kept)
+    files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
+    return publish(files, out_dir)
 
 
 def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:

@@ -127,7 +127,8 @@ def _fingerprint(kind: str, draw: Draw) -> str:
     return kind + json.dumps(draw.params, sort_keys=True, default=str)
 
 
-def draw_sheet(kinds: list[str], count: int, master_seed: int, options_by_kind: dict[str, dict]) -> list[Variant]:
+def draw_sheet(kinds: list[str], count: int, master_seed: int, options_by_kind: dict[str, dict],
+               progress=None) -> list[Variant]:
     """`count` rounds of the listed kinds (question i uses child seed i); no duplicates on a sheet."""
     seeds = child_seeds(master_seed, count * len(kinds))
     seen: set[str] = set()
@@ -135,4 +136,6 @@ def draw_sheet(kinds: list[str], count: int, master_seed: int, options_by_kind: 
     for i, seed in enumerate(seeds):
         kind = kinds[i % len(kinds)]
         variants.append(draw_variant(kind, seed, options_by_kind[kind], avoid=seen))
+        if progress:
+            progress(1)
     return variants
