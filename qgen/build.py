@@ -1,0 +1,463 @@
+r"""From LaTeX source to PDF bytes: one safe, reproducible pdflatex run per document.
+
+Public API
+    compile_pdf(tex, ...) -> bytes            one document
+    build(tex, ..., collect=[...]) -> BuildResult   the PDF plus files the run wrote
+    compile_many(sources, workers=None, ...) -> list[bytes]   several documents in parallel
+    build_many(sources, workers=None, ...) -> list[BuildResult]
+    page_count(pdf), split_pdf(pdf, starts), variant_starts(result)
+    DiagramCache                               TikZ pictures drawn once, included as PDFs
+    VARIANT_MARKS                              preamble code that records where variants start
+
+Why it looks like this (measured figures in /work/shared/latex-notes.md, bench/latex_costs.py):
+starting pdflatex costs ~90 ms and loading TikZ ~100 ms per process, so documents hold many
+variants and are split afterwards, preambles are loaded from a precompiled format, and each
+distinct picture is drawn once. Documents hold user text, so every run is confined: no shell
+escape, no reading or writing outside its own fresh folder, and a timeout.
+
+Rules for documents (templates):
+* Keep per-document text out of the preamble (text before \begin{document}): the preamble is
+  the key of the format cache, so a varying preamble means a new 7 MB format per document.
+* Do not rely on \today: the date is fixed (SOURCE_DATE_EPOCH) so that output is reproducible.
+* \pdftrailerid is set by compile_pdf (right after \begin{document}); do not set it yourself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from qgen.errors import QgenError
+
+ENGINE = "pdflatex"
+DEFAULT_EPOCH = 0  # 1970-01-01: obviously not a real date, and the same on every run
+MAX_FORMATS = 16  # formats are ~7 MB each; the least recently used beyond this are removed
+
+_BEGIN_DOCUMENT = re.compile(r"^[^%\n]*?(\\begin\{document\})", re.MULTILINE)
+_SIMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class LatexError(QgenError):
+    """pdflatex failed or timed out; the message has the LaTeX error and where the files are."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A compiled PDF plus the files named in `collect` that the run wrote (name -> bytes)."""
+
+    pdf: bytes
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+# --- where variants start ------------------------------------------------------------
+
+# Put this in the preamble and start every variant with \qgenvariant: it starts a new page,
+# resets the page number to 1 and writes the 0-based physical page index to <jobname>.starts
+# (allowed: openout_any=p permits files in the build folder). Then
+#     result = build(tex, collect=[STARTS_FILE]); parts = split_pdf(result.pdf, variant_starts(result))
+VARIANT_MARKS = r"""
+\newwrite\qgenstartsfile
+\AtBeginDocument{\immediate\openout\qgenstartsfile=\jobname.starts\relax}
+\newcommand\qgenvariant{\clearpage\setcounter{page}{1}%
+  \immediate\write\qgenstartsfile{\the\ReadonlyShipoutCounter}}
+"""
+STARTS_FILE = "doc.starts"  # for the default jobname "doc"
+
+
+def variant_starts(result: BuildResult, name: str = STARTS_FILE) -> list[int]:
+    """The page indices written by \\qgenvariant (see VARIANT_MARKS), in order."""
+    if name not in result.files:
+        raise LatexError(f"the document wrote no {name} (is VARIANT_MARKS in its preamble?)")
+    return [int(line) for line in result.files[name].decode().split()]
+
+
+# --- one run ---------------------------------------------------------------------------
+
+
+def _safe_env(build_dir: Path, epoch: int) -> dict[str, str]:
+    return dict(
+        os.environ,
+        # latex-notes.md "Safety": read and write only in the build folder, no shell.
+        openin_any="p",
+        openout_any="p",
+        shell_escape="f",
+        TEXMFOUTPUT=str(build_dir),
+        # Reproducible: fixed dates in the PDF (and \today), see also \pdftrailerid.
+        SOURCE_DATE_EPOCH=str(epoch),
+        FORCE_SOURCE_DATE="1",
+        # Unwrapped log lines, so error messages can be read back whole.
+        max_print_line="1000",
+        error_line="254",
+        half_error_line="238",
+    )
+
+
+def _run_tex(args: list[str], build_dir: Path, timeout: float, epoch: int) -> int:
+    """Run a TeX command in build_dir; returns its exit status (TimeoutExpired propagates)."""
+    done = subprocess.run(
+        args,
+        cwd=build_dir,
+        env=_safe_env(build_dir, epoch),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=timeout,
+    )
+    return done.returncode
+
+
+def _with_trailer_id(tex: str) -> str:
+    """Insert \\pdftrailerid (the PDF /ID, otherwise random) right after \\begin{document}.
+
+    After, not before: a precompiled format skips the preamble, so a setting there is lost.
+    Same line, so LaTeX's line numbers in error messages still match the caller's source.
+    """
+    m = _BEGIN_DOCUMENT.search(tex)
+    if not m:
+        raise LatexError("the LaTeX source has no \\begin{document}")
+    trailer_id = hashlib.sha256(tex.encode()).hexdigest()[:32]
+    return tex[: m.end(1)] + rf"\pdftrailerid{{{trailer_id}}}" + tex[m.end(1) :]
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _SIMPLE_NAME.match(name):
+        raise ValueError(f"{what} {name!r} must be a plain file name (letters, digits, . _ -)")
+
+
+# Lines TeX adds after every error under -halt-on-error; they tell nothing new.
+_GENERIC_STOP = re.compile(r"^! (Emergency stop\.|\s*==> Fatal error occurred)")
+
+
+def _log_errors(log_path: Path) -> str:
+    """The `!` lines of a TeX log, each with the `l.NN` line that follows it."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "(no log written)"
+    found = []
+    for i, line in enumerate(lines):
+        if line.startswith("!") and not _GENERIC_STOP.match(line):
+            where = next((s.strip() for s in lines[i + 1 : i + 15] if re.match(r"l\.\d+\b", s)), "")
+            found.append(f"{line} {where}".strip())
+    if not found:  # e.g. a fatal error without "!": show the end of the log
+        found = [s for s in lines if s.strip()][-2:]
+    return " | ".join(found[:4])
+
+
+def _fail(message: str, build_dir: Path, jobname: str, keep_failed_in: Path | None) -> LatexError:
+    """Keep the .tex/.log where the caller wants them, remove any partial PDF, build the error."""
+    (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
+    if keep_failed_in is not None:
+        keep = Path(keep_failed_in)
+        keep.mkdir(parents=True, exist_ok=True)
+        for ext in (".tex", ".log"):
+            src = build_dir / f"{jobname}{ext}"
+            if src.exists():
+                shutil.copyfile(src, keep / src.name)
+        shutil.rmtree(build_dir, ignore_errors=True)
+    else:
+        keep = build_dir
+    return LatexError(f"{message} (kept {jobname}.tex and {jobname}.log in {keep})")
+
+
+def build(
+    tex: str,
+    *,
+    jobname: str = "doc",
+    timeout: float = 120,
+    keep_failed_in: Path | None = None,
+    files: dict[str, bytes] | None = None,
+    collect: Sequence[str] = (),
+    epoch: int = DEFAULT_EPOCH,
+    use_format: bool = True,
+) -> BuildResult:
+    """Compile `tex` with one pdflatex run in a fresh folder; returns the PDF and `collect`ed files.
+
+    files: extra input files (e.g. DiagramCache PDFs) put in the build folder first.
+    collect: names of files the run writes (e.g. STARTS_FILE) to return in BuildResult.files.
+    epoch: SOURCE_DATE_EPOCH for the dates in the PDF; the same source and epoch give the
+        same bytes. use_format: load the preamble from a cached precompiled format.
+    Raises LatexError on a LaTeX error or timeout; the .tex and .log are then kept in
+    `keep_failed_in` (created if needed) or else in the temporary folder, which is named.
+    """
+    _check_name(jobname, "jobname")
+    for name in [*(files or {}), *collect]:
+        _check_name(name, "file name")
+    tex = _with_trailer_id(tex)
+    fmt = _format_for(tex, timeout, epoch) if use_format else None
+
+    build_dir = Path(tempfile.mkdtemp(prefix="qgen-latex-"))
+    for name, data in (files or {}).items():
+        (build_dir / name).write_bytes(data)
+    (build_dir / f"{jobname}.tex").write_text(tex, encoding="utf-8")
+
+    def run(fmt_path: Path | None) -> int:
+        args = [ENGINE, "-no-shell-escape", "-interaction=batchmode", "-halt-on-error"]
+        if fmt_path is not None:
+            args.append(f"-fmt={fmt_path.with_suffix('')}")
+        return _run_tex([*args, f"-jobname={jobname}", f"{jobname}.tex"], build_dir, timeout, epoch)
+
+    pdf_path = build_dir / f"{jobname}.pdf"
+    try:
+        status = run(fmt)
+        if status != 0 and fmt is not None:
+            # Was it the document or the format? A plain run decides, and reports.
+            pdf_path.unlink(missing_ok=True)
+            status = run(None)
+            if status == 0:
+                _forget_format(fmt)
+    except subprocess.TimeoutExpired:
+        raise _fail(
+            f"LaTeX did not finish {jobname}.tex within {timeout:g} s (a loop in the document?)",
+            build_dir, jobname, keep_failed_in,
+        ) from None
+    if status != 0:
+        errors = _log_errors(build_dir / f"{jobname}.log")
+        raise _fail(f"LaTeX failed on {jobname}.tex: {errors}", build_dir, jobname, keep_failed_in)
+    if not pdf_path.exists():
+        raise _fail(f"LaTeX wrote no pages for {jobname}.tex", build_dir, jobname, keep_failed_in)
+
+    result = BuildResult(
+        pdf=pdf_path.read_bytes(),
+        files={n: (build_dir / n).read_bytes() for n in collect if (build_dir / n).is_file()},
+    )
+    shutil.rmtree(build_dir, ignore_errors=True)
+    return result
+
+
+def compile_pdf(
+    tex: str,
+    *,
+    jobname: str = "doc",
+    timeout: float = 120,
+    keep_failed_in: Path | None = None,
+    files: dict[str, bytes] | None = None,
+    epoch: int = DEFAULT_EPOCH,
+    use_format: bool = True,
+) -> bytes:
+    """Compile `tex` to PDF bytes (see build(), which also returns files the run wrote)."""
+    return build(
+        tex, jobname=jobname, timeout=timeout, keep_failed_in=keep_failed_in,
+        files=files, epoch=epoch, use_format=use_format,
+    ).pdf
+
+
+def build_many(sources: list[str], workers: int | None = None, **options) -> list[BuildResult]:
+    """build() for each source, `workers` at a time (default: one per CPU), results in order.
+
+    Threads are enough: the work happens in the pdflatex subprocesses. With several sources,
+    a failed one keeps its files in keep_failed_in/document-<n> (n counts from 1), so two
+    failures do not overwrite each other. The first failure (in source order) is raised.
+    """
+    keep = options.pop("keep_failed_in", None)
+
+    def one(numbered: tuple[int, str]) -> BuildResult:
+        n, tex = numbered
+        where = keep
+        if keep is not None and len(sources) > 1:
+            where = Path(keep) / f"document-{n}"
+        return build(tex, keep_failed_in=where, **options)
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        return list(pool.map(one, enumerate(sources, start=1)))
+
+
+def compile_many(sources: list[str], workers: int | None = None, **options) -> list[bytes]:
+    """compile_pdf for each source in parallel (see build_many); the PDFs in source order."""
+    return [r.pdf for r in build_many(sources, workers, **options)]
+
+
+# --- precompiled formats -----------------------------------------------------------------
+
+
+def cache_root() -> Path:
+    """$QGEN_CACHE, else ~/.cache/qgen; formats live in its `formats` folder."""
+    return Path(os.environ.get("QGEN_CACHE") or Path.home() / ".cache" / "qgen")
+
+
+@lru_cache(maxsize=1)
+def _engine_id() -> str:
+    """Formats only load into the exact engine and base format that dumped them."""
+    version = subprocess.run(
+        [ENGINE, "--version"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()[:1]
+    base = subprocess.run(
+        ["kpsewhich", "-engine=pdftex", "pdflatex.fmt"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    stamp = os.stat(base).st_mtime_ns if base and os.path.exists(base) else 0
+    return f"{version}|{base}|{stamp}"
+
+
+_format_locks: dict[str, threading.Lock] = {}
+_format_locks_guard = threading.Lock()
+
+
+def _format_for(tex: str, timeout: float, epoch: int) -> Path | None:
+    """The cached format for this source's preamble, built if missing; None if it cannot be."""
+    preamble = tex[: _BEGIN_DOCUMENT.search(tex).start(1)]
+    key = hashlib.sha256(f"{_engine_id()}\0{preamble}".encode()).hexdigest()[:32]
+    folder = cache_root() / "formats"
+    fmt, failed = folder / f"{key}.fmt", folder / f"{key}.failed"
+    with _format_locks_guard:
+        lock = _format_locks.setdefault(key, threading.Lock())
+    with lock:  # threads of one process build a format once; processes rely on the rename
+        try:
+            if fmt.exists():
+                os.utime(fmt)  # mark as recently used, for pruning
+                return fmt
+            if failed.exists():
+                return None
+            folder.mkdir(parents=True, exist_ok=True)
+            if _dump_format(preamble, fmt, timeout, epoch):
+                _prune_formats(folder)
+                return fmt
+            failed.touch()
+        except OSError:  # unwritable cache: plain runs still work
+            pass
+    return None
+
+
+def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> bool:
+    """pdftex -ini with mylatexformat (latex-notes.md); the result is renamed into place
+    atomically, so concurrent builders never see a half-written format."""
+    work = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        (work / "doc.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", "utf-8")
+        args = ["pdftex", "-ini", "-no-shell-escape", "-interaction=batchmode", "-halt-on-error",
+                "-jobname=fmt", "&pdflatex", "mylatexformat.ltx", "doc.tex"]
+        try:
+            status = _run_tex(args, work, timeout, epoch)
+        except subprocess.TimeoutExpired:
+            return False
+        if status != 0 or not (work / "fmt.fmt").exists():
+            return False
+        os.replace(work / "fmt.fmt", target)
+        return True
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _forget_format(fmt: Path) -> None:
+    """A format that fails where a plain run works is wrong for its preamble: never use it again."""
+    try:
+        fmt.unlink(missing_ok=True)
+        fmt.with_suffix(".failed").touch()
+    except OSError:
+        pass
+
+
+def _prune_formats(folder: Path) -> None:
+    formats = sorted(folder.glob("*.fmt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in formats[MAX_FORMATS:]:
+        old.unlink(missing_ok=True)
+
+
+# --- splitting -------------------------------------------------------------------------
+
+
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def split_pdf(pdf: bytes, starts: list[int]) -> list[bytes]:
+    """Pages [starts[i], starts[i+1]) as separate PDFs (0-based; the last part runs to the end).
+
+    Pages before starts[0] belong to no part. Output is deterministic (pypdf writes no /ID).
+    """
+    reader = PdfReader(io.BytesIO(pdf))
+    n = len(reader.pages)
+    if not starts or any(b <= a for a, b in zip(starts, starts[1:])) or starts[0] < 0 or starts[-1] >= n:
+        raise ValueError(f"start pages {starts} must increase strictly within 0..{n - 1}")
+    parts = []
+    for begin, end in zip(starts, [*starts[1:], n]):
+        writer = PdfWriter()
+        for i in range(begin, end):
+            writer.add_page(reader.pages[i])
+        out = io.BytesIO()
+        writer.write(out)
+        parts.append(out.getvalue())
+    return parts
+
+
+# --- diagrams --------------------------------------------------------------------------
+
+FONT_PREAMBLE = r"""\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{lmodern}
+\usepackage{amsmath}
+"""
+
+
+class DiagramCache:
+    r"""TikZ pictures compiled once each, for \includegraphics in any number of documents.
+
+        cache = DiagramCache(r"\usetikzlibrary{arrows.meta}")
+        line = cache.include(r"\begin{tikzpicture} ... \end{tikzpicture}")   # in the .tex
+        pdf = compile_pdf(tex, files=cache.files())
+
+    Pictures are keyed by sha256 of preamble and source. All pending pictures are drawn in ONE
+    standalone document, one page each, and split (one run instead of one per picture).
+    Not thread-safe: add pictures first, then compile documents in parallel.
+    """
+
+    def __init__(self, extra_preamble: str = "", *, timeout: float = 120, epoch: int = DEFAULT_EPOCH):
+        self.preamble = (
+            "\\documentclass[multi=qgenpicture,border=1pt]{standalone}\n"
+            + FONT_PREAMBLE
+            + "\\usepackage{tikz}\n"
+            + extra_preamble
+            + "\n\\newenvironment{qgenpicture}{}{}\n"
+        )
+        self.timeout, self.epoch = timeout, epoch
+        self._pdfs: dict[str, bytes] = {}
+        self._pending: dict[str, str] = {}
+
+    def add(self, source: str) -> str:
+        """Register a picture; returns its file name (e.g. 'tikz-3f2a….pdf')."""
+        digest = hashlib.sha256(f"{self.preamble}\0{source}".encode()).hexdigest()[:24]
+        name = f"tikz-{digest}.pdf"
+        if name not in self._pdfs:
+            self._pending[name] = source
+        return name
+
+    def include(self, source: str, options: str = "") -> str:
+        r"""The LaTeX that shows the picture: \includegraphics[options]{tikz-….pdf}."""
+        opts = f"[{options}]" if options else ""
+        return rf"\includegraphics{opts}{{{self.add(source)}}}"
+
+    def build(self) -> None:
+        """Compile all pictures not compiled yet (one pdflatex run)."""
+        if not self._pending:
+            return
+        names = list(self._pending)
+        body = "\n".join(
+            f"\\begin{{qgenpicture}}%\n{self._pending[n]}%\n\\end{{qgenpicture}}" for n in names
+        )
+        pdf = compile_pdf(
+            f"{self.preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n",
+            jobname="diagrams", timeout=self.timeout, epoch=self.epoch,
+        )
+        if page_count(pdf) != len(names):
+            raise LatexError(
+                f"{len(names)} diagrams gave {page_count(pdf)} pages (is one of them empty?)"
+            )
+        self._pdfs.update(zip(names, split_pdf(pdf, list(range(len(names))))))
+        self._pending.clear()
+
+    def files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
+        """name -> PDF bytes for compile_pdf(files=...): all pictures, or just `names`."""
+        self.build()
+        return dict(self._pdfs) if names is None else {n: self._pdfs[n] for n in names}
