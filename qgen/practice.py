@@ -62,6 +62,7 @@ def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": diagrams.add(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
+            "answers": [{"label": a.label, "value": a.value, "tolerance": a.tolerance} for a in v.draw.answers],
         }
         for i, v in enumerate(variants, start=1)
     ]

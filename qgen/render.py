@@ -82,6 +82,28 @@ def diagvec(ctx, a) -> str:
     return "\\operatorname{Diag}\\left[" + ", ".join(_cells(ctx, a).reshape(-1)) + "\\right]"
 
 
+@jinja2.pass_context
+def inline(ctx, a) -> str:
+    """A value on one line, the way a student writes it down: 3/2, (1, -1/2), [1, 2; 3, 4].
+    Used by the answer summary, so a grader (and a test reading the PDF back) finds each answer."""
+    style = ctx.get("number_style", "fraction")
+
+    def one(v) -> str:
+        if isinstance(v, (Fraction, int, np.integer)) and style != "rounded":
+            v = Fraction(v)
+            if style == "decimal" and _is_short_decimal(v):
+                return _decimal_text(v)
+            return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+        return _number(v, style)
+
+    arr = np.asarray(a, dtype=object)
+    if arr.ndim == 0:
+        return one(arr.item())
+    if arr.ndim == 1:
+        return "(" + ",\ ".join(one(v) for v in arr) + ")"
+    return "[" + ";\ ".join(",\ ".join(one(v) for v in row) for row in arr) + "]"
+
+
 def shape(a) -> str:
     s = np.shape(a)
     return f"{s[0]}\\times 1" if len(s) == 1 else "\\times ".join(str(n) for n in s)
@@ -97,7 +119,8 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, shape=shape, esc=escape)
+    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape,
+                       esc=escape)
     return env
 
 

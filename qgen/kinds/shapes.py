@@ -22,6 +22,17 @@ OPTIONS = (
 )
 
 
+# Answer labels (math): "@" stands for the layer number l, "@-1" for l - 1.
+LABELS = {
+    "W": r"\operatorname{shape} W^{[@]}",
+    "b": r"\operatorname{shape} b^{[@]}",
+    "dz/da": r"\operatorname{shape} \partial z^{[@]}/\partial a^{[@-1]}",
+    "da/dz": r"\operatorname{shape} \partial a^{[@]}/\partial z^{[@]}",
+    "dL/dW": r"\operatorname{shape} \partial L/\partial W^{[@]}",
+    "dL/dz": r"\operatorname{shape} \partial L/\partial z^{[@]}",
+}
+
+
 def _layer_count(text) -> int:
     n = int(text)
     if not 1 <= n <= 5:
@@ -60,7 +71,7 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         rows.append({"layer": l, "m": m, "n": n, **{k: _text(v) for k, v in shapes.items()}})
         for key, value in shapes.items():
             if value is not None:
-                answers.append(Answer(f"{key} layer {l}", key, list(value)))
+                answers.append(Answer(f"shape {key} layer {l}", LABELS[key].replace("@-1", str(l - 1)).replace("@", str(l)), list(value)))
     count = sum(n * m + (n if bias else 0) for m, n in zip(sizes, sizes[1:]))
     if count != sum(w.size + (0 if b is None else b.size) for w, b in ((l.linear.W, l.linear.b) for l in net.layers)):
         raise VerificationError("parameter count disagrees with the engine's network")
