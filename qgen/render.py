@@ -100,8 +100,8 @@ def inline(ctx, a) -> str:
     if arr.ndim == 0:
         return one(arr.item())
     if arr.ndim == 1:
-        return "(" + ",\ ".join(one(v) for v in arr) + ")"
-    return "[" + ";\ ".join(",\ ".join(one(v) for v in row) for row in arr) + "]"
+        return "(" + r",\ ".join(one(v) for v in arr) + ")"
+    return "[" + r";\ ".join(r",\ ".join(one(v) for v in row) for row in arr) + "]"
 
 
 def shape(a) -> str:
