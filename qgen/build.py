@@ -157,20 +157,19 @@ def _log_errors(log_path: Path) -> str:
     return " | ".join(found[:4])
 
 
-def _fail(message: str, build_dir: Path, jobname: str, keep_failed_in: Path | None) -> LatexError:
-    """Keep the .tex/.log where the caller wants them, remove any partial PDF, build the error."""
+def _keep_failed(build_dir: Path, jobname: str, keep_failed_in: Path | None) -> Path:
+    """Where the failed .tex/.log now are: copied to keep_failed_in, else the build folder
+    itself (then kept). Any partial PDF is removed either way."""
     (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
-    if keep_failed_in is not None:
-        keep = Path(keep_failed_in)
-        keep.mkdir(parents=True, exist_ok=True)
-        for ext in (".tex", ".log"):
-            src = build_dir / f"{jobname}{ext}"
-            if src.exists():
-                shutil.copyfile(src, keep / src.name)
-        shutil.rmtree(build_dir, ignore_errors=True)
-    else:
-        keep = build_dir
-    return LatexError(f"{message} (kept {jobname}.tex and {jobname}.log in {keep})")
+    if keep_failed_in is None:
+        return build_dir
+    keep = Path(keep_failed_in)
+    keep.mkdir(parents=True, exist_ok=True)
+    for ext in (".tex", ".log"):
+        src = build_dir / f"{jobname}{ext}"
+        if src.exists():
+            shutil.copyfile(src, keep / src.name)
+    return keep
 
 
 def build(
@@ -200,9 +199,34 @@ def build(
     fmt = _format_for(tex, timeout, epoch) if use_format else None
 
     build_dir = Path(tempfile.mkdtemp(prefix="qgen-latex-"))
-    for name, data in (files or {}).items():
-        (build_dir / name).write_bytes(data)
-    (build_dir / f"{jobname}.tex").write_text(tex, encoding="utf-8")
+    keep_build_dir = False
+    try:
+        for name, data in (files or {}).items():
+            (build_dir / name).write_bytes(data)
+        (build_dir / f"{jobname}.tex").write_text(tex, encoding="utf-8")
+        status = _run_pdflatex(build_dir, jobname, fmt, timeout, epoch)
+        pdf_path = build_dir / f"{jobname}.pdf"
+        if status == 0 and pdf_path.exists():
+            return BuildResult(
+                pdf=pdf_path.read_bytes(),
+                files={n: (build_dir / n).read_bytes() for n in collect if (build_dir / n).is_file()},
+            )
+        if status is None:
+            problem = f"LaTeX did not finish {jobname}.tex within {timeout:g} s (a loop in the document?)"
+        elif status == 0:
+            problem = f"LaTeX wrote no pages for {jobname}.tex"
+        else:
+            problem = f"LaTeX failed on {jobname}.tex: {_log_errors(build_dir / f'{jobname}.log')}"
+        kept = _keep_failed(build_dir, jobname, keep_failed_in)
+        keep_build_dir = kept == build_dir
+        raise LatexError(f"{problem} (kept {jobname}.tex and {jobname}.log in {kept})")
+    finally:
+        if not keep_build_dir:
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def _run_pdflatex(build_dir: Path, jobname: str, fmt: Path | None, timeout: float, epoch: int) -> int | None:
+    """One pdflatex run (with the format if there is one); its exit status, None on timeout."""
 
     def run(fmt_path: Path | None) -> int:
         args = [ENGINE, "-no-shell-escape", "-interaction=batchmode", "-halt-on-error"]
@@ -210,32 +234,17 @@ def build(
             args.append(f"-fmt={fmt_path.with_suffix('')}")
         return _run_tex([*args, f"-jobname={jobname}", f"{jobname}.tex"], build_dir, timeout, epoch)
 
-    pdf_path = build_dir / f"{jobname}.pdf"
     try:
         status = run(fmt)
         if status != 0 and fmt is not None:
-            # Was it the document or the format? A plain run decides, and reports.
-            pdf_path.unlink(missing_ok=True)
+            # The document or the format? A plain run decides, and is what gets reported.
+            (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
             status = run(None)
-            if status == 0:
+            if status == 0 and fmt.exists():  # (a format pruned meanwhile is not at fault)
                 _forget_format(fmt)
+        return status
     except subprocess.TimeoutExpired:
-        raise _fail(
-            f"LaTeX did not finish {jobname}.tex within {timeout:g} s (a loop in the document?)",
-            build_dir, jobname, keep_failed_in,
-        ) from None
-    if status != 0:
-        errors = _log_errors(build_dir / f"{jobname}.log")
-        raise _fail(f"LaTeX failed on {jobname}.tex: {errors}", build_dir, jobname, keep_failed_in)
-    if not pdf_path.exists():
-        raise _fail(f"LaTeX wrote no pages for {jobname}.tex", build_dir, jobname, keep_failed_in)
-
-    result = BuildResult(
-        pdf=pdf_path.read_bytes(),
-        files={n: (build_dir / n).read_bytes() for n in collect if (build_dir / n).is_file()},
-    )
-    shutil.rmtree(build_dir, ignore_errors=True)
-    return result
+        return None
 
 
 def compile_pdf(
@@ -308,7 +317,8 @@ _format_locks_guard = threading.Lock()
 def _format_for(tex: str, timeout: float, epoch: int) -> Path | None:
     """The cached format for this source's preamble, built if missing; None if it cannot be."""
     preamble = tex[: _BEGIN_DOCUMENT.search(tex).start(1)]
-    key = hashlib.sha256(f"{_engine_id()}\0{preamble}".encode()).hexdigest()[:32]
+    # epoch too: a preamble may read the date (\year) while the format is dumped.
+    key = hashlib.sha256(f"{_engine_id()}\0{epoch}\0{preamble}".encode()).hexdigest()[:32]
     folder = cache_root() / "formats"
     fmt, failed = folder / f"{key}.fmt", folder / f"{key}.failed"
     with _format_locks_guard:
@@ -321,18 +331,21 @@ def _format_for(tex: str, timeout: float, epoch: int) -> Path | None:
             if failed.exists():
                 return None
             folder.mkdir(parents=True, exist_ok=True)
-            if _dump_format(preamble, fmt, timeout, epoch):
+            built = _dump_format(preamble, fmt, timeout, epoch)
+            if built:
                 _prune_formats(folder)
                 return fmt
-            failed.touch()
+            if built is False:  # a LaTeX error, not a timeout on a busy machine: remember
+                failed.touch()
         except OSError:  # unwritable cache: plain runs still work
             pass
     return None
 
 
-def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> bool:
+def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> bool | None:
     """pdftex -ini with mylatexformat (latex-notes.md); the result is renamed into place
-    atomically, so concurrent builders never see a half-written format."""
+    atomically, so concurrent builders never see a half-written format.
+    True: built; False: LaTeX failed; None: timed out."""
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         (work / "doc.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", "utf-8")
@@ -341,7 +354,7 @@ def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> boo
         try:
             status = _run_tex(args, work, timeout, epoch)
         except subprocess.TimeoutExpired:
-            return False
+            return None
         if status != 0 or not (work / "fmt.fmt").exists():
             return False
         os.replace(work / "fmt.fmt", target)

@@ -261,3 +261,8 @@ def test_file_names_must_be_plain():
         compile_pdf(doc("x"), jobname="../doc")
     with pytest.raises(LatexError, match="begin.document"):
         compile_pdf(r"\documentclass{article} no body")
+
+
+def test_a_document_without_pages_is_an_error(tmp_path):
+    with pytest.raises(LatexError, match="wrote no pages"):
+        compile_pdf(doc(""), keep_failed_in=tmp_path)
