@@ -210,7 +210,11 @@ def _describe(ch: str) -> str:
 
 
 def check_printable(text: str, field: str) -> None:
-    """Raise QgenError naming `field` and the first character the fonts cannot print."""
+    """Raise QgenError naming `field` and the first character the fonts cannot print.
+
+    Tabs and newlines pass (escape() turns them into spaces); every other control
+    character, and anything outside the ranges above (Greek, Cyrillic, CJK, emoji), fails.
+    """
     for ch in text:
         if not is_printable(ch):
             raise QgenError(
