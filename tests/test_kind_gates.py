@@ -1,0 +1,259 @@
+"""The `gates` kind: every row of the note's gate table by hand, every difficulty × mode drawn and
+recomputed independently, every row covered by `mixed`, determinism, the reject rules, option
+errors, the oracle catching a wrong engine, and what the two templates show."""
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+from qgen.engine.gates import Linear
+from qgen.engine.network_check import VerificationError
+from qgen.errors import QgenError
+from qgen.kinds import gates
+from qgen.kinds.base import DIFFICULTIES, MODES, Redraw
+from qgen.randomiser import draw_variant, resolve_options
+from qgen.render import render
+
+SEEDS = range(200)
+
+
+def vec(*values):
+    return np.array([F(v) for v in values], dtype=object)
+
+
+def mat(rows):
+    return np.array([[F(v) for v in row] for row in rows], dtype=object)
+
+
+def answers(case):
+    return {name: np.asarray(value, dtype=object).tolist() for name, _, value in case[2]}
+
+
+# ---------------------------------------------------------------------------------------------
+# The table, row by row, by hand
+
+
+def test_linear_row_by_hand():
+    W, b, x, delta = mat([[1, 2, 0], [0, -1, 3]]), vec(1, 1), vec(3, -1, 2), vec(2, -1)
+    a = answers(gates.solve_linear_gate(W, b, x, delta, "exact"))
+    assert a["dz/dx"] == W.tolist()
+    assert a["dL/dW"] == [[6, -2, 4], [-3, 1, -2]]  # δxᵀ: 2×1 times 1×3, the shape of W
+    assert a["dL/db"] == [2, -1]
+    assert a["dL/dx"] == [2, 5, -3]  # Wᵀδ
+
+
+def test_identity_row_by_hand():
+    a = answers(gates.solve_identity_gate(vec(1, -2, 0), vec(3, 0, -1), "exact"))
+    assert a["dz/dx"] == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert a["dL/dx"] == [3, 0, -1]
+
+
+def test_elementwise_row_relu_mask_by_hand():
+    a = answers(gates.solve_elementwise_gate(vec(2, -1, 3), vec(1, 2, -1), "relu", "exact"))
+    assert a["f'(x)"] == [1, 0, 1]  # the mask
+    assert a["dz/dx"] == [[1, 0, 0], [0, 0, 0], [0, 0, 1]]
+    assert a["dL/dx"] == [1, 0, -1]
+
+
+def test_elementwise_row_given_tanh_by_hand():
+    given, worked, ans = gates.solve_elementwise_gate(vec(F(1, 2), -1), vec(2, 1), "tanh", "given")
+    # tanh(0.5) = 0.4621 → 0.46, tanh(−1) = −0.7616 → −0.76; tanh' = 1 − a² from those.
+    assert given["printed"].tolist() == [F(46, 100), F(-76, 100)]
+    a = answers((given, worked, ans))
+    assert a["f'(x)"] == [F(7884, 10000), F(4224, 10000)]
+    assert a["dL/dx"] == [F(15768, 10000), F(4224, 10000)]
+
+
+def test_softmax_ce_row_exact_by_hand():
+    given, worked, ans = gates.solve_softmax_ce(None, vec(F(1, 4), F(1, 2), F(1, 4)), 1, "exact")
+    assert answers((given, worked, ans)) == {"dL/dz": [F(1, 4), F(-1, 2), F(1, 4)]}  # ŷ − y
+    assert worked["dL_dyhat"].tolist() == [0, -2, 0]  # −y/ŷ
+    assert worked["S"].tolist() == [[F(3, 16), F(-1, 8), F(-1, 16)], [F(-1, 8), F(1, 4), F(-1, 8)],
+                                    [F(-1, 16), F(-1, 8), F(3, 16)]]  # Diag[ŷ] − ŷŷᵀ
+    assert given["target"] == 2 and given["z"] is None
+
+
+def test_softmax_ce_row_given_by_hand():
+    # softmax(1, 0, −1/2) = (0.6285, 0.2312, 0.1402): floors 62 + 23 + 14 = 99, the largest
+    # remainder (0.85) gets the last hundredth.
+    given, worked, ans = gates.solve_softmax_ce(vec(1, 0, F(-1, 2)), None, 0, "given")
+    assert given["yhat"].tolist() == [F(63, 100), F(23, 100), F(14, 100)]
+    assert answers((given, worked, ans)) == {"dL/dz": [F(-37, 100), F(23, 100), F(14, 100)]}
+
+
+def test_largest_remainder_sums_to_one_and_stays_close():
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        p = rng.dirichlet(np.ones(int(rng.integers(2, 6))))
+        printed = gates._largest_remainder(p)
+        assert sum(printed) == 1
+        assert np.max(np.abs(np.array(printed, dtype=float) - p)) < 0.01
+
+
+def test_simple_distributions_are_simple():
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        yhat = gates._simple_distribution(rng, 3)
+        assert sum(yhat) == 1 and all(0 < v < 1 for v in yhat) and all(v.denominator <= 10 for v in yhat)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every difficulty × mode, recomputed independently from the printed parameters
+
+
+def _numbers(a):
+    if isinstance(a, list):
+        return np.array([_numbers(v) for v in a], dtype=float)
+    return float(F(str(a)))
+
+
+def _slope(p, x):
+    alpha = float(F(p["alpha"]))
+    if p["printed"] is not None:
+        a = _numbers(p["printed"])
+        return a * (1 - a) if p["activation"] == "sigmoid" else 1 - a * a
+    s = 1 / (1 + np.exp(-x))
+    return {"identity": np.ones_like(x), "relu": (x > 0) * 1.0, "leaky_relu": np.where(x > 0, 1.0, alpha),
+            "sigmoid": s * (1 - s), "tanh": 1 - np.tanh(x) ** 2}[p["activation"]]
+
+
+def recompute(p):
+    """The asked answers from Draw.params alone, with plain numpy and the table's rules."""
+    if p["gate"] == "linear":
+        W, x, delta = _numbers(p["W"]), _numbers(p["x"]), _numbers(p["delta"])
+        return {"dz/dx": W, "dL/dW": np.outer(delta, x), "dL/db": delta, "dL/dx": W.T @ delta}
+    if p["gate"] == "identity":
+        return {"dz/dx": np.eye(p["n"]), "dL/dx": _numbers(p["delta"])}
+    if p["gate"] == "elementwise":
+        slope = _slope(p, _numbers(p["x"]))
+        return {"f'(x)": slope, "dz/dx": np.diag(slope), "dL/dx": slope * _numbers(p["delta"])}
+    y = _numbers(p["y"])
+    if p["yhat"] is not None:
+        return {"dL/dz": _numbers(p["yhat"]) - y}
+    e = np.exp(_numbers(p["z"]))
+    return {"yhat": e / e.sum(), "dL/dz": e / e.sum() - y}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_every_difficulty_and_mode_draws_recomputes_and_covers_the_table(difficulty, mode):
+    options = resolve_options("gates", difficulty, mode)  # gate: mixed
+    rows = set()
+    for seed in SEEDS:
+        draw = draw_variant("gates", seed, options).draw
+        rows.add(draw.params["gate"])
+        expected = recompute(draw.params)
+        assert [a.name for a in draw.answers] == list(expected)
+        for a in draw.answers:
+            np.testing.assert_allclose(np.array(a.value, dtype=float), expected[a.name], rtol=1e-9, atol=1e-9)
+            assert a.tolerance == (0.01 if mode == "calculator" else 0)
+            if mode != "calculator":
+                assert all(isinstance(v, F) for v in np.asarray(a.value, dtype=object).flat)
+        if draw.params["gate"] == "linear":  # ∂L/∂W has the shape of W
+            assert np.shape(draw.answers[1].value) == np.shape(draw.params["W"])
+        if draw.params["gate"] == "softmax_ce" and mode != "calculator":
+            assert sum(F(v) for v in draw.params["yhat"]) == 1
+    assert rows == set(gates.GATES)  # every row of the note's table
+
+
+def test_same_seed_same_question():
+    options = resolve_options("gates", "medium", "given")
+    for seed in range(20):
+        assert draw_variant("gates", seed, options).to_json() == draw_variant("gates", seed, options).to_json()
+    assert draw_variant("gates", 1, options).to_json() != draw_variant("gates", 2, options).to_json()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reject rules
+
+
+@pytest.mark.parametrize("case, rule", [
+    (lambda: gates.solve_elementwise_gate(vec(0, 2), vec(1, 1), "relu", "exact"), "no pre-activation at a ReLU kink"),
+    (lambda: gates.solve_elementwise_gate(vec(-1, -2), vec(1, 1), "relu", "exact"), "no all-zero gradient"),
+    (lambda: gates.solve_elementwise_gate(vec(5, 1), vec(1, 1), "sigmoid", "given"), "no saturated sigmoid or tanh"),
+    (lambda: gates.solve_linear_gate(mat([[1, 2], [2, 4]]), vec(0, 0), vec(1, 1), vec(2, -1), "exact"),
+     "no all-zero gradient"),  # Wᵀδ = 0
+    (lambda: gates.solve_identity_gate(vec(1, 2), vec(0, 0), "exact"), "no all-zero gradient"),
+    (lambda: gates.solve_softmax_ce(None, vec(F(19, 20), F(1, 40), F(1, 40)), 0, "exact"), "no near-one-hot softmax"),
+    (lambda: gates.solve_softmax_ce(vec(4, -2, -2), None, 0, "given"), "no near-one-hot softmax"),
+])
+def test_reject_rules_fire(case, rule):
+    with pytest.raises(Redraw) as e:
+        case()
+    assert e.value.rule == rule
+
+
+# ---------------------------------------------------------------------------------------------
+# Options
+
+
+@pytest.mark.parametrize("overrides, mode, words", [
+    ({"gate": "conv"}, "exact", ["gates option gate", "linear, identity, elementwise, softmax_ce, mixed"]),
+    ({"activation": "softplus"}, "exact", ["gates option activation"]),
+    ({"activation": "tanh"}, "exact", ["gates option activation", "mode given or calculator"]),
+    ({"gate": "elementwise", "activation": "relu"}, "given", ["gates option activation", "mode exact"]),
+    ({"layers": "2"}, "exact", ["gates option layers", "unknown option"]),
+])
+def test_bad_options_name_the_option(overrides, mode, words):
+    with pytest.raises(QgenError) as e:
+        resolve_options("gates", "easy", mode, overrides)
+    for word in words:
+        assert word in str(e.value)
+
+
+def test_activation_is_free_when_no_elementwise_gate_is_drawn():
+    assert resolve_options("gates", "easy", "exact", {"gate": "linear", "activation": "tanh"})["gate"] == "linear"
+    options = resolve_options("gates", "easy", "exact", {"gate": "elementwise", "activation": "identity"})
+    draw = draw_variant("gates", 5, options).draw
+    assert draw.params["activation"] == "identity" and np.asarray(draw.answers[0].value).tolist() == [1, 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The oracle refuses a wrong engine
+
+
+class TransposedLinear(Linear):
+    def param_grads(self, x, delta):
+        return {"W": np.outer(x, delta), "b": delta.copy()}  # xδᵀ: the classic slip
+
+
+class UntransposedLinear(Linear):
+    def vjp(self, x, delta):
+        return self.W @ delta  # W δ instead of Wᵀδ
+
+
+@pytest.mark.parametrize("wrong", [TransposedLinear, UntransposedLinear])
+def test_oracle_catches_a_wrong_linear_gate(monkeypatch, wrong):
+    monkeypatch.setattr(gates, "Linear", wrong)
+    with pytest.raises(VerificationError):
+        gates.solve_linear_gate(mat([[1, 2], [0, -1]]), vec(0, 0), vec(3, 1), vec(1, 2), "exact")
+
+
+def test_oracle_refuses_printed_softmax_far_from_the_truth(monkeypatch):
+    monkeypatch.setattr(gates, "_largest_remainder", lambda p: vec(F(1, 2), F(1, 4), F(1, 4)))
+    with pytest.raises(VerificationError):
+        gates.solve_softmax_ce(vec(1, 0, F(-1, 2)), None, 0, "given")  # truth (0.63, 0.23, 0.14)
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates: the sheet shows only givens; the key names the row and boxes every answer
+
+
+def _render(draw, side):
+    context = draw.question if side == "question" else draw.solution
+    return render(f"kinds/gates_{side}.tex", d=context, number_style=draw.number_style, diagram=None)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("gate", gates.GATES)
+def test_templates(gate, mode):
+    options = resolve_options("gates", "medium", mode, {"gate": gate})
+    for seed in range(10):
+        draw = draw_variant("gates", seed, options).draw
+        question, key = _render(draw, "question"), _render(draw, "solution")
+        assert "\\boxed" not in question
+        assert key.count("\\boxed") >= len(draw.answers)
+        assert "row" in key  # the key names the row of the note's table
+        if gate == "softmax_ce":
+            assert ("given directly" in question) == (mode == "exact")
