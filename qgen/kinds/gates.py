@@ -177,6 +177,10 @@ def solve_softmax_ce(z, yhat, target: int, mode: str):
 
     given = {"z": z, "y": y, "target": target + 1, "n": n, "yhat": yhat if mode != "calculator" else None}
     worked = {"yhat": yhat, "dL_dyhat": dL_dyhat, "S": S, "dz": dz}
+    if mode == "calculator":  # the exponentials the student computes, shown in the key
+        worked["exp"] = np.exp(np.array(z, float))
+        worked["exp_sum"] = float(worked["exp"].sum())
+        same_values("yhat = exp / sum", yhat, worked["exp"] / worked["exp_sum"])
     answers = [("dL/dz", r"\partial L/\partial z", dz)]
     if mode == "calculator":
         answers.insert(0, ("yhat", r"\hat y", yhat))
