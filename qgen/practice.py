@@ -13,7 +13,7 @@ from qgen.output import publish
 from qgen.randomiser import Variant, draw_sheet, resolve_options
 from qgen.render import render
 
-TIKZ_LIBRARIES = r"\usetikzlibrary{arrows.meta,positioning,calc,fit,shapes.geometric}"
+TIKZ_LIBRARIES = r"\usepackage{amssymb}\usetikzlibrary{arrows.meta,positioning,calc,fit,shapes.geometric}"
 
 
 def new_diagram_cache() -> DiagramCache:
@@ -79,8 +79,8 @@ def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams
 
 def practice_title(request: PracticeRequest) -> tuple[str, str]:
     kinds = ", ".join(request.kinds)
-    return (f"Backpropagation practice: {kinds}",
-            f"{request.difficulty.capitalize()}, {request.mode} numbers, seed {request.seed}")
+    return ("Backpropagation practice",
+            f"{kinds}: {request.difficulty} questions, {request.mode} numbers, seed {request.seed}")
 
 
 def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:

@@ -100,8 +100,9 @@ def inline(ctx, a) -> str:
     if arr.ndim == 0:
         return one(arr.item())
     if arr.ndim == 1:
-        return "(" + r",\ ".join(one(v) for v in arr) + ")"
-    return "[" + r";\ ".join(r",\ ".join(one(v) for v in row) for row in arr) + "]"
+        return "(" + r",\allowbreak\ ".join(one(v) for v in arr) + ")"
+    # Break points between entries: a 4×4 matrix on one line would run into the margin.
+    return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(one(v) for v in row) for row in arr) + "]"
 
 
 def shape(a) -> str:
