@@ -1,0 +1,389 @@
+"""`mlp`: a small network with its numbers given (x, W, b, activations, loss, target, η); asked:
+every forward value, the loss, every gradient by backprop, and one SGD step.
+
+The network is built from drawn numbers, solved by the engine (qgen.engine.network) and checked
+by the oracle (check_network) before the Draw is returned. The key is the engine's trace.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from qgen.engine.gates import (
+    ACTIVATIONS, Elementwise, GivenElementwise, GivenSoftmaxCrossEntropy, HalfSquaredError, Linear,
+    SoftmaxCrossEntropy,
+)
+from qgen.engine.network import Layer, Network, NetworkSolution, solve_network
+from qgen.engine.network_check import PRINTED_TOL, check_network
+from qgen.errors import QgenError
+from qgen.kinds.base import (
+    Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, round_to, split_sizes, tolerance,
+)
+from qgen.render import render
+
+NAME = "mlp"
+SUMMARY = "a small network with its numbers: forward values, loss, every gradient, one SGD step"
+
+ACTIVATION_NAMES = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
+SMOOTH = ("sigmoid", "tanh")  # no exact values: printed in given mode
+LOSSES = ("half_sse", "softmax_ce")
+LEAKY_ALPHA = Fraction(1, 10)  # printed on the sheet; 1/10 keeps hand arithmetic short
+MAX_LAYERS, MAX_WIDTH = 3, 4  # matrices must fit a line and be done by hand
+SATURATION = {"sigmoid": 3, "tanh": 2}  # |z| above this: f' nearly 0 (and printed f ≈ ±1)
+KINK_GAP = 0.01  # calculator mode: |z| below this is too close to the ReLU kink to round safely
+LIMIT = 30  # largest answer a person should handle
+MAX_DENOMINATOR = 1000  # exact mode: "simple fractions"
+MAX_PLACES = 8  # given mode: the key prints finite decimals of at most this many places
+SOFTMAX_MAX, SOFTMAX_MIN = 0.9, 0.02
+
+
+def _sizes(text) -> tuple[int, ...]:
+    sizes = split_sizes(text)
+    if len(sizes) > MAX_LAYERS + 1 or max(sizes) > MAX_WIDTH:
+        raise ValueError(f"expected 1 to {MAX_LAYERS} layers of at most {MAX_WIDTH} units each "
+                         f"(the matrices must fit the page and be done by hand), got {text!r}")
+    return sizes
+
+
+def _same(value) -> dict:
+    return {"easy": value, "medium": value, "hard": value}
+
+
+OPTIONS = (
+    Option("sizes", "layer sizes from input to output, e.g. 2-3-2", {"easy": (2, 2, 1), "medium": (2, 3, 2),
+           "hard": (3, 3, 2)}, _sizes),
+    Option("activation", "activation of the hidden layers", _same("relu"), str, ACTIVATION_NAMES),
+    Option("output_activation", "activation of the output layer", _same("identity"), str, ACTIVATION_NAMES),
+    Option("loss", "half_sse (½Σ(ŷ−y)²) or softmax_ce (softmax + cross-entropy)", _same("half_sse"), str, LOSSES),
+    Option("bias", "layers have a bias b", _same(True), parse_bool),
+    Option("learning_rate", "η of the SGD step", {"easy": Fraction(1), "medium": Fraction(1, 2),
+           "hard": Fraction(1, 10)}, parse_fraction),
+)
+
+
+def _activations(options: dict) -> tuple[str, ...]:
+    layers = len(options["sizes"]) - 1
+    return (options["activation"],) * (layers - 1) + (options["output_activation"],)
+
+
+def check_options(options: dict) -> None:
+    sizes, mode, loss = options["sizes"], options["mode"], options["loss"]
+    hidden = len(sizes) > 2
+    if loss == "softmax_ce" and options["output_activation"] != "identity":
+        raise QgenError("mlp option output_activation: softmax_ce applies softmax to z of the last layer; "
+                        "use output_activation=identity")
+    if loss == "softmax_ce" and sizes[-1] < 2:
+        raise QgenError("mlp option sizes: softmax_ce needs at least 2 outputs, e.g. sizes=2-3-2")
+    if mode == "exact":
+        if loss == "softmax_ce":
+            raise QgenError("mlp option loss: softmax_ce has no exact answers; use --mode given "
+                            "(ŷ printed on the sheet) or --mode calculator")
+        for name, used in (("activation", hidden), ("output_activation", True)):
+            if used and options[name] in SMOOTH:
+                raise QgenError(f"mlp option {name}: {options[name]} has no exact values; use --mode given "
+                                "(its values printed on the sheet) or --mode calculator")
+    if mode == "given" and sum(a in SMOOTH for a in _activations(options)) > 1:
+        name = "activation" if options["activation"] in SMOOTH else "output_activation"
+        raise QgenError(f"mlp option {name}: in given mode at most one layer may use sigmoid or tanh "
+                        "(the key's decimals would run past 8 places); use one hidden layer, "
+                        "output_activation=identity, or --mode calculator")
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing the numbers: what a person can compute in each mode.
+
+
+def _entry(rng, mode: str, role: str, difficulty: str, smooth: bool, big: bool, halves: bool) -> Fraction:
+    """One drawn input number. role: x, W or b. smooth: the network has printed σ/tanh values.
+    big: three layers or a layer of 4 units, where products grow fast, so weights stay smaller.
+    halves: some weights may be halves (hard, exact, unless leaky ReLU already brings tenths)."""
+    if mode == "calculator":
+        return round_to(rng.uniform(-2, 2) if role == "x" else rng.uniform(-1.5, 1.5) / (1 + big))
+    if mode == "given":
+        # Printed σ/tanh values already bring 4 decimal places per derivative: x stays whole there.
+        if role == "x":
+            return _nonzero(lambda: Fraction(int(rng.integers(-2, 3) if smooth else rng.integers(-20, 21)),
+                                             1 if smooth else 10))
+        return Fraction(int(rng.integers(-2 + big, 3 - big) if role == "W" else rng.integers(-1, 2)))
+    if role == "x":
+        return _nonzero(lambda: Fraction(int(rng.integers(-2, 3))))
+    if role == "b":
+        return Fraction(int(rng.integers(-2, 3)))
+    # weights: [-2, 2] ([-3, 3] with some halves on hard); [-1, 1] when the network is big
+    top = 1 if big else 3 if difficulty == "hard" else 2
+    if halves and rng.random() < 0.25:
+        return Fraction(int(rng.choice([k for k in range(-2 * top + 1, 2 * top, 2)])), 2)
+    return Fraction(int(rng.integers(-top, top + 1)))
+
+
+def _nonzero(draw_one) -> Fraction:
+    while True:
+        value = draw_one()
+        if value:
+            return value
+
+
+def _target(rng, mode: str, n: int, loss: str, out_act: str) -> list[Fraction]:
+    if loss == "softmax_ce":
+        c = int(rng.integers(n))
+        return [Fraction(int(k == c)) for k in range(n)]
+    if out_act == "sigmoid":
+        return [Fraction(int(rng.integers(0, 2))) for _ in range(n)]
+    if out_act == "tanh":
+        return [Fraction(int(rng.choice([-1, 1]))) for _ in range(n)]
+    low = 0 if out_act == "relu" else -2
+    if mode == "calculator":
+        return [round_to(rng.uniform(low, 2)) for _ in range(n)]
+    return [Fraction(int(rng.integers(low, 3))) for _ in range(n)]
+
+
+def _array(values, exact: bool) -> np.ndarray:
+    return np.array(values, dtype=object if exact else float)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the network; in given mode the printed values are made layer by layer.
+
+
+def _largest_remainder(p: np.ndarray) -> np.ndarray:
+    """Probabilities rounded to hundredths that sum to exactly 1."""
+    hundredths = p * 100
+    floors = np.floor(hundredths).astype(int)
+    order = np.argsort(-(hundredths - floors), kind="stable")
+    floors[order[:100 - floors.sum()]] += 1
+    return np.array([Fraction(int(k), 100) for k in floors], dtype=object)
+
+
+def _softmax_checks(p: np.ndarray) -> None:
+    if p.max() > SOFTMAX_MAX:
+        raise Redraw("no near-one-hot softmax")
+    if p.min() < SOFTMAX_MIN:
+        raise Redraw("no vanishing softmax probability")
+
+
+def _build(x, Ws, bs, y, acts, loss: str, mode: str, eta: Fraction) -> Network:
+    exact = mode != "calculator"
+    alpha = LEAKY_ALPHA if exact else float(LEAKY_ALPHA)
+    layers, a = [], x
+    for W, b, act in zip(Ws, bs, acts):
+        linear = Linear(W, b)
+        z = linear.forward(a)
+        if mode == "given" and act in SMOOTH:
+            f = ACTIVATIONS[act][0]
+            gate = GivenElementwise(act, np.array([round_to(f(v, None)) for v in z], dtype=object))
+        else:
+            gate = Elementwise(act, alpha)
+        a = gate.forward(z)
+        layers.append(Layer(linear, gate))
+    if loss == "half_sse":
+        loss_gate = HalfSquaredError(y)
+    else:
+        p = SoftmaxCrossEntropy(y).probabilities(a)
+        _softmax_checks(p)
+        loss_gate = GivenSoftmaxCrossEntropy(y, _largest_remainder(p)) if mode == "given" else SoftmaxCrossEntropy(y)
+    return Network(x, tuple(layers), loss_gate, eta if exact else float(eta))
+
+
+def _true_chain_agrees(net: Network) -> None:
+    """Given mode: the sheet's printed values come from the chain of printed values before them;
+    the oracle compares them with the exact chain. Redraw the rare case where they drift apart."""
+    a = np.array(net.x, dtype=float)
+    for layer in net.layers:
+        z = np.array(layer.linear.W, dtype=float) @ a
+        if layer.linear.b is not None:
+            z = z + np.array(layer.linear.b, dtype=float)
+        act = layer.activation
+        a = np.array([ACTIVATIONS[act.name][0](v, LEAKY_ALPHA) for v in z], dtype=float)
+        if isinstance(act, GivenElementwise) and np.abs(a - np.array(act.printed, dtype=float)).max() > 0.9 * PRINTED_TOL:
+            raise Redraw("printed values within 0.01 of the exact chain")
+    if isinstance(net.loss, GivenSoftmaxCrossEntropy):
+        p = SoftmaxCrossEntropy(net.loss.y).probabilities(a)
+        if np.abs(p - np.array(net.loss.printed, dtype=float)).max() > 0.9 * PRINTED_TOL:
+            raise Redraw("printed values within 0.01 of the exact chain")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reject rules on the solved network.
+
+
+def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
+    for values, act in zip(sol.forward, acts):
+        z = np.array(values.z, dtype=float)
+        if act in ("relu", "leaky_relu") and np.any(np.abs(z) < (KINK_GAP if mode == "calculator" else 1e-12)):
+            raise Redraw("no pre-activation at a ReLU kink")
+        if act in SATURATION and np.any(np.abs(z) > SATURATION[act]):
+            raise Redraw(f"no saturated {act}")
+    for g in sol.gradients:
+        if not np.any(np.array(g.dW, dtype=float)):
+            raise Redraw("no all-zero gradient")
+    numbers = _all_numbers(sol)
+    bounded(numbers, LIMIT)
+    exact_numbers = [v for v in numbers if isinstance(v, Fraction)]
+    if mode == "exact" and any(v.denominator > MAX_DENOMINATOR for v in exact_numbers):
+        raise Redraw("simple fractions")
+    if mode == "given" and any(_places(v) > MAX_PLACES for v in exact_numbers):
+        raise Redraw("short decimals")
+
+
+def _all_numbers(sol: NetworkSolution) -> list:
+    arrays = [v.z for v in sol.forward] + [v.a for v in sol.forward] + [sol.yhat, [sol.loss]]
+    for g in sol.gradients:
+        arrays += [g.dW.ravel(), g.dz, g.da] + ([] if g.db is None else [g.db])
+    for u in sol.update:
+        arrays += [u.W.ravel()] + ([] if u.b is None else [u.b])
+    return [v for arr in arrays for v in arr]
+
+
+def _places(v: Fraction) -> int:
+    """Decimal places of a finite decimal (a large number when it is not one)."""
+    for places in range(MAX_PLACES + 1):
+        if (v * 10**places).denominator == 1:
+            return places
+    return MAX_PLACES + 1
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def draw(rng: np.random.Generator, options: dict) -> Draw:
+    sizes, mode, loss, bias = options["sizes"], options["mode"], options["loss"], options["bias"]
+    acts, eta = _activations(options), options["learning_rate"]
+    exact = mode != "calculator"
+
+    smooth, big = any(a in SMOOTH for a in acts), len(sizes) > 3 or max(sizes) > 3
+    halves = options["difficulty"] == "hard" and "leaky_relu" not in acts
+
+    def entry(role):
+        return _entry(rng, mode, role, options["difficulty"], smooth, big, halves)
+
+    x = [entry("x") for _ in range(sizes[0])]
+    Ws = [[[entry("W") for _ in range(m)] for _ in range(n)] for m, n in zip(sizes, sizes[1:])]
+    bs = [[entry("b") for _ in range(n)] if bias else None for n in sizes[1:]]
+    y = _target(rng, mode, sizes[-1], loss, acts[-1])
+
+    net = _build(_array(x, exact), [_array(W, exact) for W in Ws],
+                 [None if b is None else _array(b, exact) for b in bs], _array(y, exact), acts, loss, mode, eta)
+    if mode == "given":
+        _true_chain_agrees(net)
+    sol = solve_network(net)
+    _rejects(net, sol, acts, mode)
+    check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
+
+    given = _given_context(net, sizes, acts, loss, bias, mode, eta)
+    solution = {**given, **_solution_context(net, sol, loss)}
+    params = {
+        "sizes": list(sizes), "activations": list(acts), "loss": loss, "bias": bias,
+        "learning_rate": _text(eta), "alpha": _text(LEAKY_ALPHA) if "leaky_relu" in acts else None,
+        "x": _texts(x), "W": [[_texts(row) for row in W] for W in Ws],
+        "b": [None if b is None else _texts(b) for b in bs], "y": _texts(y),
+        "printed": {name: _texts(v) for name, v in _printed(net).items()},
+    }
+    return Draw(params, _answers(net, sol, loss, mode), given, solution, _diagram(sizes, acts, loss, bias),
+                {"exact": "fraction", "given": "decimal", "calculator": "rounded"}[mode], _notes(mode, loss))
+
+
+def _printed(net: Network) -> dict:
+    printed = {f"a{l}": layer.activation.printed for l, layer in enumerate(net.layers, start=1)
+               if isinstance(layer.activation, GivenElementwise)}
+    if isinstance(net.loss, GivenSoftmaxCrossEntropy):
+        printed["yhat"] = net.loss.printed
+    return printed
+
+
+def _text(v) -> str:
+    v = Fraction(v)
+    if v.denominator == 1:
+        return str(v.numerator)
+    places = _places(v)
+    return f"{float(v):.{places}f}" if places <= MAX_PLACES else f"{v.numerator}/{v.denominator}"
+
+
+def _texts(values) -> list[str]:
+    return [_text(v) for v in values]
+
+
+def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[Answer, ...]:
+    tol = tolerance(mode)
+    count = len(net.layers)
+    out = []
+    for l, (values, layer) in enumerate(zip(sol.forward, net.layers), start=1):
+        out.append(Answer(f"z{l}", f"z^{{[{l}]}}", values.z, tol))
+        if l < count and not isinstance(layer.activation, GivenElementwise):
+            out.append(Answer(f"a{l}", f"a^{{[{l}]}}", values.a, tol))
+    if not isinstance(net.loss, GivenSoftmaxCrossEntropy) and not isinstance(net.layers[-1].activation, GivenElementwise):
+        out.append(Answer("yhat", "\\hat y", sol.yhat, tol))
+    # −log of a printed ŷ is a float even in given mode: the key prints it to 4 decimals.
+    out.append(Answer("L", "L", sol.loss, tol if isinstance(sol.loss, Fraction) or mode == "calculator" else 0.001))
+    if loss == "half_sse":
+        out.append(Answer("dL/dyhat", "\\partial L/\\partial\\hat y", sol.steps[-1].downstream, tol))
+    for l in range(count, 0, -1):  # in the order backprop finds them
+        g = sol.gradients[l - 1]
+        out.append(Answer(f"delta{l}", f"\\delta^{{[{l}]}}", g.dz, tol))
+        out.append(Answer(f"dL/dW{l}", f"\\partial L/\\partial W^{{[{l}]}}", g.dW, tol))
+        if g.db is not None:
+            out.append(Answer(f"dL/db{l}", f"\\partial L/\\partial b^{{[{l}]}}", g.db, tol))
+        if l > 1:
+            out.append(Answer(f"dL/da{l - 1}", f"\\partial L/\\partial a^{{[{l - 1}]}}", sol.gradients[l - 2].da, tol))
+    for l, u in enumerate(sol.update, start=1):
+        out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}", u.W, tol))
+        if u.b is not None:
+            out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}", u.b, tol))
+    return tuple(out)
+
+
+def _given_context(net: Network, sizes, acts, loss, bias, mode, eta) -> dict:
+    """What the question sheet shows: only what is given."""
+    layers = []
+    for l, layer in enumerate(net.layers, start=1):
+        printed = layer.activation.printed if isinstance(layer.activation, GivenElementwise) else None
+        layers.append({"l": l, "m": sizes[l - 1], "n": sizes[l], "W": layer.linear.W, "b": layer.linear.b,
+                       "act": acts[l - 1], "printed": printed})
+    return {
+        "sizes": list(sizes), "count": len(net.layers), "layers": layers, "loss": loss, "bias": bias,
+        "mode": mode, "x": net.x, "y": net.loss.y, "eta": net.learning_rate,
+        "alpha": LEAKY_ALPHA if mode != "calculator" else float(LEAKY_ALPHA), "leaky": "leaky_relu" in acts,
+        "target": int(np.argmax(np.array(net.loss.y, dtype=float))) + 1,
+        "printed_yhat": net.loss.printed if isinstance(net.loss, GivenSoftmaxCrossEntropy) else None,
+    }
+
+
+def _solution_context(net: Network, sol: NetworkSolution, loss: str) -> dict:
+    """The key's numbers, all read off the engine's solution and trace."""
+    steps = {(s.gate if s.gate == "linear" else "act", s.layer): s for s in sol.steps}
+    work = []
+    for l, (values, g, u, layer) in enumerate(zip(sol.forward, sol.gradients, sol.update, net.layers), start=1):
+        act_step = steps[("act", l)]
+        work.append({
+            "l": l, "z": values.z, "a": values.a, "a_in": steps[("linear", l)].input,
+            "WT": layer.linear.W.T, "deriv": np.diagonal(act_step.jacobian),
+            "upstream": act_step.upstream, "dz": g.dz, "dW": g.dW, "db": g.db, "da_in": steps[("linear", l)].downstream,
+            "newW": u.W, "newb": u.b,
+        })
+    loss_step = sol.steps[-1]
+    return {
+        "work": work, "yhat": sol.yhat, "L": sol.loss, "loss_exact": isinstance(sol.loss, Fraction),
+        "residual": np.ravel(loss_step.jacobian) if loss == "half_sse" else None,
+        "dL_dyhat": loss_step.downstream,
+        "yhat_target": sol.yhat[int(np.argmax(np.array(net.loss.y, dtype=float)))],
+    }
+
+
+def _diagram(sizes, acts, loss, bias) -> str:
+    """TikZ of the network's shape only, so every variant of one shape shares one compiled picture."""
+    return render("diagrams/mlp.tex", sizes=list(sizes), acts=list(acts), loss=loss, bias=bias)
+
+
+def _notes(mode: str, loss: str) -> tuple[str, ...]:
+    if mode == "calculator":
+        return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
+                "printed inputs, then rounded to 4 decimals; an answer within 0.01 of the key counts as correct.",)
+    if mode == "given":
+        notes = ["The printed values (2 decimals) are taken as exact; every derivative is computed from "
+                 "them, so the key's decimals are exact."]
+        if loss == "softmax_ce":
+            notes.append("The loss is minus the logarithm of a printed value, rounded to 4 decimals "
+                         "(within 0.001 counts as correct).")
+        return tuple(notes)
+    return ()
