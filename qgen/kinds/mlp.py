@@ -271,17 +271,19 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     _rejects(net, sol, acts, mode)
     check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
 
-    given = _given_context(net, sizes, acts, loss, bias, mode, eta)
+    given = _given_context(net, sizes, acts, loss, bias, mode)
     solution = {**given, **_solution_context(net, sol, loss)}
+    printed = _printed(net)
     params = {
         "sizes": list(sizes), "activations": list(acts), "loss": loss, "bias": bias,
         "learning_rate": _text(eta), "alpha": _text(LEAKY_ALPHA) if "leaky_relu" in acts else None,
         "x": _texts(x), "W": [[_texts(row) for row in W] for W in Ws],
         "b": [None if b is None else _texts(b) for b in bs], "y": _texts(y),
-        "printed": {name: _texts(v) for name, v in _printed(net).items()},
+        "printed": {name: _texts(v) for name, v in printed.items()},
     }
+    style = {"exact": "fraction", "given": "decimal", "calculator": "rounded"}[mode]
     return Draw(params, _answers(net, sol, loss, mode), given, solution, _diagram(sizes, acts, loss, bias),
-                {"exact": "fraction", "given": "decimal", "calculator": "rounded"}[mode], _notes(mode, loss))
+                style, _notes(mode, loss, bool(printed)))
 
 
 def _printed(net: Network) -> dict:
@@ -327,13 +329,13 @@ def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[
         if l > 1:
             out.append(Answer(f"dL/da{l - 1}", f"\\partial L/\\partial a^{{[{l - 1}]}}", sol.gradients[l - 2].da, tol))
     for l, u in enumerate(sol.update, start=1):
-        out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}", u.W, tol))
+        out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}_{{\\mathrm{{new}}}}", u.W, tol))
         if u.b is not None:
-            out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}", u.b, tol))
+            out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}_{{\\mathrm{{new}}}}", u.b, tol))
     return tuple(out)
 
 
-def _given_context(net: Network, sizes, acts, loss, bias, mode, eta) -> dict:
+def _given_context(net: Network, sizes, acts, loss, bias, mode) -> dict:
     """What the question sheet shows: only what is given."""
     layers = []
     for l, layer in enumerate(net.layers, start=1):
@@ -375,11 +377,11 @@ def _diagram(sizes, acts, loss, bias) -> str:
     return render("diagrams/mlp.tex", sizes=list(sizes), acts=list(acts), loss=loss, bias=bias)
 
 
-def _notes(mode: str, loss: str) -> tuple[str, ...]:
+def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
     if mode == "calculator":
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
                 "printed inputs, then rounded to 4 decimals; an answer within 0.01 of the key counts as correct.",)
-    if mode == "given":
+    if mode == "given" and printed:
         notes = ["The printed values (2 decimals) are taken as exact; every derivative is computed from "
                  "them, so the key's decimals are exact."]
         if loss == "softmax_ce":
