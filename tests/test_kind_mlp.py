@@ -308,6 +308,7 @@ def test_defaults_per_difficulty():
     hard = resolve_options("mlp", "hard")
     assert hard["sizes"] == (3, 3, 2) and hard["learning_rate"] == F(1, 10) and hard["activation"] == "relu"
     assert resolve_options("mlp", "easy", overrides={"sizes": "3-4-2"})["sizes"] == (3, 4, 2)
+    assert str(resolve_options("mlp", "medium")["sizes"]) == "2-3-2"  # as answers.json shows the options
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,12 +39,19 @@ MAX_PLACES = 8  # given mode: the key prints finite decimals of at most this man
 SOFTMAX_MAX, SOFTMAX_MIN = 0.9, 0.02
 
 
-def _sizes(text) -> tuple[int, ...]:
+class Sizes(tuple):
+    """Layer sizes that print as the user writes them ("2-3-2"), e.g. in answers.json's options."""
+
+    def __str__(self) -> str:
+        return "-".join(str(n) for n in self)
+
+
+def _sizes(text) -> Sizes:
     sizes = split_sizes(text)
     if len(sizes) > MAX_LAYERS + 1 or max(sizes) > MAX_WIDTH:
         raise ValueError(f"expected 1 to {MAX_LAYERS} layers of at most {MAX_WIDTH} units each "
                          f"(the matrices must fit the page and be done by hand), got {text!r}")
-    return sizes
+    return Sizes(sizes)
 
 
 def _same(value) -> dict:
@@ -52,8 +59,8 @@ def _same(value) -> dict:
 
 
 OPTIONS = (
-    Option("sizes", "layer sizes from input to output, e.g. 2-3-2", {"easy": (2, 2, 1), "medium": (2, 3, 2),
-           "hard": (3, 3, 2)}, _sizes),
+    Option("sizes", "layer sizes from input to output, e.g. 2-3-2", {"easy": Sizes((2, 2, 1)),
+           "medium": Sizes((2, 3, 2)), "hard": Sizes((3, 3, 2))}, _sizes),
     Option("activation", "activation of the hidden layers", _same("relu"), str, ACTIVATION_NAMES),
     Option("output_activation", "activation of the output layer", _same("identity"), str, ACTIVATION_NAMES),
     Option("loss", "half_sse (½Σ(ŷ−y)²) or softmax_ce (softmax + cross-entropy)", _same("half_sse"), str, LOSSES),
@@ -70,20 +77,19 @@ def _activations(options: dict) -> tuple[str, ...]:
 
 def check_options(options: dict) -> None:
     sizes, mode, loss = options["sizes"], options["mode"], options["loss"]
-    hidden = len(sizes) > 2
+    if mode == "exact":
+        if loss == "softmax_ce":
+            raise QgenError("mlp option loss: softmax_ce has no exact answers; use --mode given "
+                            "(ŷ printed on the sheet) or --mode calculator")
+        for name, used in (("activation", len(sizes) > 2), ("output_activation", True)):
+            if used and options[name] in SMOOTH:
+                raise QgenError(f"mlp option {name}: {options[name]} has no exact values; use --mode given "
+                                "(its values printed on the sheet) or --mode calculator")
     if loss == "softmax_ce" and options["output_activation"] != "identity":
         raise QgenError("mlp option output_activation: softmax_ce applies softmax to z of the last layer; "
                         "use output_activation=identity")
     if loss == "softmax_ce" and sizes[-1] < 2:
         raise QgenError("mlp option sizes: softmax_ce needs at least 2 outputs, e.g. sizes=2-3-2")
-    if mode == "exact":
-        if loss == "softmax_ce":
-            raise QgenError("mlp option loss: softmax_ce has no exact answers; use --mode given "
-                            "(ŷ printed on the sheet) or --mode calculator")
-        for name, used in (("activation", hidden), ("output_activation", True)):
-            if used and options[name] in SMOOTH:
-                raise QgenError(f"mlp option {name}: {options[name]} has no exact values; use --mode given "
-                                "(its values printed on the sheet) or --mode calculator")
     if mode == "given" and sum(a in SMOOTH for a in _activations(options)) > 1:
         name = "activation" if options["activation"] in SMOOTH else "output_activation"
         raise QgenError(f"mlp option {name}: in given mode at most one layer may use sigmoid or tanh "
