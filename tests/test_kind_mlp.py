@@ -242,7 +242,8 @@ def test_same_seed_same_question():
 
 @pytest.mark.parametrize("x,Ws,bs,y,overrides,rule", [
     ([1, 1], [[[1, -1], [1, 1]], [[1, 1]]], [[0, 0], [0]], [0], {}, "no pre-activation at a ReLU kink"),
-    ([1, 1], [[[-1, -1], [-1, -1]], [[1, 1]]], [[0, 0], [0]], [0], {}, "no all-zero gradient"),  # dead ReLUs
+    ([1, 1], [[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]], [2], {}, "no all-zero gradient"),  # output = target
+    ([1, 1], [[[-1, -1], [-1, -2]], [[1, 1]]], [[0, 0], [0]], [0], {}, "at least half of a ReLU layer active"),
     ([2, 2], [[[2, 2], [2, 2]], [[2, 2]]], [[2, 2], [2]], [0], {}, "answers of bounded size"),
     ([2, 2], [[[2, 2], [1, 1]], [[1, 1]]], [[0, 0], [0]], [0], {"activation": "sigmoid"}, "no saturated sigmoid"),
     ([2, 2], [[[2, 2], [1, 0]], [[1, 1], [-1, -1]]], [[0, 0], [0, 0]], [1, 0],

@@ -221,6 +221,9 @@ def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
             raise Redraw("no pre-activation at a ReLU kink")
         if act in SATURATION and np.any(np.abs(z) > SATURATION[act]):
             raise Redraw(f"no saturated {act}")
+        # A key where most ReLUs are off teaches little and leaves rows of zeros.
+        if act == "relu" and 2 * np.count_nonzero(z > 0) < len(z):
+            raise Redraw("at least half of a ReLU layer active")
     for g in sol.gradients:
         if not np.any(np.array(g.dW, dtype=float)):
             raise Redraw("no all-zero gradient")
