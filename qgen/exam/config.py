@@ -1,0 +1,238 @@
+"""EXAM.toml: read with tomllib, every field checked, errors as one line naming the field.
+
+    [exam]
+    title = "Midterm 1"            # required
+    course = "CS 4780"             # required
+    date = "2026-03-14"            # required: a string, or a TOML date
+    duration = "90 minutes"        # required: a string, or a whole number of minutes
+    instructions = "..."           # optional: a string (blank lines start paragraphs) or a list of strings
+    calculator = "..."             # optional: the calculator policy, printed on the sheet
+    difficulty = "easy"            # optional default for the questions
+    mode = "exact"                 # optional default for the questions
+    page_per_question = false      # optional: start every question after the first on a new page
+
+    [[questions]]                  # one block per question, in sheet order
+    kind = "mlp"
+    points = 10
+    difficulty = "medium"          # optional
+    mode = "given"                 # optional
+    [questions.options]            # optional: the kind's options, as listed by `qgen kinds`
+    sizes = "2-3-2"
+
+Questions are counted from 1 in messages (questions[2] is the second [[questions]] block).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from qgen.errors import QgenError
+from qgen.kinds.base import DIFFICULTIES, MODES
+from qgen.latex_text import check_printable
+from qgen.randomiser import KIND_MODULES, resolve_options
+
+EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
+             "page_per_question")
+REQUIRED_EXAM_KEYS = ("title", "course", "date", "duration")
+QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options")
+MAX_QUESTIONS = 50
+MAX_TEXT = 4000  # characters of one text field: an exam header, not a book
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int  # 1-based, as printed
+    kind: str
+    points: Decimal  # as written: 2, 1.5 (Decimal so that totals add up exactly)
+    difficulty: str
+    mode: str
+    options: dict  # resolved by resolve_options: what draw_variant gets
+
+
+@dataclass(frozen=True)
+class ExamConfig:
+    path: Path
+    title: str
+    course: str
+    date: str
+    duration: str
+    instructions: tuple[str, ...]  # paragraphs (a string) or items (a list); see `instructions_are_list`
+    instructions_are_list: bool
+    calculator: str
+    page_per_question: bool
+    questions: tuple[Question, ...]
+
+    @property
+    def total_points(self) -> Decimal:
+        return sum((q.points for q in self.questions), Decimal(0))
+
+
+def points_text(points: Decimal) -> str:
+    """2 -> '2', 1.50 -> '1.5'."""
+    return format(points.normalize(), "f")
+
+
+def points_json(points: Decimal) -> int | float:
+    return int(points) if points == points.to_integral_value() else float(points)
+
+
+def load_config(path: Path) -> ExamConfig:
+    path = Path(path)
+    where = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise QgenError(f"{path}: no such file (`qgen exam init` writes a starter exam.toml)") from None
+    except IsADirectoryError:
+        raise QgenError(f"{path}: is a folder, expected an EXAM.toml file") from None
+    except OSError as e:
+        raise QgenError(f"{path}: cannot read it ({e.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise QgenError(f"{where}: not UTF-8 text (byte 0x{raw[e.start]:02X} on line {line}); save it as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise QgenError(f"{where}: not valid TOML: {e}") from None
+
+    _only_keys(data, ("exam", "questions"), where, "")
+    exam = data.get("exam")
+    if exam is None:
+        raise QgenError(f"{where}: exam: missing the [exam] table (title, course, date, duration, …)")
+    if not isinstance(exam, dict):
+        raise QgenError(f"{where}: exam: expected a table [exam], got {_type(exam)}")
+    _only_keys(exam, EXAM_KEYS, where, "exam.")
+    for key in REQUIRED_EXAM_KEYS:
+        if key not in exam:
+            raise QgenError(f"{where}: exam.{key}: missing (required: {', '.join(REQUIRED_EXAM_KEYS)})")
+
+    title = _text(exam["title"], f"{where}: exam.title", required=True)
+    course = _text(exam["course"], f"{where}: exam.course", required=True)
+    date = _date(exam["date"], f"{where}: exam.date")
+    duration = _duration(exam["duration"], f"{where}: exam.duration")
+    instructions, as_list = _instructions(exam.get("instructions", ""), f"{where}: exam.instructions")
+    calculator = _text(exam.get("calculator", ""), f"{where}: exam.calculator")
+    difficulty = _choice(exam.get("difficulty", "easy"), DIFFICULTIES, f"{where}: exam.difficulty")
+    mode = _choice(exam.get("mode", "exact"), MODES, f"{where}: exam.mode")
+    page_per_question = exam.get("page_per_question", False)
+    if not isinstance(page_per_question, bool):
+        raise QgenError(f"{where}: exam.page_per_question: expected true or false, got {page_per_question!r}")
+
+    questions_raw = data.get("questions")
+    if questions_raw is None:
+        raise QgenError(f"{where}: questions: missing; add at least one [[questions]] block with kind and points")
+    if not isinstance(questions_raw, list) or not all(isinstance(q, dict) for q in questions_raw):
+        raise QgenError(f"{where}: questions: expected [[questions]] blocks, got {_type(questions_raw)}")
+    if not questions_raw:
+        raise QgenError(f"{where}: questions: no questions; add at least one [[questions]] block")
+    if len(questions_raw) > MAX_QUESTIONS:
+        raise QgenError(f"{where}: questions: {len(questions_raw)} questions, at most {MAX_QUESTIONS} allowed")
+    questions = tuple(_question(q, i, where, difficulty, mode) for i, q in enumerate(questions_raw, start=1))
+    return ExamConfig(path, title, course, date, duration, instructions, as_list, calculator, page_per_question,
+                      questions)
+
+
+def _question(raw: dict, number: int, where: str, difficulty: str, mode: str) -> Question:
+    field = f"{where}: questions[{number}]"
+    _only_keys(raw, QUESTION_KEYS, where, f"questions[{number}].")
+    if "kind" not in raw:
+        raise QgenError(f"{field}.kind: missing (allowed: {', '.join(KIND_MODULES)})")
+    kind = raw["kind"]
+    if not isinstance(kind, str) or kind not in KIND_MODULES:
+        raise QgenError(f"{field}.kind: unknown kind {kind!r} (allowed: {', '.join(KIND_MODULES)})")
+    if "points" not in raw:
+        raise QgenError(f"{field}.points: missing; expected a positive number")
+    points = _points(raw["points"], f"{field}.points")
+    difficulty = _choice(raw.get("difficulty", difficulty), DIFFICULTIES, f"{field}.difficulty")
+    mode = _choice(raw.get("mode", mode), MODES, f"{field}.mode")
+    options_raw = raw.get("options", {})
+    if not isinstance(options_raw, dict):
+        raise QgenError(f"{field}.options: expected a table [questions.options], got {_type(options_raw)}")
+    overrides = {}
+    for name, value in options_raw.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        if not isinstance(value, (str, int, float)):
+            raise QgenError(f"{field}.options.{name}: expected a string, number or true/false, got {_type(value)}")
+        overrides[name] = str(value)
+    try:
+        options = resolve_options(kind, difficulty, mode, overrides)
+    except ImportError:
+        raise QgenError(f"{field}.kind: kind {kind!r} is not available in this installation") from None
+    except QgenError as e:
+        raise QgenError(f"{field}.options: {e}") from None
+    return Question(number, kind, points, difficulty, mode, options)
+
+
+def _only_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise QgenError(f"{where}: {prefix}{key}: unknown field (allowed: {', '.join(allowed)})")
+
+
+def _type(value) -> str:
+    return {str: "a string", bool: "true/false", int: "a whole number", float: "a number", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _text(value, field: str, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise QgenError(f"{field}: expected a string, got {_type(value)}")
+    value = value.strip()
+    if required and not value:
+        raise QgenError(f"{field}: empty; expected some text")
+    if len(value) > MAX_TEXT:
+        raise QgenError(f"{field}: {len(value)} characters, at most {MAX_TEXT} allowed")
+    check_printable(value, field)
+    return value
+
+
+def _date(value, field: str) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, datetime.time):
+        raise QgenError(f"{field}: expected a date such as 2026-03-14 or a string, got a time of day")
+    return _text(value, field, required=True)
+
+
+def _duration(value, field: str) -> str:
+    if isinstance(value, bool) or isinstance(value, (int, float)) and not (math.isfinite(value) and value > 0):
+        raise QgenError(f"{field}: expected a positive number of minutes or a string such as \"90 minutes\", got {value!r}")
+    if isinstance(value, (int, float)):
+        return f"{value:g} minutes"
+    return _text(value, field, required=True)
+
+
+def _instructions(value, field: str) -> tuple[tuple[str, ...], bool]:
+    if isinstance(value, list):
+        items = tuple(_text(item, f"{field}[{i}]") for i, item in enumerate(value, start=1))
+        return tuple(item for item in items if item), True
+    text = _text(value, field)
+    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n")]
+    return tuple(p for p in paragraphs if p), False
+
+
+def _choice(value, allowed: tuple[str, ...], field: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise QgenError(f"{field}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _points(value, field: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise QgenError(f"{field}: expected a positive number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value) or not value > 0:
+        raise QgenError(f"{field}: expected a positive number, got {value!r}")
+    points = Decimal(str(value))
+    if points > 1000:
+        raise QgenError(f"{field}: expected a positive number up to 1000, got {value!r}")
+    return points

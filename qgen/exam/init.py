@@ -1,0 +1,98 @@
+"""`qgen exam init`: a starter EXAM.toml and roster.csv, and the secret.
+
+Existing files are kept: a config or roster the instructor already wrote is never replaced,
+and a secret never (keys made with it could no longer be regenerated).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgen.errors import QgenError
+from qgen.exam.secrets import create_secret, secret_path_for
+
+STARTER_TOML = '''\
+# A qgen exam: `qgen exam exam.toml --roster roster.csv` writes a personal sheet and key per student.
+# Every student's questions are drawn from the secret in exam.secret (beside this file) and the
+# student's id. Keep exam.secret private: with it anyone can regenerate every answer key.
+
+[exam]
+title = "Midterm 1: Backpropagation"
+course = "CS 4780 Machine Learning"
+date = "2026-03-14"                   # a string or a TOML date
+duration = "90 minutes"               # a string, or a whole number of minutes
+calculator = "A non-programmable calculator is allowed."
+instructions = """
+Write your answers in the space below each question. Show your work: a correct answer \
+without the steps that lead to it earns partial credit only.
+
+Give exact fractions where the numbers allow it, otherwise 4 decimals.
+"""
+difficulty = "easy"                   # default for the questions: easy, medium or hard
+mode = "exact"                        # default for the questions: exact, given or calculator
+
+# One [[questions]] block per question, in the order of the sheet. `qgen kinds` lists the
+# kinds and their options; options left out take the difficulty's defaults.
+
+[[questions]]
+kind = "mlp"
+points = 10
+[questions.options]
+sizes = "2-2-2"
+activation = "relu"
+
+[[questions]]
+kind = "softmax-ce"
+points = 6
+mode = "given"
+[questions.options]
+classes = 3
+
+[[questions]]
+kind = "shapes"
+points = 4
+'''
+
+STARTER_ROSTER = '''\
+id,name
+s001,Ada Lovelace
+s002,Zoë O'Brien-Łukasiewicz
+s003,José & María Núñez
+s004,Grace Hopper
+'''
+
+
+def init_exam(where: Path) -> list[str]:
+    """Write what is missing; returns one line per file, saying what was done."""
+    where = Path(where)
+    if where.suffix == ".toml":
+        config = where
+    elif where.exists() and not where.is_dir():
+        raise QgenError(f"{where}: not a folder and not a .toml file")
+    else:
+        config = where / "exam.toml"
+    folder = config.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QgenError(f"{folder}: cannot create the folder ({e.strerror})") from None
+    roster = folder / "roster.csv"
+    secret = secret_path_for(config)
+    lines = []
+    for path, text, what in ((config, STARTER_TOML, "the exam: title, questions, points"),
+                             (roster, STARTER_ROSTER, "the class: id and name columns")):
+        if path.exists():
+            lines.append(f"kept    {path} (exists)")
+            continue
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise QgenError(f"{path}: cannot write it ({e.strerror})") from None
+        lines.append(f"wrote   {path} ({what})")
+    if secret.exists():
+        lines.append(f"kept    {secret} (a secret is never overwritten)")
+    else:
+        create_secret(secret)
+        lines.append(f"wrote   {secret} (the secret: keep it private, do not share or commit it)")
+    lines.append(f"Next:   qgen exam {config} --roster {roster}")
+    return lines
