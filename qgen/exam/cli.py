@@ -1,0 +1,157 @@
+"""`qgen exam`: the click group (registered in qgen.cli with main.add_command(exam)).
+
+    qgen exam EXAM.toml --roster ROSTER.csv [--out DIR] [--force]     (= qgen exam build ...)
+    qgen exam init [DIR | EXAM.toml]
+    qgen exam regen EXAM.toml --roster ROSTER.csv --student ID [--out DIR] [--force]
+
+Errors in the input are one line on stderr and exit status 2, as everywhere in qgen.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from qgen.errors import QgenError, VerificationError
+
+
+class _UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None):
+        click.echo(f"qgen: {self.message}", err=True)
+
+
+class _InternalError(click.ClickException):
+    exit_code = 1
+
+    def show(self, file=None):
+        click.echo(f"qgen: internal error, nothing was written: {self.message}", err=True)
+
+
+class ExamGroup(click.Group):
+    """Subcommands build, init, regen; `qgen exam EXAM.toml ...` means `qgen exam build EXAM.toml ...`."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["build", *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QgenError as e:
+            raise _UserError(str(e)) from None
+        except VerificationError as e:
+            raise _InternalError(f"an answer failed the oracle check ({e})") from None
+
+
+@click.group(cls=ExamGroup)
+def exam():
+    """Personal exams for a class: a sheet and a key per student, a print file and a manifest.
+
+    \b
+      qgen exam init [DIR]                      starter exam.toml, roster.csv and exam.secret
+      qgen exam EXAM.toml --roster ROSTER.csv   build the whole exam (same as `qgen exam build`)
+      qgen exam regen EXAM.toml --roster ROSTER.csv --student ID
+    """
+
+
+_secret_option = click.option(
+    "--secret", type=click.Path(dir_okay=False, path_type=Path),
+    help="The secret file [default: EXAM.secret beside EXAM.toml]. Never share it.")
+
+
+class _Bar:
+    """A click progress bar on stderr whose label follows the phase. It appears with the first
+    phase (so errors found while reading the input stay one line) and only on a terminal."""
+
+    def __init__(self, students: int):
+        self.length = 2 * students
+        self.bar = None
+
+    def __enter__(self):
+        from qgen.exam.run import Progress
+
+        return Progress(update=self._update, label=self._label)
+
+    def _start(self):
+        if self.bar is None and sys.stderr.isatty():
+            self.bar = click.progressbar(length=self.length, label="", file=sys.stderr, show_eta=False, width=30)
+            self.bar.__enter__()
+
+    def _label(self, text: str):
+        self._start()
+        if self.bar is not None:
+            self.bar.label = text.ljust(20)
+            self.bar.render_progress()
+
+    def _update(self, n: int):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            return self.bar.__exit__(*exc)
+        return False
+
+
+@exam.command()
+@click.argument("config", metavar="EXAM.toml", type=click.Path(path_type=Path))
+@click.option("--roster", required=True, type=click.Path(path_type=Path), help="CSV with id and name columns (UTF-8).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: output/<exam title>].")
+@click.option("--force", is_flag=True, help="Replace an existing output folder (atomically).")
+@_secret_option
+def build(config, roster, out, force, secret):
+    """Write every student's sheet and key, the print file, keys.pdf and the manifest."""
+    from qgen.exam.run import build_exam, default_out_dir, read_inputs
+
+    started = time.perf_counter()
+    inputs = read_inputs(config, roster, secret)
+    out_dir = out or default_out_dir(inputs.config)
+    with _Bar(len(inputs.students)) as progress:
+        build_exam(inputs, out_dir, force=force, progress=progress)
+    n = len(inputs.students)
+    click.echo(f"Wrote the exam of {n} student{'s' if n != 1 else ''} to {out_dir}/ in {time.perf_counter() - started:.1f} s:")
+    click.echo("  questions-print.pdf  every question sheet, each student from an odd page (print duplex)")
+    click.echo("  keys.pdf             every answer key")
+    click.echo("  manifest.csv, manifest.json   a row per student and question: seeds, parameters, answers")
+    click.echo(f"  students/            <id>-questions.pdf and <id>-key.pdf for each student")
+
+
+@exam.command()
+@click.argument("config", metavar="EXAM.toml", type=click.Path(path_type=Path))
+@click.option("--roster", required=True, type=click.Path(path_type=Path), help="The roster the exam was built with.")
+@click.option("--student", "student_id", required=True, help="The student's id in the roster.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: output/<exam title>-regen].")
+@click.option("--force", is_flag=True, help="Replace this student's files in the output folder.")
+@_secret_option
+def regen(config, roster, student_id, out, force, secret):
+    """Regenerate one student's sheet and key, byte-identical to the class run's (needs the secret)."""
+    from qgen.exam.run import default_out_dir, find_student, read_inputs, regen_student
+
+    inputs = read_inputs(config, roster, secret)
+    from qgen.exam import sheets
+
+    index = find_student(inputs, student_id)
+    out_dir = out or default_out_dir(inputs.config).with_name(default_out_dir(inputs.config).name + "-regen")
+    with _Bar(len(inputs.students[index - index % sheets.CHUNK:][:sheets.CHUNK])) as progress:
+        exam_, paths = regen_student(inputs, student_id, out_dir, force=force, progress=progress)
+    click.echo(f"{exam_.student.name} ({student_id}), version {exam_.code}: wrote to {out_dir}/")
+    for path in paths:
+        click.echo(f"  {path.name}")
+
+
+@exam.command()
+@click.argument("where", metavar="[DIR | EXAM.toml]", required=False, type=click.Path(path_type=Path))
+def init(where):
+    """Write a starter exam.toml and roster.csv (where missing) and a new secret (never overwritten)."""
+    from qgen.exam.init import init_exam
+
+    for line in init_exam(where or Path(".")):
+        click.echo(line)

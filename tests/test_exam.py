@@ -1,0 +1,315 @@
+"""`qgen exam` end to end: a real class exam, every PDF read back with pdftotext."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pdftext import page_texts, printed_forms, squeeze
+from qgen.exam import sheets
+from qgen.exam.cli import exam
+
+NAMES = ["Ada Lovelace", "Zoë O'Brien-Łukasiewicz", "José & María", "50% \\ _x_ #1 {a} ~^$"]
+IDS = ["s001", "s002", "s003", "s004"]
+CONFIG = """
+[exam]
+title = "Midterm: Backprop & \\"friends\\" 100%"
+course = "CS 101 {x}"
+date = 2026-03-14
+duration = 90
+instructions = ["No phones.", "Show your work."]
+calculator = "No calculators."
+
+[[questions]]
+kind = "mlp"
+points = 10
+
+[[questions]]
+kind = "softmax-ce"
+points = 2.5
+mode = "given"
+
+[[questions]]
+kind = "jacobian"
+points = 4
+"""
+CODE = re.compile(r"Version ([2-9A-Z]{4}-[2-9A-Z]{4})")
+
+
+def run(*args):
+    result = CliRunner().invoke(exam, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def write_class(folder: Path, names=NAMES, ids=IDS, config=CONFIG) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "exam.toml").write_text(config, encoding="utf-8")
+    with open(folder / "roster.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "name", "email"])
+        writer.writerows([i, n, f"{i}@example.edu"] for i, n in zip(ids, names))
+    if not (folder / "exam.secret").exists():
+        assert run("init", folder).exit_code == 0  # keeps exam.toml and roster.csv, writes the secret
+    return folder / "exam.toml", folder / "roster.csv"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The class built twice (for reproducibility) and one student regenerated. Three students per
+    document, so the four students make two documents of each kind: cutting and joining are tested."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sheets, "CHUNK", 3)
+        folder = tmp_path_factory.mktemp("class")
+        config, roster = write_class(folder)
+        first = run(config, "--roster", roster, "--out", folder / "out")  # the issue's spelling
+        assert first.exit_code == 0, first.output
+        second = run("build", config, "--roster", roster, "--out", folder / "again")
+        assert second.exit_code == 0, second.output
+        regen = run("regen", config, "--roster", roster, "--student", "s004", "--out", folder / "regen")
+        assert regen.exit_code == 0, regen.output
+    return folder, first.output, regen.output
+
+
+def manifest(out: Path) -> list[dict]:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]
+
+
+def test_every_output_file_is_there_and_nothing_else(built):
+    folder, output, _ = built
+    out = folder / "out"
+    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "students"}
+    expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key")}
+    assert {str(p.relative_to(out)) for p in out.rglob("*")} == expected
+    assert "Wrote the exam of 4 students" in output
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no staging folders left
+
+
+def test_each_sheet_page_has_the_name_id_and_version_code(built):
+    out = built[0] / "out"
+    codes = {row["student_id"]: row["version_code"] for row in manifest(out)}
+    assert len(set(codes.values())) == len(IDS)
+    for student_id, name in zip(IDS, NAMES):
+        for side in ("questions", "key"):
+            pages = page_texts(out / "students" / f"{student_id}-{side}.pdf")
+            assert len(pages) >= 2
+            for number, page in enumerate(pages, start=1):
+                assert CODE.findall(page)[:1] == [codes[student_id]], (student_id, side, number)
+                assert f"{name} · ID {student_id}" in page, (student_id, side, number)
+                assert f"Page {number}" in page
+            first = squeeze(pages[0])
+            assert squeeze(f"Name: {name}") in first or squeeze(name) in first
+            assert "CS101{x}" in first and 'Midterm:Backprop&"friends"100%' in first
+            assert "2026-03-14" in first and "90minutes" in first and "16.5pointsintotal" in first
+        sheet = squeeze("".join(page_texts(out / "students" / f"{student_id}-questions.pdf")))
+        assert "Conventions" in sheet and "Nophones." in sheet and "Calculator:Nocalculators." in sheet
+        for number, points in ((1, "(10points)"), (2, "(2.5points)"), (3, "(4points)")):
+            assert f"Question{number}" in sheet and points in sheet
+
+
+def test_the_key_holds_every_answer_of_the_manifest(built):
+    out = built[0] / "out"
+    rows = manifest(out)
+    assert len(rows) == len(IDS) * 3
+    for row in rows:
+        key = squeeze("".join(page_texts(out / "students" / f"{row['student_id']}-key.pdf")))
+        assert f"Question{row['question']}:workedsolution" in key
+        for answer in row["answers"]:
+            assert any(form in key for form in printed_forms(answer)), (row["student_id"], row["kind"], answer)
+
+
+def test_no_question_sheet_holds_an_answer(built):
+    out = built[0] / "out"
+    for row in manifest(out):
+        sheet = squeeze("".join(page_texts(out / "students" / f"{row['student_id']}-questions.pdf")))
+        assert "Answers." not in sheet and "workedsolution" not in sheet
+        for answer in row["answers"]:
+            # A vector or matrix, as the key writes it out; a 1-vector "(0)" is no clue (it is
+            # in the conventions block, ReLU'(0) = 0).
+            if isinstance(answer["decimal"], list) and len(answer["decimal"]) > 1:
+                for form in printed_forms(answer):
+                    assert form not in sheet, (row["student_id"], row["kind"], answer["name"], form)
+
+
+def test_the_print_file_starts_every_student_on_an_odd_page_in_roster_order(built):
+    out = built[0] / "out"
+    pages = page_texts(out / "questions-print.pdf")
+    position = 0
+    for student_id in IDS:
+        own = page_texts(out / "students" / f"{student_id}-questions.pdf")
+        assert position % 2 == 0, f"{student_id} starts on page {position + 1}"
+        assert pages[position:position + len(own)] == own
+        position += len(own)
+        if len(own) % 2:
+            assert "This page is left blank." in pages[position]
+            position += 1
+    assert position == len(pages)
+
+
+def test_keys_pdf_is_every_key_in_roster_order(built):
+    out = built[0] / "out"
+    together = [p for i in IDS for p in page_texts(out / "students" / f"{i}-key.pdf")]
+    assert page_texts(out / "keys.pdf") == together
+
+
+def test_the_manifest_csv_and_json_agree_and_hold_every_column(built):
+    out = built[0] / "out"
+    rows = manifest(out)
+    with open(out / "manifest.csv", newline="", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    assert list(table[0]) == ["student_id", "name", "version_code", "question", "kind", "points", "seed",
+                              "options", "parameters", "answers"]
+    assert [(r["student_id"], r["question"]) for r in table] == [(i, str(q)) for i in IDS for q in (1, 2, 3)]
+    assert [r["name"] for r in table[::3]] == NAMES
+    for r, j in zip(table, rows):
+        assert (r["kind"], r["points"], int(r["seed"])) == (j["kind"], str(j["points"]), j["seed"])
+        assert json.loads(r["answers"]) == j["answers"] and json.loads(r["parameters"]) == j["parameters"]
+        for answer in j["answers"]:
+            assert set(answer) == {"name", "exact", "decimal", "tolerance"}
+    assert [j["points"] for j in rows[:3]] == [10, 2.5, 4]
+
+
+def test_the_secret_is_in_no_output_file(built):
+    folder = built[0]
+    secret = (folder / "exam.secret").read_text().strip()
+    needles = [secret.encode(), secret.upper().encode(), bytes.fromhex(secret)]
+    for path in [p for p in folder.rglob("*") if p.is_file() and p.name != "exam.secret"]:
+        data = path.read_bytes()
+        assert not any(n in data for n in needles), path
+        if path.suffix == ".pdf":
+            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+            assert secret.encode() not in text.lower(), path
+
+
+def test_same_secret_config_and_roster_give_byte_identical_files(built):
+    folder = built[0]
+    first = {p.relative_to(folder / "out"): p.read_bytes() for p in (folder / "out").rglob("*") if p.is_file()}
+    second = {p.relative_to(folder / "again"): p.read_bytes() for p in (folder / "again").rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_regen_reproduces_one_students_files_byte_for_byte(built):
+    folder, _, output = built
+    regen = folder / "regen"
+    assert sorted(p.name for p in regen.iterdir()) == ["s004-key.pdf", "s004-manifest.json", "s004-questions.pdf"]
+    for side in ("questions", "key"):
+        assert (regen / f"s004-{side}.pdf").read_bytes() == (folder / "out" / "students" / f"s004-{side}.pdf").read_bytes()
+    rows = json.loads((regen / "s004-manifest.json").read_text(encoding="utf-8"))["rows"]
+    assert rows == [r for r in manifest(folder / "out") if r["student_id"] == "s004"]
+    assert rows[0]["version_code"] in output
+
+
+# --- bad input, --force, no half-written output -----------------------------------------
+
+SMALL = """
+[exam]
+title = "Quiz"
+course = "CS 101"
+date = "today"
+duration = "20 minutes"
+
+[[questions]]
+kind = "shapes"
+points = 1
+"""
+
+
+@pytest.fixture
+def small(tmp_path):
+    config, roster = write_class(tmp_path / "in", NAMES[:2], IDS[:2], SMALL)
+    return tmp_path, config, roster
+
+
+def one_line_error(result, message):
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qgen: "), result.output
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c, r: c.write_text(SMALL.replace("shapes", "trees")), "exam.toml: questions[1].kind: unknown kind 'trees' (allowed: graph"),
+    (lambda c, r: c.write_text(SMALL + "[questions.options]\ncolour = 1\n"), "shapes option colour: unknown option (allowed: layers, bias)"),
+    (lambda c, r: c.write_text(SMALL.replace("points = 1", "points = -1")), "exam.toml: questions[1].points: expected a positive number, got -1"),
+    (lambda c, r: c.write_text(SMALL.replace('course = "CS 101"\n', "")), "exam.toml: exam.course: missing"),
+    (lambda c, r: c.write_bytes(SMALL.replace("Quiz", "Qu\xefz").encode("latin-1")), "exam.toml: not UTF-8 text"),
+    (lambda c, r: r.write_text("id,name\ns1,Ada\ns1,Bob\n"), "roster.csv: line 3: duplicate id 's1'"),
+    (lambda c, r: r.write_text("id,name\n,Ada\n"), "roster.csv: line 2: empty id"),
+    (lambda c, r: r.write_text("id,name\ns1,Ada\ns2,Bob,Smith\n"), "roster.csv: line 3: expected 2 fields (id,name), got 3"),
+    (lambda c, r: r.write_text("id,name\n"), "roster.csv: no students"),
+    (lambda c, r: r.write_bytes(b"id,name\ns1,Jos\xe9\n"), "roster.csv: line 2: not UTF-8 text"),
+    (lambda c, r: r.write_text("id,name\ns1,Ada\ns2,Σωκράτης\n", encoding="utf-8"),
+     "roster.csv: line 3: name of student s2: character 'Σ' (U+03A3 GREEK CAPITAL LETTER SIGMA) cannot be printed"),
+    (lambda c, r: (c.parent / "exam.secret").unlink(), "exam.secret: no secret file beside exam.toml; run `qgen exam init"),
+])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(small, edit, message):
+    tmp_path, config, roster = small
+    edit(config, roster)
+    one_line_error(run(config, "--roster", roster, "--out", tmp_path / "out"), message)
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_an_unwritable_output_folder_is_one_line(small):
+    tmp_path, config, roster = small
+    (tmp_path / "file").write_text("not a folder")
+    one_line_error(run(config, "--roster", roster, "--out", tmp_path / "file" / "out"), "cannot write there")
+
+
+def test_an_existing_output_folder_is_refused_unless_force(small):
+    tmp_path, config, roster = small
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    one_line_error(run(config, "--roster", roster, "--out", out), "exists already; use --force to replace it")
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    result = run(config, "--roster", roster, "--out", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert not (out / "old.txt").exists() and (out / "students" / "s002-key.pdf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]  # the old folder is gone
+
+
+def test_a_failed_run_leaves_the_old_folder_as_it_was(small, monkeypatch):
+    tmp_path, config, roster = small
+    out = tmp_path / "out"
+    assert run(config, "--roster", roster, "--out", out).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    from qgen.build import LatexError
+    import qgen.exam.run
+
+    def broken(*args, **kwargs):
+        raise LatexError("LaTeX failed on doc.tex: ! Undefined control sequence. l.3")
+
+    monkeypatch.setattr(qgen.exam.run, "typeset", broken)
+    one_line_error(run(config, "--roster", roster, "--out", out, "--force"), "Undefined control sequence")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+
+
+def test_regen_refuses_an_unknown_student_and_existing_files(small):
+    tmp_path, config, roster = small
+    one_line_error(run("regen", config, "--roster", roster, "--student", "S001", "--out", tmp_path / "r"),
+                   "--student S001: not in the roster (did you mean s001?)")
+    assert run("regen", config, "--roster", roster, "--student", "s001", "--out", tmp_path / "r").exit_code == 0
+    one_line_error(run("regen", config, "--roster", roster, "--student", "s001", "--out", tmp_path / "r"),
+                   "s001-questions.pdf: exists already; use --force")
+    assert run("regen", config, "--roster", roster, "--student", "s001", "--out", tmp_path / "r", "--force").exit_code == 0
+
+
+def test_the_group_is_registered_in_qgen(small):
+    from qgen.cli import main
+
+    tmp_path, config, roster = small
+    result = CliRunner().invoke(main, ["exam", str(config), "--roster", str(roster), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["exam", str(config), "--roster", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "no such file" in result.output
