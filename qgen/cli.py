@@ -163,3 +163,7 @@ def check(kind, count, seed, difficulty, mode, sets):
         failed = failed or bool(report.failures)
     if failed:
         raise click.exceptions.Exit(1)
+
+from qgen.exam.cli import exam  # noqa: E402
+
+main.add_command(exam)
