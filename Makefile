@@ -5,8 +5,21 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test tex bench clean
 
+QGEN    := $(VENV)/bin/qgen
+EXAMPLE := output/example-exam
+
 run: $(STAMP) tex
-	$(VENV)/bin/qgen solve examples/network.json
+	@echo "== qgen solve examples/network.json (the engine on a worked example)"
+	$(QGEN) solve examples/network.json > output/network-solution.json
+	@echo "   wrote output/network-solution.json"
+	@echo "== a practice set with worked keys"
+	$(QGEN) generate --kind mlp --kind graph --kind softmax-ce --kind jacobian --count 2 --seed 1 --out output/practice
+	@echo "== the example exam for the example roster (its secret is made once, in $(EXAMPLE)/exam.secret)"
+	mkdir -p $(EXAMPLE)
+	cp examples/exam.toml examples/roster.csv $(EXAMPLE)/
+	$(QGEN) exam init $(EXAMPLE) > /dev/null
+	$(QGEN) exam $(EXAMPLE)/exam.toml --roster $(EXAMPLE)/roster.csv --out $(EXAMPLE)/build --force
+	@echo "Done: open output/practice/questions.pdf and answers.pdf, and $(EXAMPLE)/build/."
 
 test: $(STAMP) tex
 	$(PYTHON) -m pytest -q

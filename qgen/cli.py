@@ -89,10 +89,14 @@ def kinds():
         module = kind_module(name)
         click.echo(f"{name}: {module.SUMMARY}")
         for opt in module.OPTIONS:
-            defaults = " / ".join(str(opt.defaults[d]) for d in DIFFICULTIES)
+            defaults = " / ".join(_shown(opt.defaults[d]) for d in DIFFICULTIES)
             choices = f" [{' | '.join(opt.choices)}]" if opt.choices else ""
-            click.echo(f"  {opt.name:<16} {opt.help}{choices}; default {defaults}")
+            click.echo(f"  {opt.name:<18} {opt.help}{choices}; default {defaults}")
         click.echo("")
+
+
+def _shown(value) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
 
 def _request(kind, count, seed, difficulty, mode, sets):
