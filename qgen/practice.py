@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from qgen import __version__
 from qgen.build import DiagramCache, compile_many
 from qgen.output import publish
@@ -62,10 +64,16 @@ def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": diagrams.add(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": [{"label": a.label, "value": a.value, "tolerance": a.tolerance} for a in v.draw.answers],
+            "answers": answer_entries(v.draw.answers),
         }
         for i, v in enumerate(variants, start=1)
     ]
+
+
+def answer_entries(answers) -> list[dict]:
+    """The answer summary's lines; matrices are `wide` (a line of their own, never in a column)."""
+    return [{"label": a.label, "value": a.value, "tolerance": a.tolerance, "wide": np.ndim(a.value) >= 2}
+            for a in answers]
 
 
 def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> tuple[str, str]:
