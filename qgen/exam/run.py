@@ -56,13 +56,13 @@ class Progress:
         self.label = label or (lambda text: None)
 
 
-def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress) -> tuple[list[Prepared], Typeset]:
+def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress,
+          emit) -> tuple[list[Prepared], Typeset]:
     progress.label("Drawing and checking")
     prepared = prepare_class(inputs.config, inputs.secret, students, progress=progress.update)
     progress.label("Typesetting")
     sheets = typeset(inputs.config, [p.sheet for p in prepared], [p.key for p in prepared],
-                     [p.diagrams for p in prepared])
-    progress.update(len(students))
+                     [p.diagrams for p in prepared], emit=emit, progress=progress.update)
     return prepared, sheets
 
 
@@ -71,11 +71,13 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
     progress = progress or Progress()
     check_target(out_dir, force)
     with Staging(out_dir, force) as stage:  # an unwritable place fails here, before the work
-        prepared, sheets = _make(inputs, inputs.students, progress)
+        ids = [s.id for s in inputs.students]
+
+        def emit(side: str, index: int, pdf: bytes) -> None:
+            stage.write(f"students/{ids[index]}-{side}.pdf", pdf)
+
+        prepared, sheets = _make(inputs, inputs.students, progress, emit)
         progress.label("Writing")
-        for p, questions, key in zip(prepared, sheets.questions, sheets.keys):
-            stage.write(f"students/{p.student.id}-questions.pdf", questions)
-            stage.write(f"students/{p.student.id}-key.pdf", key)
         rows = [row for p in prepared for row in p.rows]
         top = {"questions-print.pdf": sheets.print_file, "keys.pdf": sheets.all_keys,
                "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows)}
@@ -109,8 +111,14 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
     existing = [n for n in names if (out_dir / n).exists()]
     if existing and not force:
         raise QgenError(f"{out_dir / existing[0]}: exists already; use --force to replace it")
-    prepared, sheets = _make(inputs, inputs.students[first:first + chunk], progress)
     k = index - first
-    files = {names[0]: sheets.questions[k], names[1]: sheets.keys[k],
+    pdfs = {}
+
+    def emit(side: str, i: int, pdf: bytes) -> None:
+        if i == k:
+            pdfs[side] = pdf
+
+    prepared, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
+    files = {names[0]: pdfs["questions"], names[1]: pdfs["key"],
              names[2]: manifest_json(inputs.config, list(prepared[k].rows))}
     return prepared[k], publish(files, out_dir)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, page_coun
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
 from qgen.exam.pdfsplit import PdfObjects, SplitError, assemble
-from qgen.practice import new_diagram_cache
+from qgen.practice import answer_entries, new_diagram_cache
 from qgen.render import render
 
 __all__ = ["CHUNK", "Typeset", "page_count", "student_parts", "typeset"]
@@ -41,8 +42,6 @@ POINTS_PER_ROW = 10  # questions per row of the points table
 
 @dataclass(frozen=True)
 class Typeset:
-    questions: list[bytes]  # per student, in roster order (no padding pages)
-    keys: list[bytes]
     print_file: bytes  # every question sheet, each student from an odd page
     all_keys: bytes
 
@@ -80,7 +79,7 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": [{"label": a.label, "value": a.value, "tolerance": a.tolerance} for a in v.draw.answers],
+            "answers": answer_entries(v.draw.answers),  # the entries partials/answer_summary.tex reads
         })
     return {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "questions": questions}
 
@@ -104,15 +103,21 @@ def documents(config: ExamConfig, sheets: list[str], keys: list[str]) -> tuple[l
 
 
 def typeset(config: ExamConfig, sheets: list[str], keys: list[str], diagrams: list[tuple[str, ...]],
-            workers: int | None = None) -> Typeset:
-    """Compile every chunk's diagrams and documents on every core, then cut them per student.
+            emit: Callable[[str, int, bytes], None], workers: int | None = None, progress=None) -> Typeset:
+    """Compile every chunk's diagrams and documents on every core, and cut them per student.
 
     diagrams: each student's TikZ sources. A chunk's distinct pictures are drawn in groups of at
     most DIAGRAM_GROUP, dealt out by file name, so the grouping depends on the chunk alone (the
-    bytes of a picture depend on the document it was drawn in, fonts being subset per document);
-    the groups run in parallel, then the documents, the longer key documents first.
+    bytes of a picture depend on the document it was drawn in, fonts being subset per document).
+    Tasks run one per core in this order: the picture groups, the key documents (the longest),
+    the sheet documents, the cutting of each document (Python, beside the other pdflatex runs).
+    A task waits only for tasks submitted before it, so the pool cannot deadlock.
+    emit("questions" or "key", student index, pdf) receives each student's PDFs as they are cut
+    (from the pool's threads), so a class of thousands is never held in memory at once.
+    `progress(n)` is called with the number of students of each key document cut.
     """
     sheet_sources, key_sources = documents(config, sheets, keys)
+    chunk_sizes = [len(sheets[start:start + CHUNK]) for start in range(0, len(sheets), CHUNK)]
     groups = []  # (chunk, DiagramCache)
     for chunk, start in enumerate(range(0, len(sheets), CHUNK)):
         sources = {}
@@ -125,60 +130,57 @@ def typeset(config: ExamConfig, sheets: list[str], keys: list[str], diagrams: li
             for name in names[i::count]:
                 cache.add(sources[name])
             groups.append((chunk, cache))
-    chunk_files: list[dict[str, bytes]] = [{} for _ in sheet_sources]
+
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         drawn = [(chunk, pool.submit(cache.files)) for chunk, cache in groups]
 
         def compile_doc(chunk: int, tex: str) -> BuildResult:
-            for c, future in drawn:  # submitted before this task: done or running, never queued behind it
+            files: dict[str, bytes] = {}
+            for c, future in drawn:
                 if c == chunk:
-                    chunk_files[chunk].update(future.result())
-            return build(tex, files=dict(chunk_files[chunk]), collect=[STARTS_FILE, BLANKS_FILE])
+                    files.update(future.result())
+            return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
 
-        jobs = [(c, tex) for c, tex in enumerate(key_sources)] + [(c, tex) for c, tex in enumerate(sheet_sources)]
-        futures = [pool.submit(compile_doc, c, tex) for c, tex in jobs]
-        results = [f.result() for f in futures]
-    key_docs, sheet_docs = results[:len(key_sources)], results[len(key_sources):]
-    try:
-        return _cut_fast(sheet_docs, key_docs)
-    except SplitError:  # not the PDF pdfsplit expects: pypdf is slower, and always right
-        return _cut_pypdf(sheet_docs, key_docs)
+        def cut(compiled, chunk: int, side: str) -> PdfObjects | None:
+            parts, parsed = _cut(compiled.result())
+            for i, part in enumerate(parts):
+                emit(side, chunk * CHUNK + i, part)
+            if progress and side == "key":
+                progress(chunk_sizes[chunk])
+            return parsed
+
+        keys_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(key_sources)]
+        sheets_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(sheet_sources)]
+        keys_cut = [pool.submit(cut, f, c, "key") for c, f in enumerate(keys_built)]
+        sheets_cut = [pool.submit(cut, f, c, "questions") for c, f in enumerate(sheets_built)]
+        key_docs, sheet_docs = [f.result() for f in keys_built], [f.result() for f in sheets_built]
+        keys_parsed, sheets_parsed = [f.result() for f in keys_cut], [f.result() for f in sheets_cut]
+    return Typeset(print_file=_join([r.pdf for r in sheet_docs], sheets_parsed),
+                   all_keys=_join([r.pdf for r in key_docs], keys_parsed))
 
 
 def _blanks(result: BuildResult) -> list[int]:
     return [int(line) for line in result.files.get(BLANKS_FILE, b"").decode().split()]
 
 
-def _ranges(result: BuildResult, pages: int) -> list[range]:
-    """Each student's pages in a document: from their start to the next start or padding page."""
-    starts, blanks = variant_starts(result), _blanks(result)
-    bounds = sorted(set(starts + blanks + [pages]))
-    return [range(s, bounds[bounds.index(s) + 1]) for s in starts]
+def _cut(result: BuildResult) -> tuple[list[bytes], PdfObjects | None]:
+    """A document's per-student PDFs (padding pages left out); pypdf when pdfsplit cannot."""
+    blanks = set(_blanks(result))
+    cuts = sorted(set(variant_starts(result)) | blanks)
+    try:
+        parsed = PdfObjects(result.pdf)
+    except SplitError:  # not the PDF pdfsplit expects: pypdf is slower, and always right
+        return [piece for cut, piece in zip(cuts, split_pdf(result.pdf, cuts)) if cut not in blanks], None
+    bounds = [*cuts, len(parsed.pages)]
+    return [assemble([(parsed, range(a, b))]) for a, b in zip(bounds, bounds[1:]) if a not in blanks], parsed
 
 
-def _cut_fast(sheet_docs: list[BuildResult], key_docs: list[BuildResult]) -> Typeset:
-    out = []
-    for docs in (sheet_docs, key_docs):
-        parsed = [PdfObjects(r.pdf) for r in docs]
-        parts = [assemble([(p, pages)]) for p, r in zip(parsed, docs) for pages in _ranges(r, len(p.pages))]
-        whole = docs[0].pdf if len(docs) == 1 else assemble([(p, range(len(p.pages))) for p in parsed])
-        out += [parts, whole]
-    return Typeset(out[0], out[2], out[1], out[3])
-
-
-def _cut_pypdf(sheet_docs: list[BuildResult], key_docs: list[BuildResult]) -> Typeset:
-    out = []
-    for docs in (sheet_docs, key_docs):
-        parts = []
-        for r in docs:
-            blanks = set(_blanks(r))
-            cuts = sorted(set(variant_starts(r)) | blanks)
-            parts += [piece for cut, piece in zip(cuts, split_pdf(r.pdf, cuts)) if cut not in blanks]
-        out += [parts, docs[0].pdf if len(docs) == 1 else _concat([r.pdf for r in docs])]
-    return Typeset(out[0], out[2], out[1], out[3])
-
-
-def _concat(pdfs: list[bytes]) -> bytes:
+def _join(pdfs: list[bytes], parsed: list[PdfObjects | None]) -> bytes:
+    """The documents one after the other (each ends on an even page: the duplex order holds)."""
+    if len(pdfs) == 1:
+        return pdfs[0]
+    if all(p is not None for p in parsed):
+        return assemble([(p, range(len(p.pages))) for p in parsed])
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(PdfReader(io.BytesIO(pdf)))
