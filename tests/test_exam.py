@@ -36,7 +36,7 @@ points = 2.5
 mode = "given"
 
 [[questions]]
-kind = "jacobian"
+kind = "graph"
 points = 4
 """
 CODE = re.compile(r"Version ([2-9A-Z]{4}-[2-9A-Z]{4})")

@@ -75,7 +75,7 @@ def test_the_starter_and_the_example_configs_are_valid_and_the_same(tmp_path):
     assert (example / "exam.toml").read_text(encoding="utf-8") == STARTER_TOML
     assert (example / "roster.csv").read_text(encoding="utf-8") == STARTER_ROSTER
     c = load_config(example / "exam.toml")
-    assert [q.kind for q in c.questions] == ["mlp", "softmax-ce", "shapes"]
+    assert [q.kind for q in c.questions] == ["mlp", "softmax-ce", "graph"]
     assert len(load_roster(example / "roster.csv")) == 4
 
 

@@ -49,7 +49,7 @@ mode = "given"
 classes = 3
 
 [[questions]]
-kind = "shapes"
+kind = "graph"
 points = 4
 '''
 
