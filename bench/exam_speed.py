@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qgen.build import build_many  # noqa: E402
+from qgen.build import DiagramCache, build_many  # noqa: E402
 from qgen.exam import prepare as prepare_module  # noqa: E402
 from qgen.exam import sheets  # noqa: E402
 from qgen.practice import new_diagram_cache  # noqa: E402
@@ -60,6 +60,31 @@ def _cpu() -> float:
     """CPU seconds of this process and of its finished children (pdflatex, worker processes)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+class TaskTimes:
+    """Sums the durations of the typesetting tasks by type (pictures, key and sheet documents,
+    cutting): where the time goes. Each task runs on one core, so the sums are close to CPU time."""
+
+    def __init__(self):
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def wrap(self, module, name: str, label):
+        real = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            what = label(*args, **kwargs)
+            started = time.perf_counter()
+            result = real(*args, **kwargs)
+            self.sums[what] = self.sums.get(what, 0.0) + time.perf_counter() - started
+            self.counts[what] = self.counts.get(what, 0) + 1
+            return result
+
+        setattr(module, name, timed)
+
+    def report(self) -> str:
+        return ", ".join(f"{what} {self.sums[what]:.1f} s ({self.counts[what]})" for what in sorted(self.sums))
 
 
 class Phases:
@@ -107,6 +132,11 @@ def main() -> None:
         warm = inputs.__class__(inputs.config, inputs.students[:2], inputs.secret)
         build_exam(warm, tmp / "warm")  # fills the format cache, as any earlier run would
 
+        tasks = TaskTimes()
+        tasks.wrap(sheets, "build", lambda tex, **k: "sheet documents" if "\\qgenstudent" in
+                   tex.split("\\begin{document}", 1)[1] else "key documents")
+        tasks.wrap(sheets, "_cut", lambda result: "cutting")
+        tasks.wrap(DiagramCache, "build", lambda cache: "picture groups")
         phases = Phases()
         cpu = _cpu()
         started = time.perf_counter()
@@ -115,9 +145,12 @@ def main() -> None:
         cpu = _cpu() - cpu
         pages = sheets.page_count((tmp / "out" / "questions-print.pdf").read_bytes())
         key_pages = sheets.page_count((tmp / "out" / "keys.pdf").read_bytes())
+        pictures = len({d for p in prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students)
+                        for d in p.diagrams})
         print(f"batch (qgen exam):   {batch:6.2f} s for {args.students} students = {1000 * batch / args.students:6.1f} ms "
               f"per student  [{phases.report(started + batch)}]; {pages} sheet pages, {key_pages} key pages; "
               f"CPU {cpu:.1f} s (pdflatex and workers included)")
+        print(f"  typesetting tasks, summed over the cores: {tasks.report()}; {pictures} distinct pictures")
 
         subset = min(args.subset, args.students)
         cpu = _cpu()
