@@ -313,3 +313,12 @@ def test_the_group_is_registered_in_qgen(small):
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(main, ["exam", str(config), "--roster", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_page_per_question_starts_each_later_question_on_a_new_page(tmp_path):
+    config = SMALL.replace('duration = "20 minutes"', 'duration = "20 minutes"\npage_per_question = true')
+    config += '\n[[questions]]\nkind = "shapes"\npoints = 2\n'
+    config_path, roster = write_class(tmp_path / "in", NAMES[:1], IDS[:1], config)
+    assert run(config_path, "--roster", roster, "--out", tmp_path / "out").exit_code == 0
+    pages = [squeeze(p) for p in page_texts(tmp_path / "out" / "students" / "s001-questions.pdf")]
+    assert len(pages) == 2 and "Question1" in pages[0] and "Question2" in pages[1] and "Question2" not in pages[0]
