@@ -30,6 +30,14 @@ def solve_text(text: str, exact: bool = False) -> dict:
 
 def solve_checked_network(net: Network) -> NetworkSolution:
     """Solve, then run the oracle; numerical trouble becomes a clear error."""
+    sol = solve_guarded(net)
+    check_network(net, sol)
+    return sol
+
+
+def solve_guarded(net: Network) -> NetworkSolution:
+    """solve_network, with numerical overflow (or a value that is not finite) a QgenError
+    instead of an inf that the oracle would then report as an engine bug."""
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             sol = solve_network(net)
@@ -37,7 +45,6 @@ def solve_checked_network(net: Network) -> NetworkSolution:
             raise QgenError(OVERFLOW) from None
     if not all(np.isfinite(float(v)) for v in _all_numbers(sol)):
         raise QgenError(OVERFLOW)
-    check_network(net, sol)
     return sol
 
 

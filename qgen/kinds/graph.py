@@ -55,6 +55,9 @@ VALUE_TRIES = 8  # input values drawn for one graph before the graph itself is r
 TABLES = {"exp": (-3, 3), "sigmoid": (-4, 4), "tanh": (-2, 2), "log": (1, 8)}  # given mode: printed k
 SATURATION = {"sigmoid": 4, "tanh": 2.5}  # |argument| beyond this: the gradient all but vanishes
 NO_EXPRESSION = "none"  # the expression option's default: draw one
+FLOAT_NOTE = ("Exp, log, sigmoid and tanh leave the fractions, so every value is computed in floating point "
+              "(float64) and printed rounded to 4 decimals; each step works with the unrounded values, so "
+              "redoing it from the printed ones may differ in the last digit.")
 
 
 class _Range(tuple):
@@ -287,13 +290,41 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     else:
         text, origin = options["expression"], "given"
     graph = parse_expression(text)  # the engine's graph is the single source of truth
-    layout = draw_layout(graph, _variables(graph), lambda node_id: _ref(graph, node_id))
+    layout = _layout(graph)
     if options["expression"] == NO_EXPRESSION:
         _check_structure(graph, options, layout["columns"])
     values, solution = _draw_solution(rng, graph, options)
-    steps = _backward_steps(graph, solution)
+    params = {"expression": expression_text(graph, graph.output), "shape": origin,
+              "values": {v: f"{float(values[v]):.2f}" if mode == "calculator" else str(values[v])
+                         for v in _variables(graph)}}
+    return _key(graph, values, solution, mode, params, layout)
 
-    tolerance = {"exact": 0.0, "given": TOLERANCE, "calculator": base_tolerance(mode)}[mode]
+
+def draw_for_expression(graph: Graph, values: dict, mode: str) -> Draw:
+    """The worked key of a given expression at given values (a user's own problem, `qgen solve
+    --pdf`): solved by the engine, checked by the oracle, and the same question and solution
+    contexts as a drawn one.
+
+    mode: "exact" (every value a fraction) or "float" (exp, log, sigmoid or tanh occur: float64,
+    printed rounded to 4 decimals, with a note saying so). No reject rule applies: a ReLU at 0 or a
+    max/min tie is solved with the stated conventions and the key names them. A value outside a
+    function's domain or an overflow is a QgenError; an oracle disagreement a VerificationError.
+    """
+    solution = solve_expression(graph, values, exact=mode == "exact")
+    check_expression(graph, values, solution)
+    params = {"expression": expression_text(graph, graph.output),
+              "values": {v: str(values[v]) for v in _variables(graph)}}
+    return _key(graph, values, solution, mode, params, _layout(graph))
+
+
+def _layout(graph: Graph) -> dict:
+    return draw_layout(graph, _variables(graph), lambda node_id: _ref(graph, node_id))
+
+
+def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, params: dict, layout: dict) -> Draw:
+    """Answers, template contexts, diagram and notes of a solved, checked expression."""
+    steps = _backward_steps(graph, solution)
+    tolerance = {"exact": 0.0, "given": TOLERANCE, "calculator": base_tolerance(mode), "float": 0.0}[mode]
     by_id = {t.id: t for t in solution.nodes}
     ops = [n for n in graph.nodes if n.op not in ("input", "const")]
     answers = tuple(
@@ -304,9 +335,6 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
            for v in _variables(graph)]
     )
     diagram = render("diagrams/graph.tex", g=layout)
-    params = {"expression": expression_text(graph, graph.output), "shape": origin,
-              "values": {v: f"{float(values[v]):.2f}" if mode == "calculator" else str(values[v])
-                         for v in _variables(graph)}}
     question = {
         "formula": _tree(graph, graph.output),
         "long": len(expression_text(graph, graph.output)) > 70,
@@ -326,6 +354,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     elif mode == "calculator":
         notes = (f"The inputs have 2 decimals; the key is computed from them in full precision and rounded to "
                  f"4 decimals; answers within ±{tolerance} are correct.",)
+    elif mode == "float":
+        notes = (FLOAT_NOTE,)
     return Draw(params, answers, question, solution_context, diagram,
                 number_style="fraction" if mode == "exact" else "rounded", notes=notes)
 
@@ -348,8 +378,20 @@ def _math_name(node_id: str) -> str:
 
 
 def _split(node_id: str) -> tuple[str, str]:
-    base = node_id.rstrip("0123456789")
-    return base, node_id[len(base):]
+    """A name as LaTeX math (base, subscript): x0 -> (x, 0), n12 -> (n, 12). A user's own names
+    (ASCII letters, digits and _, starting with a letter) may be longer: x_1 -> (x, 1) and
+    rate_in -> (\\mathit{rate}, \\mathit{in}), so that no `_` reaches LaTeX as a second subscript."""
+    if "_" in node_id:
+        base, sub = node_id.split("_", 1)
+        sub = sub.replace("_", r"\_")
+    else:
+        base = node_id.rstrip("0123456789")
+        sub = node_id[len(base):]
+    if len(base) > 1:
+        base = rf"\mathit{{{base}}}"
+    if len(sub) > 1 and not sub.isdigit():
+        sub = rf"\mathit{{{sub}}}"
+    return base, sub
 
 
 def _ref(graph: Graph, node_id: str) -> dict:

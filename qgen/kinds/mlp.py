@@ -22,6 +22,7 @@ from qgen.kinds.base import (
     Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, round_to, split_sizes, tolerance,
 )
 from qgen.render import render
+from qgen.solve import solve_guarded
 
 NAME = "mlp"
 SUMMARY = "a small network with its numbers: forward values, loss, every gradient, one SGD step"
@@ -37,6 +38,9 @@ LIMIT = 30  # largest answer a person should handle
 MAX_DENOMINATOR = 1000  # exact mode: "simple fractions"
 MAX_PLACES = 8  # given mode: the key prints finite decimals of at most this many places
 SOFTMAX_MAX, SOFTMAX_MIN = 0.9, 0.02
+FLOAT_NOTE = ("Sigmoid, tanh and softmax leave the fractions, so every value is computed in floating point "
+              "(float64) and printed rounded to 4 decimals; each step works with the unrounded values, so "
+              "redoing it from the printed ones may differ in the last digit.")
 
 
 class Sizes(tuple):
@@ -280,8 +284,6 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     _rejects(net, sol, acts, mode)
     check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
 
-    given = _given_context(net, sizes, acts, loss, bias, mode)
-    solution = {**given, **_solution_context(net, sol, loss)}
     printed = _printed(net)
     params = {
         "sizes": list(sizes), "activations": list(acts), "loss": loss, "bias": bias,
@@ -290,9 +292,38 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         "b": [None if b is None else _texts(b) for b in bs], "y": _texts(y),
         "printed": {name: _texts(v) for name, v in printed.items()},
     }
-    style = {"exact": "fraction", "given": "decimal", "calculator": "rounded"}[mode]
-    return Draw(params, _answers(net, sol, loss, mode), given, solution, _diagram(sizes, acts, loss, bias),
-                style, _notes(mode, loss, bool(printed)))
+    return _key(net, sol, mode, params)
+
+
+def draw_for_network(net: Network, mode: str) -> Draw:
+    """The worked key of a given network (a user's own problem, `qgen solve --pdf`): solved by the
+    engine, checked by the oracle, and the same question and solution contexts as a drawn one.
+
+    mode: "exact" for a rational network (fractions), "float" for one the float engine computes
+    (sigmoid, tanh, softmax_ce: printed rounded to 4 decimals, with a note saying so). No reject
+    rule applies: a ReLU at 0 is solved with the stated convention, not refused. Numerical overflow
+    is a QgenError; an oracle disagreement a VerificationError.
+    """
+    sol = solve_guarded(net)
+    check_network(net, sol)
+    params = {"sizes": list(_sizes_of(net)), "activations": [layer.activation.name for layer in net.layers],
+              "loss": net.loss.name, "learning_rate": None if net.learning_rate is None else str(net.learning_rate)}
+    return _key(net, sol, mode, params)
+
+
+def _sizes_of(net: Network) -> tuple[int, ...]:
+    return (len(net.x),) + tuple(layer.linear.W.shape[0] for layer in net.layers)
+
+
+def _key(net: Network, sol: NetworkSolution, mode: str, params: dict) -> Draw:
+    """Answers, template contexts, diagram and notes of a solved, checked network."""
+    sizes, acts, loss = _sizes_of(net), tuple(layer.activation.name for layer in net.layers), net.loss.name
+    given = _given_context(net, sizes, acts, loss, mode)
+    solution = {**given, **_solution_context(net, sol, loss)}
+    style = {"exact": "fraction", "given": "decimal", "calculator": "rounded", "float": "rounded"}[mode]
+    biases = [layer.linear.b is not None for layer in net.layers]
+    return Draw(params, _answers(net, sol, loss, mode), given, solution, _diagram(sizes, acts, loss, biases),
+                style, _notes(mode, loss, bool(_printed(net))))
 
 
 def _printed(net: Network) -> dict:
@@ -318,17 +349,22 @@ def _texts(values) -> list[str]:
 def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[Answer, ...]:
     tol = tolerance(mode)
     count = len(net.layers)
+    # softmax after a last activation other than the identity (only a user's network): a^[L] ≠ ŷ
+    # and ∂L/∂a^[L] are answers of their own
+    unfused = loss == "softmax_ce" and net.layers[-1].activation.name != "identity"
     out = []
     for l, (values, layer) in enumerate(zip(sol.forward, net.layers), start=1):
         out.append(Answer(f"z{l}", f"z^{{[{l}]}}", values.z, tol))
-        if l < count and not isinstance(layer.activation, GivenElementwise):
+        if (l < count or unfused) and not isinstance(layer.activation, GivenElementwise):
             out.append(Answer(f"a{l}", f"a^{{[{l}]}}", values.a, tol))
     if not isinstance(net.loss, GivenSoftmaxCrossEntropy) and not isinstance(net.layers[-1].activation, GivenElementwise):
         out.append(Answer("yhat", "\\hat y", sol.yhat, tol))
     # −log of a printed ŷ is a float even in given mode: the key prints it to 4 decimals.
-    out.append(Answer("L", "L", sol.loss, tol if isinstance(sol.loss, Fraction) or mode == "calculator" else 0.001))
+    out.append(Answer("L", "L", sol.loss, 0.001 if mode == "given" and not isinstance(sol.loss, Fraction) else tol))
     if loss == "half_sse":
         out.append(Answer("dL/dyhat", "\\partial L/\\partial\\hat y", sol.steps[-1].downstream, tol))
+    elif unfused:
+        out.append(Answer(f"dL/da{count}", f"\\partial L/\\partial a^{{[{count}]}}", sol.steps[-1].downstream, tol))
     for l in range(count, 0, -1):  # in the order backprop finds them
         g = sol.gradients[l - 1]
         out.append(Answer(f"delta{l}", f"\\delta^{{[{l}]}}", g.dz, tol))
@@ -337,24 +373,28 @@ def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[
             out.append(Answer(f"dL/db{l}", f"\\partial L/\\partial b^{{[{l}]}}", g.db, tol))
         if l > 1:
             out.append(Answer(f"dL/da{l - 1}", f"\\partial L/\\partial a^{{[{l - 1}]}}", sol.gradients[l - 2].da, tol))
-    for l, u in enumerate(sol.update, start=1):
+    for l, u in enumerate(sol.update or (), start=1):
         out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}_{{\\mathrm{{new}}}}", u.W, tol))
         if u.b is not None:
             out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}_{{\\mathrm{{new}}}}", u.b, tol))
     return tuple(out)
 
 
-def _given_context(net: Network, sizes, acts, loss, bias, mode) -> dict:
-    """What the question sheet shows: only what is given."""
+def _given_context(net: Network, sizes, acts, loss, mode) -> dict:
+    """What the question sheet shows: only what is given. A user's network may give each layer its
+    own bias (or none) and leaky-ReLU slope: the key reads them per layer (`b`, `alpha`)."""
     layers = []
     for l, layer in enumerate(net.layers, start=1):
         printed = layer.activation.printed if isinstance(layer.activation, GivenElementwise) else None
         layers.append({"l": l, "m": sizes[l - 1], "n": sizes[l], "W": layer.linear.W, "b": layer.linear.b,
-                       "act": acts[l - 1], "printed": printed})
+                       "act": acts[l - 1], "printed": printed, "alpha": getattr(layer.activation, "alpha", None)})
+    alphas = [layer["alpha"] for layer in layers if layer["act"] == "leaky_relu"]
     return {
-        "sizes": list(sizes), "count": len(net.layers), "layers": layers, "loss": loss, "bias": bias,
+        "sizes": list(sizes), "count": len(net.layers), "layers": layers, "loss": loss,
+        "bias": all(layer.linear.b is not None for layer in net.layers),
         "mode": mode, "x": net.x, "y": net.loss.y, "eta": net.learning_rate,
-        "alpha": LEAKY_ALPHA if mode != "calculator" else float(LEAKY_ALPHA), "leaky": "leaky_relu" in acts,
+        "alpha": alphas[0] if alphas else LEAKY_ALPHA if mode != "calculator" else float(LEAKY_ALPHA),
+        "leaky": "leaky_relu" in acts,
         "target": int(np.argmax(np.array(net.loss.y, dtype=float))) + 1,
         "printed_yhat": net.loss.printed if isinstance(net.loss, GivenSoftmaxCrossEntropy) else None,
     }
@@ -364,13 +404,16 @@ def _solution_context(net: Network, sol: NetworkSolution, loss: str) -> dict:
     """The key's numbers, all read off the engine's solution and trace."""
     steps = {(s.gate if s.gate == "linear" else "act", s.layer): s for s in sol.steps}
     work = []
-    for l, (values, g, u, layer) in enumerate(zip(sol.forward, sol.gradients, sol.update, net.layers), start=1):
+    updates = sol.update or (None,) * len(net.layers)  # no learning rate: no SGD step
+    for l, (values, g, u, layer) in enumerate(zip(sol.forward, sol.gradients, updates, net.layers), start=1):
         act_step = steps[("act", l)]
         work.append({
             "l": l, "z": values.z, "a": values.a, "a_in": steps[("linear", l)].input,
             "WT": layer.linear.W.T, "deriv": np.diagonal(act_step.jacobian),
             "upstream": act_step.upstream, "dz": g.dz, "dW": g.dW, "db": g.db, "da_in": steps[("linear", l)].downstream,
-            "newW": u.W, "newb": u.b,
+            "newW": None if u is None else u.W, "newb": None if u is None else u.b,
+            # a ReLU input exactly at 0 (never drawn; a user's may be): the key names the convention
+            "kink": layer.activation.name in ("relu", "leaky_relu") and any(v == 0 for v in values.z),
         })
     loss_step = sol.steps[-1]
     return {
@@ -381,12 +424,15 @@ def _solution_context(net: Network, sol: NetworkSolution, loss: str) -> dict:
     }
 
 
-def _diagram(sizes, acts, loss, bias) -> str:
-    """TikZ of the network's shape only, so every variant of one shape shares one compiled picture."""
-    return render("diagrams/mlp.tex", sizes=list(sizes), acts=list(acts), loss=loss, bias=bias)
+def _diagram(sizes, acts, loss, biases) -> str:
+    """TikZ of the network's shape only, so every variant of one shape shares one compiled picture.
+    biases: per layer, whether it has b."""
+    return render("diagrams/mlp.tex", sizes=list(sizes), acts=list(acts), loss=loss, biases=list(biases))
 
 
 def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
+    if mode == "float":
+        return (FLOAT_NOTE,)
     if mode == "calculator":
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
                 "printed inputs, then rounded to 4 decimals; an answer within 0.01 of the key counts as correct.",)
