@@ -49,7 +49,10 @@ def main():
 @main.command()
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--exact", is_flag=True, help="Print every value as a reduced fraction; refuse problems that are not rational.")
-def solve(file, exact):
+@click.option("--pdf", type=click.Path(dir_okay=False), metavar="OUT.pdf",
+              help="Also write the worked solution, typeset like an answer key. On any error neither the "
+                   "JSON nor the PDF is produced.")
+def solve(file, exact, pdf):
     """Solve the problem in FILE (JSON, or - for stdin) and print the solution as JSON."""
     from qgen.solve import solve_text
 
@@ -57,7 +60,14 @@ def solve(file, exact):
         text = file.read()
     except UnicodeDecodeError:
         raise QgenError(f"{file.name}: not UTF-8 text") from None
-    click.echo(json.dumps(solve_text(text, exact=exact), indent=2))
+    answer = solve_text(text, exact=exact)
+    if pdf:  # before the JSON: all or nothing
+        from pathlib import Path
+
+        from qgen.worked import write_worked_pdf
+
+        write_worked_pdf(text, file.name, Path(pdf))
+    click.echo(json.dumps(answer, indent=2))
 
 
 if __name__ == "__main__":  # pragma: no cover
