@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from qgen.engine.network import solve_network
 from qgen.engine.network_check import VerificationError, check_network
@@ -119,6 +119,8 @@ def test_exact_and_float_agree_and_pass_the_oracle(problem):
     exact = solve_network(exact_net)
     check_network(exact_net, exact)  # kinks included: the oracle follows the stated convention
     assert exact.exact and isinstance(exact.loss, Fraction)
+    # At an exact kink float64 may land on either side (5.6e-17 for 0): there only exact is right.
+    assume(all(v != 0 for layer in exact.forward for v in layer.z))
     fsol = solve_network(_as_float(exact_net))  # the same chain in float64
     assert float(exact.loss) == pytest.approx(float(fsol.loss), rel=1e-9, abs=1e-12)
     for g, h in zip(exact.gradients, fsol.gradients):
@@ -163,3 +165,16 @@ def test_oracle_refuses_a_printed_value_that_is_not_the_rounded_truth():
     net = _given_sigmoid_network(["0.90", "0.12"])
     with pytest.raises(VerificationError, match="printed a"):
         check_network(net, solve_network(net))
+
+
+def test_oracle_follows_the_convention_at_an_exact_kink_that_floats_miss():
+    """-5/6 + 1/2 + 1/3 is exactly 0 (ReLU'(0) = 0), but 5.6e-17 in float64."""
+    problem = {"x": ["0", "-5/3", "1/4"],
+               "layers": [{"W": [["0", "1/2", "2"]], "activation": "identity", "b": ["1/3"]},
+                          {"W": [["0"], ["-1"]], "activation": "relu"}],
+               "loss": "half_sse", "y": ["0", "1"], "learning_rate": "1/10"}
+    net = load_problem(json.dumps(problem))
+    sol = solve_network(net)
+    check_network(net, sol)
+    assert list(sol.forward[0].z) == [0]
+    assert list(sol.gradients[1].dz) == [0, 0]

@@ -22,6 +22,8 @@ tangent at the printed value, slope computed here from the printed value.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from qgen.engine.network import Network, NetworkSolution
@@ -58,6 +60,26 @@ def _tangent_slope(name: str, p: np.ndarray) -> np.ndarray:
     return p * (1 - p) if name == "sigmoid" else 1 - p * p
 
 
+def _exact_masks(net: Network) -> list[np.ndarray]:
+    """Which side of the kink each pre-activation is on, in exact arithmetic: in floats,
+    -5/6 + 1/2 + 1/3 is 5.6e-17, not the 0 at which the convention applies."""
+    a = [Fraction(v) for v in net.x]
+    masks = []
+    for layer in net.layers:
+        W, b = layer.linear.W, layer.linear.b
+        z = [sum((Fraction(W[i, j]) * a[j] for j in range(len(a))), Fraction(0)) + (0 if b is None else Fraction(b[i]))
+             for i in range(W.shape[0])]
+        masks.append(np.array([v > 0 for v in z]))
+        printed = getattr(layer.activation, "printed", None)
+        if printed is not None:  # given-values mode: the student works from the printed values
+            a = [Fraction(v) for v in printed]
+            continue
+        alpha = Fraction(getattr(layer.activation, "alpha", 0))
+        a = [v if v > 0 or layer.activation.name == "identity" else
+             (alpha * v if layer.activation.name == "leaky_relu" else Fraction(0)) for v in z]
+    return masks
+
+
 class _Plain:
     """The network's numbers as float64, and a forward pass with optional offsets."""
 
@@ -72,7 +94,7 @@ class _Plain:
         self.softmax = net.loss.name == "softmax_ce"
         self.masks = self.base_z = None
         true_layers, true_yhat = self._true_values()
-        self.masks = [z > 0 for z, _ in true_layers]
+        self.masks = _exact_masks(net) if net.exact else [z > 0 for z, _ in true_layers]
         base_layers = self.run()[0]
         self.base_z = [z for z, _ in base_layers]
         self._base_logits = base_layers[-1][1]
