@@ -322,3 +322,17 @@ def test_page_per_question_starts_each_later_question_on_a_new_page(tmp_path):
     assert run(config_path, "--roster", roster, "--out", tmp_path / "out").exit_code == 0
     pages = [squeeze(p) for p in page_texts(tmp_path / "out" / "students" / "s001-questions.pdf")]
     assert len(pages) == 2 and "Question1" in pages[0] and "Question2" in pages[1] and "Question2" not in pages[0]
+
+
+def test_a_latex_error_in_one_document_is_one_line_and_writes_nothing(small, monkeypatch):
+    tmp_path, config, roster = small
+    real = sheets.documents
+
+    def broken(*args):
+        sheet_docs, key_docs = real(*args)
+        return sheet_docs, [tex.replace(r"\end{document}", r"\undefinedmacro\end{document}") for tex in key_docs]
+
+    monkeypatch.setattr(sheets, "documents", broken)
+    result = run(config, "--roster", roster, "--out", tmp_path / "out")
+    one_line_error(result, "Undefined control sequence")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]

@@ -153,8 +153,12 @@ def typeset(config: ExamConfig, sheets: list[str], keys: list[str], diagrams: li
         sheets_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(sheet_sources)]
         keys_cut = [pool.submit(cut, f, c, "key") for c, f in enumerate(keys_built)]
         sheets_cut = [pool.submit(cut, f, c, "questions") for c, f in enumerate(sheets_built)]
-        key_docs, sheet_docs = [f.result() for f in keys_built], [f.result() for f in sheets_built]
-        keys_parsed, sheets_parsed = [f.result() for f in keys_cut], [f.result() for f in sheets_cut]
+        try:
+            key_docs, sheet_docs = [f.result() for f in keys_built], [f.result() for f in sheets_built]
+            keys_parsed, sheets_parsed = [f.result() for f in keys_cut], [f.result() for f in sheets_cut]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
+            raise
     return Typeset(print_file=_join([r.pdf for r in sheet_docs], sheets_parsed),
                    all_keys=_join([r.pdf for r in key_docs], keys_parsed))
 
