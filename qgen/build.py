@@ -5,7 +5,7 @@ Public API
     build(tex, ..., collect=[...]) -> BuildResult   the PDF plus files the run wrote
     compile_many(sources, workers=None, ...) -> list[bytes]   several documents in parallel
     build_many(sources, workers=None, ...) -> list[BuildResult]
-    page_count(pdf), split_pdf(pdf, starts), variant_starts(result)
+    page_count(pdf), split_pdf(pdf, starts), join_pdfs(pdfs), variant_starts(result)
     DiagramCache                               TikZ pictures drawn once, included as PDFs
     VARIANT_MARKS                              preamble code that records where variants start
 
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+import pikepdf
 
 from qgen.errors import QgenError
 
@@ -382,27 +382,45 @@ def _prune_formats(folder: Path) -> None:
 
 
 def page_count(pdf: bytes) -> int:
-    return len(PdfReader(io.BytesIO(pdf)).pages)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
+
+
+def _save(doc: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    doc.save(out, deterministic_id=True)  # the same pages give the same bytes
+    return out.getvalue()
 
 
 def split_pdf(pdf: bytes, starts: list[int]) -> list[bytes]:
     """Pages [starts[i], starts[i+1]) as separate PDFs (0-based; the last part runs to the end).
 
-    Pages before starts[0] belong to no part. Output is deterministic (pypdf writes no /ID).
+    Pages before starts[0] belong to no part. pikepdf (qpdf) copies each page with what it uses;
+    measured here on a 416-page key cut into 139 parts: 0.36 s, against 1.63 s with pypdf.
     """
-    reader = PdfReader(io.BytesIO(pdf))
-    n = len(reader.pages)
-    if not starts or any(b <= a for a, b in zip(starts, starts[1:])) or starts[0] < 0 or starts[-1] >= n:
-        raise ValueError(f"start pages {starts} must increase strictly within 0..{n - 1}")
-    parts = []
-    for begin, end in zip(starts, [*starts[1:], n]):
-        writer = PdfWriter()
-        for i in range(begin, end):
-            writer.add_page(reader.pages[i])
-        out = io.BytesIO()
-        writer.write(out)
-        parts.append(out.getvalue())
-    return parts
+    with pikepdf.open(io.BytesIO(pdf)) as source:
+        n = len(source.pages)
+        if not starts or any(b <= a for a, b in zip(starts, starts[1:])) or starts[0] < 0 or starts[-1] >= n:
+            raise ValueError(f"start pages {starts} must increase strictly within 0..{n - 1}")
+        parts = []
+        for begin, end in zip(starts, [*starts[1:], n]):
+            with pikepdf.new() as part:
+                part.pages.extend(source.pages[begin:end])
+                parts.append(_save(part))
+        return parts
+
+
+def join_pdfs(pdfs: list[bytes]) -> bytes:
+    """The documents' pages one after the other, as one PDF."""
+    sources = [pikepdf.open(io.BytesIO(pdf)) for pdf in pdfs]
+    try:
+        with pikepdf.new() as joined:
+            for source in sources:
+                joined.pages.extend(source.pages)
+            return _save(joined)
+    finally:
+        for source in sources:
+            source.close()
 
 
 # --- diagrams --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
 (/work/shared/latex-notes.md). So the class is typeset in a few large documents, each student's
-part starting with \\qgenvariant (qgen.build.VARIANT_MARKS), and cut afterwards (pdfsplit).
+part starting with \\qgenvariant (qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
 
 Documents hold CHUNK students each, a constant: the bytes of a student's PDF depend on the
 document it was cut from (fonts are subset per document), so chunking by the number of cores
@@ -17,18 +17,15 @@ doc.blanks and left out of the per-student files.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
 
-from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, page_count, split_pdf, variant_starts
+from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, join_pdfs, page_count, split_pdf, variant_starts
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
-from qgen.exam.pdfsplit import PdfObjects, SplitError, assemble
 from qgen.practice import answer_entries, new_diagram_cache
 from qgen.render import render
 
@@ -141,13 +138,11 @@ def typeset(config: ExamConfig, sheets: list[str], keys: list[str], diagrams: li
                     files.update(future.result())
             return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
 
-        def cut(compiled, chunk: int, side: str) -> PdfObjects | None:
-            parts, parsed = _cut(compiled.result())
-            for i, part in enumerate(parts):
+        def cut(compiled, chunk: int, side: str) -> None:
+            for i, part in enumerate(_cut(compiled.result())):
                 emit(side, chunk * CHUNK + i, part)
             if progress and side == "key":
                 progress(chunk_sizes[chunk])
-            return parsed
 
         keys_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(key_sources)]
         sheets_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(sheet_sources)]
@@ -155,39 +150,25 @@ def typeset(config: ExamConfig, sheets: list[str], keys: list[str], diagrams: li
         sheets_cut = [pool.submit(cut, f, c, "questions") for c, f in enumerate(sheets_built)]
         try:
             key_docs, sheet_docs = [f.result() for f in keys_built], [f.result() for f in sheets_built]
-            keys_parsed, sheets_parsed = [f.result() for f in keys_cut], [f.result() for f in sheets_cut]
+            for f in keys_cut + sheets_cut:
+                f.result()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
             raise
-    return Typeset(print_file=_join([r.pdf for r in sheet_docs], sheets_parsed),
-                   all_keys=_join([r.pdf for r in key_docs], keys_parsed))
+    return Typeset(print_file=_join([r.pdf for r in sheet_docs]), all_keys=_join([r.pdf for r in key_docs]))
 
 
 def _blanks(result: BuildResult) -> list[int]:
     return [int(line) for line in result.files.get(BLANKS_FILE, b"").decode().split()]
 
 
-def _cut(result: BuildResult) -> tuple[list[bytes], PdfObjects | None]:
-    """A document's per-student PDFs (padding pages left out); pypdf when pdfsplit cannot."""
+def _cut(result: BuildResult) -> list[bytes]:
+    """A document's per-student PDFs (padding pages left out)."""
     blanks = set(_blanks(result))
     cuts = sorted(set(variant_starts(result)) | blanks)
-    try:
-        parsed = PdfObjects(result.pdf)
-    except SplitError:  # not the PDF pdfsplit expects: pypdf is slower, and always right
-        return [piece for cut, piece in zip(cuts, split_pdf(result.pdf, cuts)) if cut not in blanks], None
-    bounds = [*cuts, len(parsed.pages)]
-    return [assemble([(parsed, range(a, b))]) for a, b in zip(bounds, bounds[1:]) if a not in blanks], parsed
+    return [piece for cut, piece in zip(cuts, split_pdf(result.pdf, cuts)) if cut not in blanks]
 
 
-def _join(pdfs: list[bytes], parsed: list[PdfObjects | None]) -> bytes:
+def _join(pdfs: list[bytes]) -> bytes:
     """The documents one after the other (each ends on an even page: the duplex order holds)."""
-    if len(pdfs) == 1:
-        return pdfs[0]
-    if all(p is not None for p in parsed):
-        return assemble([(p, range(len(p.pages))) for p in parsed])
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return pdfs[0] if len(pdfs) == 1 else join_pdfs(pdfs)
