@@ -336,3 +336,25 @@ def test_a_latex_error_in_one_document_is_one_line_and_writes_nothing(small, mon
     result = run(config, "--roster", roster, "--out", tmp_path / "out")
     one_line_error(result, "Undefined control sequence")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_every_student_works_the_same_graph_with_their_own_numbers(built):
+    folder, _, _ = built
+    graph_rows = [r for r in manifest(folder / "out") if r["kind"] == "graph"]
+    assert len(graph_rows) == len(IDS)
+    assert len({r["parameters"]["expression"] for r in graph_rows}) == 1  # one structure, one picture
+    assert len({json.dumps(r["parameters"]["values"], sort_keys=True) for r in graph_rows}) > 1
+
+
+def test_same_structure_false_draws_a_graph_per_student(tmp_path):
+    config = CONFIG.replace("duration = 90", "duration = 90\nsame_structure = false")
+    config_path, _ = write_class(tmp_path, config=config)
+    from qgen.exam.run import read_inputs
+
+    inputs = read_inputs(config_path, tmp_path / "roster.csv")
+    assert inputs.config.questions[2].options["expression"] == "none"
+    from qgen.exam.draw import draw_student
+
+    expressions = {draw_student(inputs.config, inputs.secret, s).variants[2].draw.params["expression"]
+                   for s in inputs.students}
+    assert len(expressions) > 1

@@ -90,6 +90,8 @@ BAD_CONFIGS = [
     (GOOD.replace("points = 2.5", "points = true"), "exam.toml: questions[1].points: expected a positive number, got True"),
     (GOOD.replace("points = 2.5", "points = nan"), "exam.toml: questions[1].points: expected a positive number, got nan"),
     (GOOD.replace("points = 2.5\n", ""), "exam.toml: questions[1].points: missing; expected a positive number"),
+    (GOOD.replace('title = "Midterm 1"', 'title = "Midterm 1"\nsame_structure = "yes"'),
+     "exam.toml: exam.same_structure: expected true or false, got 'yes'"),
     (GOOD.replace('kind = "shapes"\n', ""), "exam.toml: questions[1].kind: missing"),
     (GOOD.replace('title = "Midterm 1"\n', ""), "exam.toml: exam.title: missing (required: title, course, date, duration)"),
     (GOOD.replace('title = "Midterm 1"', 'title = "  "'), "exam.toml: exam.title: empty"),

@@ -10,6 +10,7 @@
     difficulty = "easy"            # optional default for the questions
     mode = "exact"                 # optional default for the questions
     page_per_question = false      # optional: start every question after the first on a new page
+    same_structure = true          # optional: every student gets the same graph structure, own numbers
 
     [[questions]]                  # one block per question, in sheet order
     kind = "mlp"
@@ -37,7 +38,7 @@ from qgen.latex_text import check_printable
 from qgen.randomiser import KIND_MODULES, resolve_options
 
 EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
-             "page_per_question")
+             "page_per_question", "same_structure")
 REQUIRED_EXAM_KEYS = ("title", "course", "date", "duration")
 QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options")
 MAX_QUESTIONS = 50
@@ -65,6 +66,7 @@ class ExamConfig:
     instructions_are_list: bool
     calculator: str
     page_per_question: bool
+    same_structure: bool  # kinds with class_options draw one structure for the whole class
     questions: tuple[Question, ...]
 
     @property
@@ -121,9 +123,8 @@ def load_config(path: Path) -> ExamConfig:
     calculator = _text(exam.get("calculator", ""), f"{where}: exam.calculator")
     difficulty = _choice(exam.get("difficulty", "easy"), DIFFICULTIES, f"{where}: exam.difficulty")
     mode = _choice(exam.get("mode", "exact"), MODES, f"{where}: exam.mode")
-    page_per_question = exam.get("page_per_question", False)
-    if not isinstance(page_per_question, bool):
-        raise QgenError(f"{where}: exam.page_per_question: expected true or false, got {page_per_question!r}")
+    page_per_question = _flag(exam, "page_per_question", False, where)
+    same_structure = _flag(exam, "same_structure", True, where)
 
     questions_raw = data.get("questions")
     if questions_raw is None:
@@ -136,7 +137,7 @@ def load_config(path: Path) -> ExamConfig:
         raise QgenError(f"{where}: questions: {len(questions_raw)} questions, at most {MAX_QUESTIONS} allowed")
     questions = tuple(_question(q, i, where, difficulty, mode) for i, q in enumerate(questions_raw, start=1))
     return ExamConfig(path, title, course, date, duration, instructions, as_list, calculator, page_per_question,
-                      questions)
+                      same_structure, questions)
 
 
 def _question(raw: dict, number: int, where: str, difficulty: str, mode: str) -> Question:
@@ -175,6 +176,13 @@ def _only_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -
     for key in table:
         if key not in allowed:
             raise QgenError(f"{where}: {prefix}{key}: unknown field (allowed: {', '.join(allowed)})")
+
+
+def _flag(exam: dict, name: str, default: bool, where: str) -> bool:
+    value = exam.get(name, default)
+    if not isinstance(value, bool):
+        raise QgenError(f"{where}: exam.{name}: expected true or false, got {value!r}")
+    return value
 
 
 def _type(value) -> str:

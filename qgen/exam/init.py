@@ -31,6 +31,7 @@ Give exact fractions where the numbers allow it, otherwise 4 decimals.
 difficulty = "easy"                   # default for the questions: easy, medium or hard
 mode = "exact"                        # default for the questions: exact, given or calculator
 page_per_question = false             # true: every question after the first starts a new page
+same_structure = true                 # graph questions: one structure for the class, numbers per student
 
 # One [[questions]] block per question, in the order of the sheet. `qgen kinds` lists the
 # kinds and their options; options left out take the difficulty's defaults.

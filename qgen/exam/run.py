@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig, load_config
@@ -18,10 +20,11 @@ from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.prepare import Prepared, prepare_class
 from qgen.exam.publish import Staging, check_target
 from qgen.exam.roster import Student, load_roster
-from qgen.exam.secrets import load_secret, secret_path_for
+from qgen.exam.secrets import class_seed, load_secret, secret_path_for
 from qgen.exam import sheets as sheets_module
 from qgen.exam.sheets import Typeset, typeset
 from qgen.output import publish
+from qgen.randomiser import kind_module
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,23 @@ def read_inputs(config_path: Path, roster_path: Path, secret_path: Path | None =
     config = load_config(config_path)
     students = load_roster(roster_path)
     secret = load_secret(secret_path or secret_path_for(config_path), config_path)
-    return Inputs(config, students, secret)
+    return Inputs(shared_structures(config, secret), students, secret)
+
+
+def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
+    """With same_structure, a kind that has class_options (graph) draws its structure once per
+    question from the secret: every student works the same graph with their own numbers, so
+    sheets are equally hard and the class needs one picture per question, not one per student."""
+    if not config.same_structure:
+        return config
+    questions = []
+    for q in config.questions:
+        hook = getattr(kind_module(q.kind), "class_options", None)
+        if hook is not None:
+            rng = np.random.default_rng(class_seed(secret, config.title, q.number))
+            q = replace(q, options=hook(rng, q.options))
+        questions.append(q)
+    return replace(config, questions=tuple(questions))
 
 
 def slug(text: str) -> str:

@@ -77,6 +77,11 @@ def question_seed(secret: bytes, title: str, student_id: str, question: int) -> 
     return int.from_bytes(_mac(secret, "qgen-seed", title, student_id, question)[:8], "big") >> 1
 
 
+def class_seed(secret: bytes, title: str, question: int) -> int:
+    """The 63-bit seed of what a question shares across the class (e.g. a graph's structure)."""
+    return int.from_bytes(_mac(secret, "qgen-class", title, question)[:8], "big") >> 1
+
+
 def version_code(secret: bytes, title: str, student_id: str) -> str:
     """8 characters of base32 (no 0/O/1/I), printed as XXXX-XXXX."""
     value = int.from_bytes(_mac(secret, "qgen-version", title, student_id)[:5], "big")

@@ -300,6 +300,41 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     return _key(graph, values, solution, mode, params, layout)
 
 
+CLASS_TRIES = 50  # expressions tried for a class before giving up
+CLASS_PROBES = 5  # students' values that must be drawable from a class expression
+
+
+def class_options(rng: np.random.Generator, options: dict) -> dict:
+    """Options for a whole class (`qgen exam`): one expression drawn for everyone, so every
+    student works the same structure (the same amount of work, one picture for the class) with
+    values of their own. A fixed `expression` option is kept as it is."""
+    if options["expression"] != NO_EXPRESSION:
+        return options
+    for _ in range(CLASS_TRIES):
+        text, _ = draw_text(rng, options)
+        graph = parse_expression(text)
+        try:
+            _check_structure(graph, options, _layout(graph)["columns"])
+            shared = {**options, "expression": expression_text(graph, graph.output)}
+            check_options(shared)
+        except (Redraw, QgenError):
+            continue
+        if all(_drawable(rng, shared) for _ in range(CLASS_PROBES)):
+            return shared
+    raise QgenError(f"graph: no expression in {CLASS_TRIES} tries suits a whole class with these options")
+
+
+def _drawable(rng: np.random.Generator, options: dict, budget: int = 40) -> bool:
+    """Whether values for this expression are found within a small retry budget."""
+    for _ in range(budget):
+        try:
+            draw(rng, options)
+            return True
+        except Redraw:
+            continue
+    return False
+
+
 def draw_for_expression(graph: Graph, values: dict, mode: str) -> Draw:
     """The worked key of a given expression at given values (a user's own problem, `qgen solve
     --pdf`): solved by the engine, checked by the oracle, and the same question and solution
