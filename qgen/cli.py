@@ -11,36 +11,11 @@ import sys
 
 import click
 
-from qgen.errors import QgenError, VerificationError
+from qgen.cli_errors import OneLineErrors
+from qgen.errors import QgenError
 
 
-class UserError(click.ClickException):
-    exit_code = 2
-
-    def show(self, file=None):
-        click.echo(f"qgen: {self.message}", err=True)
-
-
-class InternalError(click.ClickException):
-    exit_code = 1
-
-    def show(self, file=None):
-        click.echo(f"qgen: internal error, nothing was written: {self.message}", err=True)
-
-
-class QgenGroup(click.Group):
-    """Turns the library's errors into one clear line each."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except QgenError as e:
-            raise UserError(str(e)) from None
-        except VerificationError as e:
-            raise InternalError(f"the answer failed the oracle check ({e})") from None
-
-
-@click.group(cls=QgenGroup)
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="qgen")
 def main():
     """qgen: backpropagation questions with answer keys checked by an oracle."""

@@ -137,3 +137,21 @@ def test_missing_file_and_non_utf8(tmp_path):
     bad.write_bytes(b'{"x": [1], "name": "Zo\xeb"}')
     result = CliRunner().invoke(main, ["solve", str(bad)])
     assert result.exit_code == 2 and "UTF-8" in result.output and "Traceback" not in result.output
+
+
+def test_an_answer_that_fails_the_oracle_is_never_printed(monkeypatch):
+    import qgen.solve
+
+    real = qgen.solve.solve_network
+
+    def wrong(net):
+        sol = real(net)
+        sol.gradients[0].dW.flat[0] += 1
+        return sol
+
+    monkeypatch.setattr(qgen.solve, "solve_network", wrong)
+    result = solve(HAND)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().startswith("qgen: internal error, nothing was written: an answer failed the oracle check")
+    assert len(result.stderr.strip().splitlines()) == 1

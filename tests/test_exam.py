@@ -240,7 +240,7 @@ def one_line_error(result, message):
     (lambda c, r: c.write_text(SMALL + "[questions.options]\ncolour = 1\n"), "shapes option colour: unknown option (allowed: layers, bias)"),
     (lambda c, r: c.write_text(SMALL.replace("points = 1", "points = -1")), "exam.toml: questions[1].points: expected a positive number, got -1"),
     (lambda c, r: c.write_text(SMALL.replace('course = "CS 101"\n', "")), "exam.toml: exam.course: missing"),
-    (lambda c, r: c.write_bytes(SMALL.replace("Quiz", "Qu\xefz").encode("latin-1")), "exam.toml: not UTF-8 text"),
+    (lambda c, r: c.write_bytes(SMALL.replace("Quiz", "Qu\xefz").encode("latin-1")), "exam.toml: line 3: not UTF-8 text"),
     (lambda c, r: r.write_text("id,name\ns1,Ada\ns1,Bob\n"), "roster.csv: line 3: duplicate id 's1'"),
     (lambda c, r: r.write_text("id,name\n,Ada\n"), "roster.csv: line 2: empty id"),
     (lambda c, r: r.write_text("id,name\ns1,Ada\ns2,Bob,Smith\n"), "roster.csv: line 3: expected 2 fields (id,name), got 3"),

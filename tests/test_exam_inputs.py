@@ -117,7 +117,7 @@ def test_each_bad_config_gets_one_line_naming_the_field(tmp_path, text, message)
 def test_config_that_is_not_utf8_or_missing(tmp_path):
     path = tmp_path / "exam.toml"
     path.write_bytes(GOOD.replace("Midterm 1", "Pr\xfcfung").encode("latin-1"))
-    assert "exam.toml: not UTF-8 text (byte 0xFC on line 3)" in error(load_config, path)
+    assert "exam.toml: line 3: not UTF-8 text (byte 0xFC); save it as UTF-8" in error(load_config, path)
     assert "no such file" in error(load_config, tmp_path / "nope.toml")
 
 

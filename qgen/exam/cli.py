@@ -15,38 +15,16 @@ from pathlib import Path
 
 import click
 
-from qgen.errors import QgenError, VerificationError
+from qgen.cli_errors import OneLineErrors
 
 
-class _UserError(click.ClickException):
-    exit_code = 2
-
-    def show(self, file=None):
-        click.echo(f"qgen: {self.message}", err=True)
-
-
-class _InternalError(click.ClickException):
-    exit_code = 1
-
-    def show(self, file=None):
-        click.echo(f"qgen: internal error, nothing was written: {self.message}", err=True)
-
-
-class ExamGroup(click.Group):
+class ExamGroup(OneLineErrors):
     """Subcommands build, init, regen; `qgen exam EXAM.toml ...` means `qgen exam build EXAM.toml ...`."""
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["build", *args]
         return super().parse_args(ctx, args)
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except QgenError as e:
-            raise _UserError(str(e)) from None
-        except VerificationError as e:
-            raise _InternalError(f"an answer failed the oracle check ({e})") from None
 
 
 @click.group(cls=ExamGroup)

@@ -35,6 +35,7 @@ from pathlib import Path
 from qgen.errors import QgenError
 from qgen.kinds.base import DIFFICULTIES, MODES
 from qgen.latex_text import check_printable
+from qgen.exam.textfile import read_text
 from qgen.randomiser import KIND_MODULES, resolve_options
 
 EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
@@ -86,19 +87,7 @@ def points_json(points: Decimal) -> int | float:
 def load_config(path: Path) -> ExamConfig:
     path = Path(path)
     where = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise QgenError(f"{path}: no such file (`qgen exam init` writes a starter exam.toml)") from None
-    except IsADirectoryError:
-        raise QgenError(f"{path}: is a folder, expected an EXAM.toml file") from None
-    except OSError as e:
-        raise QgenError(f"{path}: cannot read it ({e.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise QgenError(f"{where}: not UTF-8 text (byte 0x{raw[e.start]:02X} on line {line}); save it as UTF-8") from None
+    text = read_text(path, "an EXAM.toml file", "exam.toml")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

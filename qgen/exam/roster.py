@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgen.errors import QgenError
+from qgen.exam.textfile import read_text
 from qgen.latex_text import check_printable
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -37,23 +38,9 @@ class Student:
 
 
 def load_roster(path: Path) -> tuple[Student, ...]:
-    path = Path(path)
-    where = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise QgenError(f"{path}: no such file (`qgen exam init` writes a starter roster.csv)") from None
-    except IsADirectoryError:
-        raise QgenError(f"{path}: is a folder, expected a roster CSV file") from None
-    except OSError as e:
-        raise QgenError(f"{path}: cannot read it ({e.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise QgenError(f"{where}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02X}); "
-                        "save the roster as UTF-8 (\"CSV UTF-8\" in spreadsheet programs)") from None
-    return parse_roster(text, where)
+    text = read_text(path, "a roster CSV file", "roster.csv",
+                     'save the roster as UTF-8 ("CSV UTF-8" in spreadsheet programs)')
+    return parse_roster(text, Path(path).name)
 
 
 def parse_roster(text: str, where: str = "roster.csv") -> tuple[Student, ...]:
