@@ -7,6 +7,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
+from exact import mat, vec
 from qgen.engine.gates import Linear
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
@@ -16,14 +17,6 @@ from qgen.randomiser import draw_variant, resolve_options
 from qgen.render import render
 
 SEEDS = range(200)
-
-
-def vec(*values):
-    return np.array([F(v) for v in values], dtype=object)
-
-
-def mat(rows):
-    return np.array([[F(v) for v in row] for row in rows], dtype=object)
 
 
 def answers(case):
