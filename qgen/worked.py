@@ -13,9 +13,6 @@ calls it before it prints the JSON answer, so on any error neither is produced.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from qgen.errors import QgenError
 from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
+from qgen.output import publish
 from qgen.practice import answer_entries, new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
@@ -99,24 +97,7 @@ def write_worked_pdf(text: str, name: str, out: Path) -> Path:
     diagrams = new_diagram_cache()
     tex = render_worked(kind, draw, shown, diagrams)
     pdf = compile_pdf(tex, files=diagrams.files(), keep_failed_in=out.parent / f"{out.name}.failed")
-    return write_atomically(out, pdf)
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write into a fresh folder beside `path`, then rename into place (atomic on one file system)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
-    except OSError as e:
-        raise QgenError(f"--pdf {path}: cannot write there ({e.strerror})") from None
-    try:
-        (staging / path.name).write_bytes(data)
-        os.replace(staging / path.name, path)
-        return path
-    except OSError as e:
-        raise QgenError(f"--pdf {path}: cannot write there ({e.strerror})") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return publish({out.name: pdf}, out.parent, option="--pdf")[0]
 
 
 def _check_lengths(draw: Draw) -> None:

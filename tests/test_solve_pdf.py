@@ -180,3 +180,13 @@ def test_a_six_wide_network_of_fractions_fits_the_page(tmp_path):
     diagrams = new_diagram_cache()
     built = build(render_worked(kind, draw, "p.json", diagrams), files=diagrams.files(), collect=["doc.log"])
     assert "Overfull \\hbox" not in built.files["doc.log"].decode(errors="replace")
+
+
+def test_an_unwritable_place_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps({"expression": "x * y", "values": {"x": 2, "y": 3}}))
+    result = CliRunner().invoke(main, ["solve", str(problem), "--pdf", str(tmp_path / "file" / "out.pdf")])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("qgen: --pdf ") and "cannot write there" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
