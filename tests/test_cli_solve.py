@@ -5,14 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from exact import HAND
 from qgen.cli import main
 
-HAND = {
-    "x": [1, 2],
-    "layers": [{"W": [[1, -1], [2, 0]], "b": [0, 1], "activation": "relu"},
-               {"W": [[1, 2]], "b": [0], "activation": "identity"}],
-    "loss": "half_sse", "y": [4], "learning_rate": "1/2",
-}
 
 
 def solve(problem, *args):

@@ -7,18 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
+from exact import HAND
 from qgen.engine.network import solve_network
 from qgen.engine.network_check import VerificationError, check_network
 from qgen.problem import load_problem
 
 F = Fraction
 
-HAND = {
-    "x": [1, 2],
-    "layers": [{"W": [[1, -1], [2, 0]], "b": [0, 1], "activation": "relu"},
-               {"W": [[1, 2]], "b": [0], "activation": "identity"}],
-    "loss": "half_sse", "y": [4], "learning_rate": "1/2",
-}
 
 
 def test_small_relu_network_by_hand():

@@ -150,9 +150,20 @@ class Identity:
         return g.copy()
 
 
+class _ElementwiseRule:
+    """The table row of every elementwise gate, given its `derivative`:
+    ∂a/∂z = Diag[f'(z)];   ∂L/∂z = f'(z) ⊙ ∂L/∂a."""
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        return diag(self.derivative(z))
+
+    def vjp(self, z: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return self.derivative(z) * g
+
+
 @dataclass(frozen=True, eq=False)
-class Elementwise:
-    """a = f(z) elementwise.   ∂a/∂z = Diag[f'(z)];   ∂L/∂z = f'(z) ⊙ ∂L/∂a."""
+class Elementwise(_ElementwiseRule):
+    """a = f(z) elementwise, f one of ACTIVATIONS."""
 
     name: str
     alpha: Scalar = DEFAULT_LEAKY_ALPHA  # leaky_relu's slope for z ≤ 0; unused by the others
@@ -167,15 +178,9 @@ class Elementwise:
     def derivative(self, z: np.ndarray) -> np.ndarray:
         return _map(ACTIVATIONS[self.name][1], z, self.alpha)
 
-    def jacobian(self, z: np.ndarray) -> np.ndarray:
-        return diag(self.derivative(z))
-
-    def vjp(self, z: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return self.derivative(z) * g
-
 
 @dataclass(frozen=True, eq=False)
-class GivenElementwise:
+class GivenElementwise(_ElementwiseRule):
     """a = f(z) in given-values mode: the sheet prints f(z) rounded, the student takes those
     printed values, and f'(z) is computed from them (σ' = a(1 − a), tanh' = 1 − a²), so the key
     uses exactly what the student sees and stays rational."""
@@ -190,12 +195,6 @@ class GivenElementwise:
     def derivative(self, z: np.ndarray) -> np.ndarray:
         a = self.printed
         return a * (1 - a) if self.name == "sigmoid" else 1 - a * a
-
-    def jacobian(self, z: np.ndarray) -> np.ndarray:
-        return diag(self.derivative(z))
-
-    def vjp(self, z: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return self.derivative(z) * g
 
 
 # ---------------------------------------------------------------------------------------------
