@@ -26,6 +26,9 @@ test: $(STAMP) tex
 
 bench: $(STAMP) tex
 	$(PYTHON) bench/solve_speed.py
+	$(PYTHON) bench/generate_speed.py
+	$(PYTHON) bench/exam_speed.py
+	$(PYTHON) bench/latex_costs.py
 
 tex:
 	@.ci/install-tex

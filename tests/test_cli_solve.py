@@ -9,7 +9,6 @@ from exact import HAND
 from qgen.cli import main
 
 
-
 def solve(problem, *args):
     text = problem if isinstance(problem, str) else json.dumps(problem)
     return CliRunner().invoke(main, ["solve", "-", *args], input=text)
