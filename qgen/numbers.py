@@ -52,10 +52,6 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def to_float(x: Scalar) -> float:
-    return float(x)
-
-
 def fraction_text(x: Fraction) -> str:
     """A reduced fraction as text: "-3/2", "4"."""
     x = Fraction(x)
@@ -77,10 +73,6 @@ def array(values, exact: bool) -> np.ndarray:
     if exact:
         return np.array(values, dtype=object)
     return np.array(values, dtype=float)
-
-
-def as_float_array(a: np.ndarray) -> np.ndarray:
-    return np.array(a, dtype=float)
 
 
 def array_to_json(a: np.ndarray, exact: bool) -> list:

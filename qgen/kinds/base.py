@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from qgen.errors import QgenError
+from qgen.numbers import fraction_text
 
 MODES = ("exact", "given", "calculator")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -63,15 +64,10 @@ class Answer:
         exact = all(isinstance(v, (Fraction, int)) for v in arr.flat)
         return {
             "name": self.name,
-            "exact": _nested(arr, _fraction_text) if exact else None,
+            "exact": _nested(arr, fraction_text) if exact else None,
             "decimal": _nested(arr, _decimal),
             "tolerance": self.tolerance,
         }
-
-
-def _fraction_text(v) -> str:
-    v = Fraction(v)
-    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
 
 
 def _decimal(v) -> float:
@@ -145,14 +141,6 @@ def small_int(rng: np.random.Generator, low: int, high: int, nonzero: bool = Fal
         value = int(rng.integers(low, high + 1))
         if value or not nonzero:
             return Fraction(value)
-
-
-def exact_matrix(rng: np.random.Generator, rows: int, cols: int, low: int = -3, high: int = 3) -> np.ndarray:
-    return np.array([[small_int(rng, low, high) for _ in range(cols)] for _ in range(rows)], dtype=object).reshape(rows, cols)
-
-
-def exact_vector(rng: np.random.Generator, n: int, low: int = -3, high: int = 3, nonzero: bool = False) -> np.ndarray:
-    return np.array([small_int(rng, low, high, nonzero) for _ in range(n)], dtype=object)
 
 
 def bounded(values, limit: float, rule: str = "answers of bounded size") -> None:
