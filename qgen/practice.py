@@ -11,8 +11,9 @@ import numpy as np
 
 from qgen import __version__
 from qgen.build import DiagramCache, compile_many
+from qgen.errors import QgenError
 from qgen.output import publish
-from qgen.randomiser import Variant, draw_sheet, resolve_options
+from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
 from qgen.render import render
 
 TIKZ_LIBRARIES = r"\usepackage{amssymb}\usetikzlibrary{arrows.meta,positioning,calc,fit,shapes.geometric}"
@@ -33,18 +34,16 @@ class PracticeRequest:
     overrides: dict | None = None  # option name -> text, applied to the kinds that have it
 
     def options_by_kind(self) -> dict[str, dict]:
-        from qgen.randomiser import kind_module
-
+        """Each kind's options; a --set applies to the kinds that have it, and must fit one."""
         overrides = self.overrides or {}
+        names = {kind: {o.name for o in kind_module(kind).OPTIONS} for kind in self.kinds}
+        allowed = sorted(set().union(*names.values()))
         for name in overrides:
-            if not any(name in {o.name for o in kind_module(k).OPTIONS} for k in self.kinds):
-                allowed = sorted({o.name for k in self.kinds for o in kind_module(k).OPTIONS})
-                from qgen.errors import QgenError
-
+            if name not in allowed:
                 raise QgenError(f"--set {name}: no chosen kind has this option (allowed: {', '.join(allowed) or 'none'})")
         return {
             kind: resolve_options(kind, self.difficulty, self.mode,
-                                  {k: v for k, v in overrides.items() if k in {o.name for o in kind_module(kind).OPTIONS}})
+                                  {k: v for k, v in overrides.items() if k in names[kind]})
             for kind in self.kinds
         }
 
