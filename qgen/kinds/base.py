@@ -148,3 +148,38 @@ def bounded(values, limit: float, rule: str = "answers of bounded size") -> None
     for v in np.asarray(values, dtype=object).flat:
         if abs(float(v)) > limit:
             raise Redraw(rule)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reject rules against degenerate draws, shared by every kind (each rule's name is what
+# `qgen check` reports). A zero row of W makes an output constant; a zero column ignores an
+# input; a diagonal W turns z = Wx into an elementwise scaling; a zero x or bias prints a term
+# that does nothing.
+
+RULE_ZERO_LINE = "no all-zero row or column in a weight matrix"
+RULE_ZERO_VECTOR = "no all-zero input vector"
+RULE_DIAGONAL = "a linear gate's W is not diagonal"
+RULE_ZERO_BIAS = "a drawn bias is not all zero"
+
+
+def reject_zero_lines(W) -> None:
+    """Redraw when a row or a column of the matrix W is all zero."""
+    M = np.asarray(W, dtype=object)
+    if M.ndim != 2:
+        return
+    if any(not any(row) for row in M) or any(not any(col) for col in M.T):
+        raise Redraw(RULE_ZERO_LINE)
+
+
+def reject_diagonal(W) -> None:
+    """Redraw when a square W (more than 1×1) has zeros everywhere off its diagonal."""
+    M = np.asarray(W, dtype=object)
+    if M.ndim == 2 and M.shape[0] == M.shape[1] > 1:
+        if not any(M[i, j] for i in range(M.shape[0]) for j in range(M.shape[1]) if i != j):
+            raise Redraw(RULE_DIAGONAL)
+
+
+def reject_zero_vector(x, rule: str = RULE_ZERO_VECTOR) -> None:
+    """Redraw when every entry of x is zero (an input or a drawn bias that does nothing)."""
+    if x is not None and not any(np.asarray(x, dtype=object).flat):
+        raise Redraw(rule)
