@@ -80,3 +80,33 @@ def array_to_json(a: np.ndarray, exact: bool) -> list:
     if np.ndim(a) == 0:
         return to_json(a.item() if isinstance(a, np.ndarray) else a, exact)
     return [array_to_json(row, exact) for row in a]
+
+
+class Ln:
+    """An exact natural logarithm ln(arg) of a positive rational: a key such as ln(12/5), asked and
+    printed exactly in exact mode (no calculator needed); its float is the decimal value."""
+
+    __slots__ = ("arg",)
+
+    def __init__(self, arg):
+        arg = Fraction(arg)
+        if arg <= 0:
+            raise ValueError(f"ln of a non-positive number: {arg}")
+        object.__setattr__(self, "arg", arg)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Ln is immutable")
+
+    def __float__(self) -> float:
+        return math.log(self.arg.numerator) - math.log(self.arg.denominator)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Ln) and other.arg == self.arg
+
+    def __hash__(self) -> int:
+        return hash(("ln", self.arg))
+
+    def __str__(self) -> str:
+        return f"ln({fraction_text(self.arg)})"
+
+    __repr__ = __str__

@@ -63,31 +63,70 @@ def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": diagrams.add(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": answer_entries(v.draw.answers),
+            "answers": answer_entries(v.draw.answers, v.draw.number_style),
+            "rules": answer_rules(v.draw.answers, v.draw.number_style),
+            "asked": asked(v.draw.answers, v.draw.number_style),
         }
         for i, v in enumerate(variants, start=1)
     ]
 
 
-def answer_entries(answers) -> list[dict]:
-    """The answer summary's lines; matrices are `wide` (a line of their own, never in a column)."""
-    return [{"label": a.label, "value": a.value, "tolerance": a.tolerance, "wide": np.ndim(a.value) >= 2}
-            for a in answers]
+def answer_entries(answers, number_style: str) -> list[dict]:
+    """The answer summary's lines, each value at the precision the sheet asks (qgen.answers);
+    matrices are `wide` (a line of their own, never in a column)."""
+    lines = []
+    for a in answers:
+        texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
+        lines.append({"label": a.label, "text": _inline_text(texts), "wide": np.ndim(a.value) >= 2})
+    return lines
 
 
-def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> tuple[str, str]:
-    """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`."""
+def asked(answers, number_style: str) -> list[str]:
+    """What a question sheet asks for (exact fractions, 4 decimals, …), each sentence once."""
+    return _distinct(e.precision.ask() for a in answers for e in a.entries(number_style))
+
+
+def _distinct(texts) -> list[str]:
+    out = []
+    for text in texts:
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def answer_rules(answers, number_style: str) -> list[str]:
+    """The acceptance rule(s) of a question's entries, each stated once, in qgen.answers' words."""
+    return _distinct(e.precision.rule(latex=True) for a in answers for e in a.entries(number_style))
+
+
+def _inline_text(texts: np.ndarray) -> str:
+    """Entries on one line as LaTeX math: 3/2, (1, -1/2), [1, 2; 3, 4], with break points."""
+    if texts.ndim == 0:
+        return _math(texts.item())
+    if texts.ndim == 1:
+        return "(" + r",\allowbreak\ ".join(_math(t) for t in texts) + ")"
+    return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(_math(t) for t in row) for row in texts) + "]"
+
+
+def _math(text: str) -> str:
+    return text.replace("ln(", r"\ln(")
+
+
+def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
+                    seed: int | None = None) -> tuple[str, str]:
+    """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`.
+    The seed goes on the key only: from it anyone could regenerate the key with qgen itself."""
     questions = render("practice_questions.tex", title=title, subtitle=subtitle,
                        questions=_entries(variants, "question", diagrams))
-    answers = render("practice_answers.tex", title=title, subtitle=subtitle,
+    key_subtitle = subtitle if seed is None else f"{subtitle}, seed {seed}"
+    answers = render("practice_answers.tex", title=title, subtitle=key_subtitle,
                      questions=_entries(variants, "solution", diagrams))
     return questions, answers
 
 
 def practice_title(request: PracticeRequest) -> tuple[str, str]:
     kinds = ", ".join(request.kinds)
-    return ("Backpropagation practice",
-            f"{kinds}: {request.difficulty} questions, {request.mode} numbers, seed {request.seed}")
+    return "Backpropagation practice", f"{kinds}: {request.difficulty} questions, {request.mode} numbers"
 
 
 def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
@@ -99,7 +138,7 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> li
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
-    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams)
+    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
     files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
              "answers.json": answers_json(request, variants).encode()}
     kept = out_dir.parent / f"{out_dir.name}.failed"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qgen.answers import RULE_TOO_SMALL, too_small
 from qgen.errors import QgenError
 from qgen.kinds.base import DIFFICULTIES, MODES, Draw, Redraw
 
@@ -55,7 +56,7 @@ class Variant:
             "code": self.code,
             "options": {k: str(v) for k, v in self.options.items()},
             "parameters": self.draw.params,
-            "answers": [a.to_json() for a in self.draw.answers],
+            "answers": [a.to_json(self.draw.number_style) for a in self.draw.answers],
             "notes": list(self.draw.notes),
         }
 
@@ -107,6 +108,7 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     for _ in range(budget):
         try:
             draw = module.draw(rng, options)
+            reject_too_small(draw)
         except Redraw as r:
             rules[r.rule] += 1
             continue
@@ -121,6 +123,13 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     rule, _ = rules.most_common(1)[0]
     raise QgenError(f"{kind}: no acceptable variant in {budget} draws; the rule '{rule}' rejected most "
                     f"({rules[rule]} times): loosen the options")
+
+
+def reject_too_small(draw: Draw) -> None:
+    """Every kind: a nonzero decimal key must be large enough for the acceptance rule to tell it
+    from 0 and from a value off by a factor (qgen.answers.MIN_DECIMAL)."""
+    if any(too_small(e) for a in draw.answers for e in a.entries(draw.number_style)):
+        raise Redraw(RULE_TOO_SMALL)
 
 
 def _fingerprint(kind: str, draw: Draw) -> str:

@@ -25,7 +25,7 @@ from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
 from qgen.output import publish
-from qgen.practice import answer_entries, new_diagram_cache
+from qgen.practice import answer_entries, answer_rules, new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
 
@@ -82,7 +82,8 @@ def render_worked(kind: str, draw: Draw, name: str, diagrams: DiagramCache) -> s
         diagram=diagrams.add(draw.diagram) if draw.diagram else None, diagram_scale=scale,
         problem_name=name, header_name=base if len(base) <= HEADER_NAME else base[:HEADER_NAME - 3] + "...",
         notes=draw.notes,
-        answers=answer_entries(draw.answers),
+        answers=answer_entries(draw.answers, draw.number_style),
+        rules=answer_rules(draw.answers, draw.number_style),
     )
 
 

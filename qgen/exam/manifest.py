@@ -2,9 +2,8 @@
 
 Columns: student_id, name, version_code, question, kind, points, seed, options, parameters,
 answers. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
-list of {name, exact, decimal, tolerance} (exact: a fraction such as "-3/4", or null when the
-answer is not rational; decimal: its value as a number, or nested lists for vectors and
-matrices; tolerance: 0 for exact grading).
+list of {name, shape, exact, decimal, entries}, each entry with its key, precision and acceptance
+rule (qgen.answers: the one rule every output states).
 """
 
 from __future__ import annotations
