@@ -99,8 +99,8 @@ class Entry:
 
     def key_text(self) -> str:
         """The key as the sheet asks for it: "-3/4", "ln(12/5)", "0.0180"."""
-        if isinstance(self.key, Fraction) and self.precision.exact:
-            return fraction_text(self.key)
+        if isinstance(self.key, Fraction) and (self.precision.exact or self.key.denominator == 1):
+            return fraction_text(self.key)  # an integer is exact at every precision: "3", not "3.0000"
         if isinstance(self.key, Ln) and self.precision.exact:
             return str(self.key)
         return decimal_text(self.key, self.precision.places)
