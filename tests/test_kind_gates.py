@@ -299,6 +299,10 @@ def test_class_options_keep_what_the_user_set():
     shared = gates.class_options(np.random.default_rng(0), options)
     assert (shared["gate"], shared["n"]) == ("softmax_ce", 5)
     assert len(draw_variant("gates", 1, shared).draw.params["y"]) == 5
+    for seed in range(50):  # exact: ŷ as simple fractions, for 5 classes too
+        exact = resolve_options("gates", "easy", "exact", {"gate": "softmax_ce", "n": "5"})
+        yhat = draw_variant("gates", seed, exact).draw.params["yhat"]
+        assert len(yhat) == 5 and sum(F(v) for v in yhat) == 1
 
 
 def _draws(difficulty, mode, count=300):

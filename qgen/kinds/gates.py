@@ -229,7 +229,7 @@ def solve_softmax_ce(z, yhat, target: int, mode: str):
 
 def _simple_distribution(rng, n: int) -> np.ndarray:
     """n positive fractions with a small common denominator that sum to 1, e.g. (1/4, 1/2, 1/4)."""
-    D = int(rng.choice((4, 5, 6, 8, 10)))
+    D = int(rng.choice([d for d in (4, 5, 6, 8, 10) if d > n]))  # n − 1 distinct cuts in 1..D−1, not only 1/n
     cuts = np.sort(rng.choice(np.arange(1, D), size=n - 1, replace=False))
     parts = np.diff(np.concatenate(([0], cuts, [D])))
     return np.array([Fraction(int(k), D) for k in parts], dtype=object)
