@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from qgen.randomiser import kind_module
+from qgen.randomiser import draw_variant, kind_module
 
 STUDENTS = 50
 
@@ -31,9 +31,7 @@ def _shape(value):
 
 def class_structures(kind: str, options: dict, class_seed: int, students: int = STUDENTS):
     """The class options drawn once from class_seed, then every student's draw from their own rng
-    (redrawn on a reject, as draw_variant does): the set of distinct structures, and the options."""
-    from qgen.randomiser import draw_variant  # the retry loop a real exam uses
-
+    (with draw_variant's retry loop, as an exam draws them): the distinct structures, and the options."""
     module = kind_module(kind)
     shared = module.class_options(np.random.default_rng(class_seed), options)
     assert module.class_options(np.random.default_rng(class_seed + 1), shared) == shared  # idempotent
