@@ -238,7 +238,7 @@ def one_line_error(result, message):
 
 @pytest.mark.parametrize("edit, message", [
     (lambda c, r: c.write_text(SMALL.replace("shapes", "trees")), "exam.toml: questions[1].kind: unknown kind 'trees' (allowed: graph"),
-    (lambda c, r: c.write_text(SMALL + "[questions.options]\ncolour = 1\n"), "shapes option colour: unknown option (allowed: layers, bias)"),
+    (lambda c, r: c.write_text(SMALL + "[questions.options]\ncolour = 1\n"), "shapes option colour: unknown option (allowed: layers, bias, sizes)"),
     (lambda c, r: c.write_text(SMALL.replace("points = 1", "points = -1")), "exam.toml: questions[1].points: expected a positive number, got -1"),
     (lambda c, r: c.write_text(SMALL.replace('course = "CS 101"\n', "")), "exam.toml: exam.course: missing"),
     (lambda c, r: c.write_bytes(SMALL.replace("Quiz", "Qu\xefz").encode("latin-1")), "exam.toml: line 3: not UTF-8 text"),
