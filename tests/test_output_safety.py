@@ -22,7 +22,8 @@ import pytest
 from pdftext import page_texts
 from qgen import build as B
 from qgen.build import compile_pdf
-from qgen.output import MARKER
+
+MARKER = ".qgen-output"  # what every output folder holds (the README names it)
 
 EXAM = """
 [exam]

@@ -59,9 +59,14 @@ class Staging:
         try:
             self.beside = _stage_beside(out)
             if self.beside:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                self.path = tempdirs.make(f".{out.name}.new-", out.parent)
-            else:
+                try:
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    self.path = tempdirs.make(f".{out.name}.new-", out.parent)
+                except OSError:
+                    if not out.is_dir():
+                        raise
+                    self.beside = False  # e.g. a read-only parent that access() did not reveal
+            if not self.beside:
                 self.path = tempdirs.make(NEW_INSIDE, out)
         except OSError as e:
             raise QgenError(f"{out}: cannot write there ({e.strerror})") from None
