@@ -115,7 +115,7 @@ def _safe_env(build_dir: Path, epoch: int) -> dict[str, str]:
 
 
 _running: set[subprocess.Popen] = set()  # TeX processes of this run, stopped by SIGINT/SIGTERM
-_running_guard = threading.Lock()
+_running_guard = threading.RLock()  # re-entrant: the signal handler may run while it is held
 _stopping = threading.Event()
 
 

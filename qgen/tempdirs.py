@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 _live: set[Path] = set()
-_live_guard = threading.Lock()
+_live_guard = threading.RLock()  # re-entrant: a signal handler may run while it is held
 _on_stop: list = []  # callbacks run first when a signal stops the run (e.g. kill pdflatex)
 
 
