@@ -42,9 +42,9 @@ import pikepdf
 
 from qgen import tempdirs
 from qgen.errors import QgenError
+from qgen.tempdirs import LATEX_PREFIX  # build folders: qgen-latex-<pid>-<random>
 
 ENGINE = "pdflatex"
-LATEX_PREFIX = "qgen-latex-"  # build folders in the temp folder: qgen-latex-<pid>-<random> (tempdirs)
 FAILED_PREFIX = "qgen-failed-"  # a failed document's .tex and .log, kept on purpose (named in the error)
 DEFAULT_EPOCH = 0  # 1970-01-01: obviously not a real date, and the same on every run
 MAX_FORMATS = 16  # formats are ~7 MB each; the least recently used beyond this are removed

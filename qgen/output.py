@@ -124,7 +124,7 @@ def swap_in(folder: Path, staged: Path, names: list[str], clear: bool) -> None:
         for name in names:
             move(staged / name, folder / name)
             moved_new.append(name)
-    except OSError:
+    except BaseException:  # an error, or SIGINT/SIGTERM: put everything back
         try:
             for name in reversed(moved_new):
                 os.rename(folder / name, staged / name)

@@ -19,6 +19,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+LATEX_PREFIX = "qgen-latex-"  # LaTeX's build folders in the system temp folder (qgen.build)
+
 _live: set[Path] = set()
 _live_guard = threading.RLock()  # re-entrant: a signal handler may run while it is held
 _on_stop: list = []  # callbacks run first when a signal stops the run (e.g. kill pdflatex)
@@ -137,8 +139,6 @@ def stale(folder: Path, prefix: str) -> list[Path]:
 def sweep(*places: tuple[Path, str]) -> list[Path]:
     """Remove the stale folders of each (folder, prefix), and of qgen's LaTeX runs in the
     system temp folder; one line on stderr says what was removed."""
-    from qgen.build import LATEX_PREFIX  # (build imports this module)
-
     found = []
     for folder, prefix in [(Path(tempfile.gettempdir()), LATEX_PREFIX), *places]:
         found += stale(Path(folder), prefix)

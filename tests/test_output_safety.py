@@ -230,6 +230,27 @@ def test_output_to_the_top_of_a_mounted_disk(exam_folder, tmp_path):
     assert leftovers(*copies) == []
 
 
+def test_a_rename_across_devices_becomes_a_copy(tmp_path, monkeypatch):
+    import errno
+
+    import qgen.output
+
+    target = tmp_path / "sol.pdf"
+    target.write_bytes(b"old")
+    real, calls = os.replace, []
+
+    def across_devices_once(source, dest):
+        calls.append(dest)
+        if len(calls) == 1:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real(source, dest)
+
+    monkeypatch.setattr(qgen.output.os, "replace", across_devices_once)
+    assert qgen.output.publish_file(b"new", target, "--pdf") == target
+    assert target.read_bytes() == b"new" and len(calls) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sol.pdf"]  # no staging or copy left
+
+
 def test_practice_is_all_or_nothing_when_an_entry_cannot_be_replaced(tmp_path):
     out = tmp_path / "set"
     assert qgen("generate", "--kind", "shapes", "--seed", "1", "--out", out).returncode == 0

@@ -102,7 +102,7 @@ class Staging:
                 os.rename(self.out_dir, old / "folder")
             os.rename(self.path, self.out_dir)
             tempdirs.forget(self.path)
-        except OSError:
+        except BaseException:  # an error, or SIGINT/SIGTERM between the two renames
             if old is not None and (old / "folder").exists() and not self.out_dir.exists():
                 os.rename(old / "folder", self.out_dir)  # put the old one back
             raise
