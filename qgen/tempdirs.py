@@ -106,13 +106,15 @@ def install_signal_handlers() -> None:
 
 
 def _process_is_gone(pid: int) -> bool:
+    if pid <= 0:
+        return False  # never one of ours
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         return False  # alive, another user's
-    return pid == 0
+    return False
 
 
 def stale(folder: Path, prefix: str) -> list[Path]:
