@@ -19,6 +19,9 @@ from qgen.errors import QgenError
 @click.version_option(package_name="qgen")
 def main():
     """qgen: backpropagation questions with answer keys checked by an oracle."""
+    from qgen.tempdirs import install_signal_handlers
+
+    install_signal_handlers()  # SIGINT/SIGTERM remove every temporary folder, as an error does
 
 
 @main.command()

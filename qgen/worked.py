@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qgen.build import DiagramCache, compile_pdf
+from qgen.build import DiagramCache, compile_pdf, require_tex
 from qgen.engine.expression import NOT_RATIONAL, parse_expression
 from qgen.errors import QgenError
 from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
-from qgen.output import publish
+from qgen.output import check_file_target, publish_file
 from qgen.practice import answer_entries, answer_rules, new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
@@ -93,12 +93,14 @@ def write_worked_pdf(text: str, name: str, out: Path) -> Path:
     out = Path(out)
     if name not in STDIN_NAMES and Path(name).resolve() == out.resolve():
         raise QgenError(f"--pdf {out}: that is the problem file itself; choose another name")
+    check_file_target(out, "--pdf")  # before any work
+    require_tex()
     kind, draw = worked_draw(load_problem(text))
     shown = "standard input" if name in STDIN_NAMES else "".join(ch if is_printable(ch) else "?" for ch in name)
     diagrams = new_diagram_cache()
     tex = render_worked(kind, draw, shown, diagrams)
     pdf = compile_pdf(tex, files=diagrams.files(), keep_failed_in=out.parent / f"{out.name}.failed")
-    return publish({out.name: pdf}, out.parent, option="--pdf")[0]
+    return publish_file(pdf, out, option="--pdf")
 
 
 def _check_lengths(draw: Draw) -> None:

@@ -84,7 +84,7 @@ def manifest(out: Path) -> list[dict]:
 def test_every_output_file_is_there_and_nothing_else(built):
     folder, output, _ = built
     out = folder / "out"
-    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "students"}
+    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "students", ".qgen-output"}
     expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key")}
     assert {str(p.relative_to(out)) for p in out.rglob("*")} == expected
     assert "Wrote the exam of 4 students" in output
@@ -199,7 +199,7 @@ def test_same_secret_config_and_roster_give_byte_identical_files(built):
 def test_regen_reproduces_one_students_files_byte_for_byte(built):
     folder, _, output = built
     regen = folder / "regen"
-    assert sorted(p.name for p in regen.iterdir()) == ["s004-key.pdf", "s004-manifest.json", "s004-questions.pdf"]
+    assert sorted(p.name for p in regen.iterdir()) == [".qgen-output", "s004-key.pdf", "s004-manifest.json", "s004-questions.pdf"]
     for side in ("questions", "key"):
         assert (regen / f"s004-{side}.pdf").read_bytes() == (folder / "out" / "students" / f"s004-{side}.pdf").read_bytes()
     rows = json.loads((regen / "s004-manifest.json").read_text(encoding="utf-8"))["rows"]
@@ -268,10 +268,10 @@ def test_an_unwritable_output_folder_is_one_line(small):
 def test_an_existing_output_folder_is_refused_unless_force(small):
     tmp_path, config, roster = small
     out = tmp_path / "out"
-    out.mkdir()
+    assert run(config, "--roster", roster, "--out", out).exit_code == 0  # a folder qgen wrote
     (out / "old.txt").write_text("old")
     one_line_error(run(config, "--roster", roster, "--out", out), "exists already; use --force to replace it")
-    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    assert (out / "old.txt").exists()
     result = run(config, "--roster", roster, "--out", out, "--force")
     assert result.exit_code == 0, result.output
     assert not (out / "old.txt").exists() and (out / "students" / "s002-key.pdf").exists()

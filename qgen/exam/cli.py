@@ -82,7 +82,8 @@ class _Bar:
 @click.option("--roster", required=True, type=click.Path(path_type=Path), help="CSV with id and name columns (UTF-8).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: output/<exam title>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder (atomically).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing output folder that qgen wrote (or an empty one), atomically.")
 @_secret_option
 def build(config, roster, out, force, secret):
     """Write every student's sheet and key, the print file, keys.pdf and the manifest."""
