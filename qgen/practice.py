@@ -77,7 +77,8 @@ def answer_entries(answers, number_style: str) -> list[dict]:
     lines = []
     for a in answers:
         texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
-        lines.append({"label": a.label, "text": _inline_text(texts), "wide": np.ndim(a.value) >= 2})
+        text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
+        lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
     return lines
 
 

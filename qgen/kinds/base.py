@@ -60,6 +60,7 @@ class Answer:
     label: str  # LaTeX math the key uses for it
     value: Any
     tolerance: float = 0.0  # superseded by qgen.answers; kept while the kinds still pass it
+    display: str = "value"  # "shape": the value is a shape (rows, columns), written 2×3 like the tables
 
     def entries(self, number_style: str) -> list[Entry]:
         return entries(self.name, self.value, number_style)
@@ -73,6 +74,7 @@ class Answer:
             "exact": _nested(arr, _exact_text) if exact else None,
             "decimal": _nested(arr, _decimal),
             "entries": [e.to_json() for e in self.entries(number_style)],
+            **({"display": self.display} if self.display != "value" else {}),
         }
 
 
