@@ -39,7 +39,7 @@ def _layer_count(text) -> int:
     except ValueError:
         n = 0
     if not 1 <= n <= 5:
-        raise ValueError(f"expected a whole number of layers from 1 to 5, got {text!r}")
+        raise ValueError(f"expected 1 to 5 layers (a whole number), got {text!r}")
     return n
 
 
