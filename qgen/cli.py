@@ -36,20 +36,21 @@ def solve(file, exact, pdf):
     """Solve the problem in FILE (JSON, or - for stdin) and print the solution as JSON."""
     from qgen.solve import solve_text
 
+    name = getattr(file, "name", "<stdin>")
     raw = file.read(MAX_PROBLEM_BYTES + 1)  # bounded: `qgen solve /dev/zero` must not fill the memory
     if len(raw) > MAX_PROBLEM_BYTES:
-        raise QgenError(f"{file.name}: larger than {MAX_PROBLEM_BYTES:,} bytes, too large for a problem")
+        raise QgenError(f"{name}: larger than {MAX_PROBLEM_BYTES:,} bytes, too large for a problem")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise QgenError(f"{file.name}: not UTF-8 text") from None
+        raise QgenError(f"{name}: not UTF-8 text") from None
     answer = solve_text(text, exact=exact)
     if pdf:  # before the JSON: all or nothing
         from pathlib import Path
 
         from qgen.worked import write_worked_pdf
 
-        write_worked_pdf(text, file.name, Path(pdf))
+        write_worked_pdf(text, name, Path(pdf))
     click.echo(json.dumps(answer, indent=2))
 
 
