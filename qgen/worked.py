@@ -115,7 +115,7 @@ def _check_margins(log: bytes) -> None:
     widths = [float(w) for w in OVERFULL.findall(log.decode("latin-1"))]
     if any(w > MARGIN_SLACK for w in widths):
         raise QgenError(f"--pdf: a line of the worked solution would run {max(widths):.0f}pt into the margin; "
-                        "use shorter variable names (1 or 2 characters always fit)" + NO_JSON)
+                        "use shorter variable names" + NO_JSON)
 
 
 def _check_lengths(draw: Draw) -> None:
