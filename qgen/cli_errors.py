@@ -9,6 +9,7 @@ and `qgen exam` use OneLineErrors.
 from __future__ import annotations
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from qgen.errors import QgenError, VerificationError
 
@@ -42,8 +43,8 @@ class OneLineUsageError(click.UsageError):
 
 
 def _one_line(error: click.ClickException) -> click.ClickException:
-    if isinstance(error, (UserError, InternalError, OneLineUsageError)):
-        return error
+    if isinstance(error, (UserError, InternalError, OneLineUsageError, NoArgsIsHelpError)):
+        return error  # (`qgen exam` alone asks for its help: click prints it whole)
     if isinstance(error, click.UsageError):
         return OneLineUsageError(error)
     return UserError(error.format_message())  # e.g. click.File cannot open the file

@@ -183,3 +183,9 @@ def test_solve_pdf_with_short_names_of_the_same_expression_is_written(tmp_path):
     result = CliRunner().invoke(main, ["solve", "-", "--pdf", str(tmp_path / "w.pdf")], input=wide_problem(1))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "w.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_group_without_a_command_still_shows_its_whole_help():
+    # Usage errors are one line; asking for a group's help (no command) is not an error to shorten.
+    result = CliRunner().invoke(main, ["exam"])
+    assert result.output.startswith("Usage: qgen exam [OPTIONS] COMMAND") and "regen" in result.output
