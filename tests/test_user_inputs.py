@@ -187,5 +187,5 @@ def test_solve_pdf_with_short_names_of_the_same_expression_is_written(tmp_path):
 
 def test_a_group_without_a_command_still_shows_its_whole_help():
     # Usage errors are one line; asking for a group's help (no command) is not an error to shorten.
-    result = CliRunner().invoke(main, ["exam"])
+    result = CliRunner().invoke(main, ["exam"], prog_name="qgen")
     assert result.output.startswith("Usage: qgen exam [OPTIONS] COMMAND") and "regen" in result.output
