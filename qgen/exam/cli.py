@@ -117,7 +117,7 @@ def regen(config, roster, student_id, out, force, build_dir, secret):
     from qgen.exam.run import default_out_dir, find_student, read_inputs, regen_student
 
     inputs = read_inputs(config, roster, secret)
-    check_build_secret(build_dir or default_out_dir(inputs.config), inputs.secret)
+    check_build_secret(build_dir or default_out_dir(inputs.config), inputs.secret, required=build_dir is not None)
     from qgen.exam import sheets
 
     index = find_student(inputs, student_id)

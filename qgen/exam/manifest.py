@@ -95,14 +95,16 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
     return (json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
-def check_build_secret(build_dir: Path, secret: bytes) -> bool:
+def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -> bool:
     """Refuse a secret other than the one the build in build_dir was made with (its manifest.json
-    holds the fingerprint). False when there is no build there to check against."""
+    holds the fingerprint). False when there is no build there to check against, unless required."""
     path = Path(build_dir) / "manifest.json"
     try:
         with open(path, encoding="utf-8") as f:
             recorded = json.load(f).get("secret_fingerprint")
     except FileNotFoundError:
+        if required:
+            raise QgenError(f"{path}: no such file; --build must name the folder `qgen exam` wrote") from None
         return False
     except (OSError, ValueError, AttributeError):
         raise QgenError(f"{path}: cannot read the build's manifest (not a qgen manifest.json)") from None
