@@ -24,8 +24,6 @@ Scalar = Union[Fraction, float]
 MAX_DIGITS = 30  # digits of the numerator and of the denominator of the exact value
 MAX_EXPONENT = 30  # |e| in 1.5e-3
 MAX_NUMBER_TEXT = 80  # characters of one written number
-RANGE_TEXT = (f"at most {MAX_NUMBER_TEXT} characters, an exponent of at most ±{MAX_EXPONENT} and "
-              f"{MAX_DIGITS} digits above and below the fraction bar")
 _EXPONENT = re.compile(r"[eE]([+-]?[\d_]+)")  # as Fraction() reads it: underscores allowed
 
 

@@ -63,9 +63,7 @@ class Variant:
 def options_json(options: dict) -> dict:
     """Options as JSON values, written as in EXAM.toml: true/false, whole numbers, and text for
     the rest ("2-3-2", "3-5", "1/2", "relu"). draw_variant reads them back to the same options."""
-    def value(v):
-        return v if isinstance(v, (bool, int, str)) and type(v) in (bool, int, str) else str(v)
-    return {k: value(v) for k, v in options.items()}
+    return {k: v if type(v) in (bool, int, str) else str(v) for k, v in options.items()}
 
 
 def read_options(kind: str, options: dict) -> dict:
