@@ -9,7 +9,7 @@ Public API
     DiagramCache                               TikZ pictures drawn once, included as PDFs
     VARIANT_MARKS                              preamble code that records where variants start
 
-Why it looks like this (measured figures in /work/shared/latex-notes.md, bench/latex_costs.py):
+Why it looks like this (measured by bench/latex_costs.py; the README's "Speed" section has the figures):
 starting pdflatex costs ~90 ms and loading TikZ ~100 ms per process, so documents hold many
 variants and are split afterwards, preambles are loaded from a precompiled format, and each
 distinct picture is drawn once. Documents hold user text, so every run is confined: no shell
@@ -99,7 +99,7 @@ def variant_starts(result: BuildResult, name: str = STARTS_FILE) -> list[int]:
 def _safe_env(build_dir: Path, epoch: int) -> dict[str, str]:
     return dict(
         os.environ,
-        # latex-notes.md "Safety": read and write only in the build folder, no shell.
+        # Documents hold user text: read and write only in the build folder, no shell.
         openin_any="p",
         openout_any="p",
         shell_escape="f",
@@ -426,7 +426,7 @@ def _private_format(preamble: str, timeout: float, epoch: int, fresh: bool = Fal
 
 
 def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> bool | None:
-    """pdftex -ini with mylatexformat (latex-notes.md); the result is renamed into place
+    """pdftex -ini with mylatexformat (bench/latex_costs.py measures what it saves); the result is renamed into place
     atomically, so concurrent builders never see a half-written format.
     True: built; False: LaTeX failed (or the disk is full); None: timed out."""
     work = tempdirs.make(".building-", target.parent)

@@ -359,3 +359,23 @@ def test_same_structure_false_draws_a_graph_per_student(tmp_path):
     expressions = {draw_student(inputs.config, inputs.secret, s).variants[2].draw.params["expression"]
                    for s in inputs.students}
     assert len(expressions) > 1
+
+
+# --- the secret's fingerprint (issue 8, §5) ---------------------------------------------
+
+
+def test_the_build_records_a_fingerprint_of_its_secret_and_regen_refuses_another(built, tmp_path):
+    from qgen.exam.manifest import check_build_secret
+    from qgen.exam.secrets import load_secret, secret_fingerprint
+
+    folder, _, _ = built
+    secret = load_secret(folder / "exam.secret")
+    recorded = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))["secret_fingerprint"]
+    assert recorded == secret_fingerprint(secret) and secret.hex() not in recorded
+    assert check_build_secret(folder / "out", secret) is True
+    other = tmp_path / "other.secret"
+    other.write_text("ab" * 32 + "\n")
+    result = run("regen", folder / "exam.toml", "--roster", folder / "roster.csv", "--student", "s001",
+                 "--secret", other, "--build", folder / "out", "--out", tmp_path / "regen")
+    one_line_error(result, "manifest.json: this build was made with another secret than the one given")
+    assert not (tmp_path / "regen").exists()

@@ -20,7 +20,7 @@ from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.prepare import Prepared, prepare_class
 from qgen.exam.publish import Staging, check_target
 from qgen.exam.roster import Student, load_roster
-from qgen.exam.secrets import class_seed, load_secret, secret_path_for
+from qgen.exam.secrets import class_seed, load_secret, secret_fingerprint, secret_path_for
 from qgen.exam import sheets as sheets_module
 from qgen.exam.sheets import Typeset, typeset
 from qgen.build import require_tex
@@ -55,7 +55,10 @@ def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
         hook = getattr(kind_module(q.kind), "class_options", None)
         if hook is not None:
             rng = np.random.default_rng(class_seed(secret, config.title, q.number))
-            q = replace(q, options=hook(rng, q.options))
+            try:
+                q = replace(q, options=hook(rng, q.options))
+            except QgenError as e:
+                raise QgenError(f"{config.path.name}: questions[{q.number}]: {e}") from None
         questions.append(q)
     return replace(config, questions=tuple(questions))
 
@@ -103,7 +106,7 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
         progress.label("Writing")
         rows = [row for p in prepared for row in p.rows]
         top = {"questions-print.pdf": sheets.print_file, "keys.pdf": sheets.all_keys,
-               "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows)}
+               "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))}
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()
@@ -147,5 +150,5 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
 
     prepared, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
     files = {names[0]: pdfs["questions"], names[1]: pdfs["key"],
-             names[2]: manifest_json(inputs.config, list(prepared[k].rows))}
+             names[2]: manifest_json(inputs.config, list(prepared[k].rows), secret_fingerprint(inputs.secret))}
     return prepared[k], publish(files, out_dir, command="exam regen")

@@ -16,7 +16,7 @@ import numpy as np
 
 from qgen.answers import Entry, entries
 from qgen.errors import QgenError
-from qgen.numbers import Ln, fraction_text
+from qgen.numbers import Ln, NumberRangeError, exact_number, fraction_text
 
 MODES = ("exact", "given", "calculator")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -142,8 +142,10 @@ def parse_bool(text) -> bool:
 
 def parse_fraction(text) -> Fraction:
     try:
-        value = Fraction(str(text))
-    except (ValueError, ZeroDivisionError):
+        value = exact_number(text)  # the text's size is checked first: Fraction("1e-999999999") never ends
+    except NumberRangeError as e:
+        raise ValueError(f"number out of range: {e}") from None
+    except ValueError:
         raise ValueError(f"expected a number such as 1/2 or 0.1, got {text!r}") from None
     if value <= 0 or value > 10:
         raise ValueError(f"expected a number above 0 and at most 10, got {text!r}")

@@ -47,9 +47,12 @@ LABELS = {
 
 
 def _layer_count(text) -> int:
-    n = int(text)
+    try:
+        n = int(str(text)) if len(str(text)) <= 3 else 0  # a short whole number; "1e9", "2.5" are not
+    except ValueError:
+        n = 0
     if not 1 <= n <= 5:
-        raise ValueError(f"expected 1 to 5 layers, got {text!r}")
+        raise ValueError(f"expected 1 to 5 layers (a whole number), got {text!r}")
     return n
 
 
