@@ -83,7 +83,7 @@ def to_html(latex: str, picture: Picture | None = None) -> str:
 
 
 def _strip_comments(latex: str) -> str:
-    """A `%` (not `\%`) ends the line and eats its newline, as in TeX."""
+    r"""A `%` (not `\%`) ends the line and eats its newline, as in TeX."""
     return re.sub(r"(?<!\\)%[^\n]*\n?", "{}", latex)  # {}: a macro name before it ends there
 
 

@@ -129,22 +129,43 @@ def practice_title(request: PracticeRequest) -> tuple[str, str]:
     return "Backpropagation practice", f"{kinds}: {request.difficulty} questions, {request.mode} numbers"
 
 
-def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
+FORMATS = ("pdf", "html")
+
+
+def read_formats(text: str) -> tuple[str, ...]:
+    """--format: pdf, html, or both as pdf,html."""
+    formats = tuple(f.strip() for f in text.split(","))
+    if not formats or any(f not in FORMATS for f in formats):
+        raise QgenError(f"--format {text}: expected pdf, html or pdf,html")
+    return formats
+
+
+def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
+                   formats: tuple[str, ...] = ("pdf",)) -> list[Path]:
     """Draw, check, render and compile; then put every file in `out_dir` at once.
 
     Everything is built in a temporary folder beside `out_dir` and moved in only when all of it
     succeeded, so a failure never leaves a half-written set (the old files stay as they were).
+    `formats`: "pdf" (questions and key, with their .tex) and/or "html" (practice.html, the
+    self-checking page); answers.json is always written.
     """
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
-    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
-    files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
-             "answers.json": answers_json(request, variants).encode()}
-    kept = out_dir.parent / f"{out_dir.name}.failed"
-    questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
-                                              keep_failed_in=kept)
-    files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
+    files = {}
+    if "pdf" in formats:
+        questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
+        files.update({"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode()})
+    files["answers.json"] = answers_json(request, variants).encode()
+    if "html" in formats:
+        from qgen.html_page import render_page  # imports this module: loaded only when asked
+
+        files["practice.html"] = render_page(variants, title, subtitle, diagrams).encode()
+    if "pdf" in formats:
+        kept = out_dir.parent / f"{out_dir.name}.failed"
+        questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
+                                                  keep_failed_in=kept)
+        files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
     return publish(files, out_dir)
 
 
