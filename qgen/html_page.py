@@ -44,12 +44,13 @@ def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: Di
     for v in variants:
         if v.draw.diagram:
             diagrams.add(v.draw.diagram)
-    svgs = pictures_as_svg(diagrams)
-    questions = [_question(i, v, diagrams.add(v.draw.diagram) if v.draw.diagram else None, svgs)
+    pictures = Pictures(diagrams)
+    questions = [_question(i, v, diagrams.add(v.draw.diagram) if v.draw.diagram else None, pictures)
                  for i, v in enumerate(variants, start=1)]
     page_id = hashlib.sha256(json.dumps([v.code for v in variants] + [title, subtitle]).encode()).hexdigest()[:16]
     return _HTML.get_template("practice.html").render(
         title=title, subtitle=subtitle, questions=questions, page_id=page_id,
+        sprite=jinja2.filters.Markup(pictures.sprite()),
         css=jinja2.filters.Markup(_asset("practice.css")),
         script=jinja2.filters.Markup(_script(_asset("accept.js") + "\n" + _asset("practice.js"))),
     )
@@ -59,12 +60,8 @@ def _script(js: str) -> str:
     return js.replace("</", "<\\/")  # nothing in a script may close the element early
 
 
-def _question(number: int, v: Variant, name: str | None, svgs: dict[str, str]) -> dict:
+def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> dict:
     kind = v.kind.replace("-", "_")
-
-    def picture(file: str, options: str) -> str:
-        scale = re.search(r"scale=([0-9.]+)", options)
-        return _scaled(svgs[file], float(scale.group(1)) if scale else 1.0)
 
     def latex(side: str) -> str:
         context = v.draw.question if side == "question" else v.draw.solution
@@ -73,10 +70,10 @@ def _question(number: int, v: Variant, name: str | None, svgs: dict[str, str]) -
 
     return {
         "number": number, "code": v.code, "kind": v.kind,
-        "body": jinja2.filters.Markup(to_html(latex("question"), picture)),
+        "body": jinja2.filters.Markup(to_html(latex("question"), pictures.show)),
         "asked": asked(v.draw.answers, v.draw.number_style),
         "answers": [_answer(number, a, v.draw.number_style) for a in v.draw.answers],
-        "steps": [jinja2.filters.Markup(s) for s in steps(latex("solution"), picture)],
+        "steps": [jinja2.filters.Markup(s) for s in steps(latex("solution"), pictures.show)],
         "notes": list(v.draw.notes),
     }
 
@@ -94,12 +91,12 @@ def _answer(number: int, answer, number_style: str) -> dict:
         "label": jinja2.filters.Markup(math(answer.label)),
         "plain": answer.name,
         "shape": "scalar" if not shape else ("vector" if len(shape) == 1 else "matrix"),
-        "rows": [[_entry(e, shape) for e in row] for row in rows],
+        "rows": [[_entry(e) for e in row] for row in rows],
         "ask": entries[0].precision.ask(),
     }
 
 
-def _entry(e: Entry, shape: tuple) -> dict:
+def _entry(e: Entry) -> dict:
     where = ("" if not e.index else f", entry {e.index[0]}" if len(e.index) == 1
              else f", row {e.index[0]}, column {e.index[1]}")
     return {"name": e.name, "aria": f"{e.answer}{where}", "key": fraction_text(rational(e.key)),
@@ -110,38 +107,71 @@ def _entry(e: Entry, shape: tuple) -> dict:
 # --- pictures -----------------------------------------------------------------
 
 
-def pictures_as_svg(diagrams: DiagramCache) -> dict[str, str]:
-    """Each TikZ picture's PDF (drawn once, as for the PDFs) as inline SVG, ids made unique."""
-    out = {}
-    with tempfile.TemporaryDirectory(prefix="qgen-svg-") as tmp:
-        for n, (name, pdf) in enumerate(sorted(diagrams.files().items())):
-            pdf_path, svg_path = Path(tmp) / name, Path(tmp) / f"{name}.svg"
-            pdf_path.write_bytes(pdf)
-            try:
-                subprocess.run(["pdftocairo", "-svg", str(pdf_path), str(svg_path)], check=True,
-                               capture_output=True, timeout=60)
-            except FileNotFoundError:
-                raise QgenError("--format html: needs poppler's pdftocairo (install poppler-utils)") from None
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-                raise QgenError(f"--format html: pdftocairo could not convert a diagram ({e})") from None
-            out[name] = _unique_ids(svg_path.read_text(encoding="utf-8"), f"d{n}-")
-    return out
+class Pictures:
+    """The page's pictures from their TikZ PDFs (drawn once, as for the PDFs), as inline SVG.
+
+    pdftocairo writes every glyph of a picture as a <symbol> and every picture whole. To keep a page
+    of ten questions well under 1 MB, the page holds one hidden sprite: each distinct glyph once,
+    each picture once as a <symbol>; where a template includes a picture, a small <svg> uses it.
+    Coordinates are rounded to 1/100 pt (the PDF's own drawing is unchanged)."""
+
+    def __init__(self, diagrams: DiagramCache):
+        self.glyphs: dict[str, str] = {}  # glyph path -> its id on the page
+        self.symbols: list[str] = []
+        self.sizes: dict[str, tuple[str, str, str, str]] = {}  # file -> (width, height, viewBox, symbol id)
+        with tempfile.TemporaryDirectory(prefix="qgen-svg-") as tmp:
+            for n, (name, pdf) in enumerate(sorted(diagrams.files().items())):
+                self._add(name, f"p{n}", _pdf_to_svg(pdf, Path(tmp) / name))
+
+    def _add(self, name: str, prefix: str, svg: str):
+        svg = re.sub(r"-?\d+\.\d{3,}", lambda m: _short(float(m.group())), svg)
+        local = {}
+        for glyph_id, path in re.findall(r'<symbol overflow="visible" id="([^"]+)">\s*(<path[^>]*/>)\s*</symbol>', svg):
+            local[glyph_id] = self.glyphs.setdefault(path, f"g{len(self.glyphs)}")
+        svg = re.sub(r'<symbol overflow="visible" id="[^"]+">\s*<path[^>]*/>\s*</symbol>\s*', "", svg)
+        svg = re.sub(r'(xlink:href|href)="#(glyph[^"]+)"', lambda m: f'href="#{local[m.group(2)]}"', svg)
+        svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+        svg = re.sub(r'(xlink:href|href)="#((?!g\d)[^"]+)"', rf'href="#{prefix}-\2"', svg)
+        svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+        head = re.search(r"<svg[^>]*>", svg)
+        width, height, box = (re.search(rf'{attr}="([^"]+)"', head.group()).group(1)
+                              for attr in ("width", "height", "viewBox"))
+        body = svg[head.end():svg.rindex("</svg>")].replace("<g>\n</g>", "")
+        self.symbols.append(f'<symbol id="{prefix}" viewBox="{box}">{body}</symbol>')
+        self.sizes[name] = (width, height, box, prefix)
+
+    def sprite(self) -> str:
+        glyphs = "".join(f'<symbol overflow="visible" id="{gid}">{path}</symbol>' for path, gid in self.glyphs.items())
+        return ('<svg class="sprite" aria-hidden="true" focusable="false" width="0" height="0" '
+                'style="position:absolute;overflow:hidden">'
+                f"<defs>{glyphs}{''.join(self.symbols)}</defs></svg>")
+
+    def show(self, name: str, options: str) -> str:
+        """A picture where a template includes it, at the size the PDF prints it."""
+        width, height, box, symbol = self.sizes[name]
+        scale = re.search(r"scale=([0-9.]+)", options)
+        factor = float(scale.group(1)) if scale else 1.0
+
+        def size(value: str) -> str:
+            return f"{float(value.removesuffix('pt')) * factor:.1f}pt"
+
+        return (f'<span class="picture"><svg role="img" aria-label="the diagram of the question" '
+                f'width="{size(width)}" height="{size(height)}" viewBox="{box}"><use href="#{symbol}"/></svg></span>')
 
 
-def _unique_ids(svg: str, prefix: str) -> str:
-    """pdftocairo names glyphs and clips glyph-0-1, clip-1 in every file: prefix them per picture,
-    since all pictures share one page, and drop the XML declaration."""
-    svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', svg)
-    svg = re.sub(r'(xlink:href|href)="#([^"]+)"', rf'\1="#{prefix}\2"', svg)
-    return re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", svg)
+def _short(x: float) -> str:
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
-def _scaled(svg: str, scale: float) -> str:
-    """The picture at the size the PDF prints it (pt), as a figure with a text alternative."""
-    def size(m):
-        return f'{m.group(1)}="{float(m.group(2)) * scale:.1f}pt"'
-    head, _, rest = svg.partition(">")
-    head = re.sub(r'\b(width|height)="([0-9.]+)(?:pt)?"', size, head)
-    head = head.replace("<svg", '<svg role="img" aria-label="the diagram of the question"', 1)
-    return f'<span class="picture">{head}>{rest}</span>'
+def _pdf_to_svg(pdf: bytes, pdf_path: Path) -> str:
+    svg_path = pdf_path.with_suffix(".svg")
+    pdf_path.write_bytes(pdf)
+    try:
+        subprocess.run(["pdftocairo", "-svg", str(pdf_path), str(svg_path)], check=True,
+                       capture_output=True, timeout=60)
+    except FileNotFoundError:
+        raise QgenError("--format html: needs poppler's pdftocairo (install poppler-utils)") from None
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        raise QgenError(f"--format html: pdftocairo could not convert a diagram ({e})") from None
+    return svg_path.read_text(encoding="utf-8")

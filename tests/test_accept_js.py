@@ -67,7 +67,7 @@ def all_entries():
 def vectors() -> list[dict]:
     out = []
     for entry in all_entries():
-        spec = {k: _entry(entry, ())[k] for k in ("key", "atol", "rtol")}
+        spec = {k: _entry(entry)[k] for k in ("key", "atol", "rtol")}
         for text in texts_for(entry):
             value = python_value(text)
             verdict = None if value is None else accepts(entry, value)
@@ -101,6 +101,6 @@ def test_boundary_of_one_eighth_is_exact(tmp_path, text, expected):
     entry = entries("a", Fraction(1, 8), "fraction")[0]
     assert (None if python_value(text) is None else accepts(entry, python_value(text))) == expected
     script = (f"const a = require({json.dumps(str(ROOT / 'templates' / 'html' / 'accept.js'))});"
-              f"console.log(JSON.stringify(a.accepts({json.dumps(_entry(entry, ()))}, {json.dumps(text)})))")
+              f"console.log(JSON.stringify(a.accepts({json.dumps(_entry(entry))}, {json.dumps(text)})))")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
     assert json.loads(out.stdout) == expected, out.stderr

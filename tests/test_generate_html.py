@@ -47,6 +47,22 @@ def test_html_and_pdf_from_one_draw_hold_the_same_keys(tmp_path):
     assert {"math", "svg", "script", "style"} <= page.tags  # MathML, inline pictures, inline code
 
 
+def test_each_picture_and_glyph_is_on_the_page_once(tmp_path):
+    """graph shows its picture on the question and again in the key: one <symbol>, used twice."""
+    result = run("--kind", "graph", "--kind", "mlp", "--seed", "5", "--format", "html",
+                 "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "practice.html").read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    pictures = re.findall(r'<symbol id="(p\d+)"', html)
+    assert len(pictures) == 2  # a graph and a network
+    uses = [re.findall(rf'<use href="#{p}"/>', html) for p in pictures]
+    assert sorted(len(u) for u in uses) == [1, 2]  # the network on the question, the graph on both
+    glyphs = re.findall(r'<symbol overflow="visible" id="g\d+"><path[^>]*/>', html)
+    assert len(glyphs) == len(set(g.split(">", 1)[1] for g in glyphs))  # each glyph outline once
+
+
 def test_html_alone_writes_no_pdf(tmp_path):
     result = run("--kind", "shapes", "--seed", "1", "--format", "html", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
