@@ -21,10 +21,10 @@ import jinja2
 import numpy as np
 
 from qgen.answers import Entry, rational
-from qgen.numbers import fraction_text
 from qgen.build import DiagramCache
 from qgen.errors import QgenError
 from qgen.latex_html import math, steps, to_html
+from qgen.numbers import fraction_text
 from qgen.practice import asked
 from qgen.randomiser import Variant
 from qgen.render import ENV as LATEX_ENV
@@ -41,12 +41,9 @@ def _asset(name: str) -> str:
 
 def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> str:
     """The page's HTML text; its pictures are drawn through `diagrams` (the LaTeX renders' cache)."""
-    for v in variants:
-        if v.draw.diagram:
-            diagrams.add(v.draw.diagram)
+    names = [diagrams.add(v.draw.diagram) if v.draw.diagram else None for v in variants]
     pictures = Pictures(diagrams)
-    questions = [_question(i, v, diagrams.add(v.draw.diagram) if v.draw.diagram else None, pictures)
-                 for i, v in enumerate(variants, start=1)]
+    questions = [_question(i, v, name, pictures) for i, (v, name) in enumerate(zip(variants, names), start=1)]
     page_id = hashlib.sha256(json.dumps([v.code for v in variants] + [title, subtitle]).encode()).hexdigest()[:16]
     return _HTML.get_template("practice.html").render(
         title=title, subtitle=subtitle, questions=questions, page_id=page_id,
@@ -89,10 +86,8 @@ def _answer(number: int, answer, number_style: str) -> dict:
         "name": answer.name,
         "id": f"q{number}-{re.sub(r'[^A-Za-z0-9]+', '-', answer.name).strip('-')}",
         "label": jinja2.filters.Markup(math(answer.label)),
-        "plain": answer.name,
         "shape": "scalar" if not shape else ("vector" if len(shape) == 1 else "matrix"),
         "rows": [[_entry(e) for e in row] for row in rows],
-        "ask": entries[0].precision.ask(),
     }
 
 
