@@ -124,8 +124,13 @@ class _Converter:
                 self.i = re.match(r"\n(?:[ \t]*\n)+", src[self.i:end]).end() + self.i
             elif c == "$":
                 close = self._find(r"(?<!\\)\$", self.i + 1, end)
-                self.inline.append(math(src[self.i + 1:close]))
+                formula = math(src[self.i + 1:close])
                 self.i = close + 1
+                stuck = re.compile(r"[.,;:!?)]+").match(src, self.i, end)  # "$x$;" never breaks before ";"
+                if stuck:
+                    formula = f'<span class="nowrap">{formula}{html.escape(stuck.group())}</span>'
+                    self.i = stuck.end()
+                self.inline.append(formula)
             elif src.startswith(r"\[", self.i):
                 close = self._find(r"\\\]", self.i + 2, end)
                 self._block(_display(math(src[self.i + 2:close], display=True)))

@@ -43,6 +43,11 @@ def test_lists_nest_and_tables_split_cells_outside_math():
     assert table.count("<tr>") == 2 and table.count("<th>") == 2 and table.count("<td>") == 2
 
 
+def test_punctuation_stays_on_the_line_of_its_formula():
+    assert to_html("so $x$; and $y$.") == ('<p>so <span class="nowrap"><math><mi>x</mi></math>;</span> and '
+                                            '<span class="nowrap"><math><mi>y</mi></math>.</span></p>')
+
+
 def test_unknown_macros_and_environments_are_errors():
     with pytest.raises(LatexHtmlError, match=r"\\hspace"):
         to_html(r"a \hspace{1cm} b")
