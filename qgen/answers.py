@@ -180,3 +180,9 @@ def _exact(v) -> Fraction:
 def _decimal(v) -> float:
     value = round(float(v), 12)
     return 0.0 if value == 0 else value
+
+
+def rational(value) -> Fraction:
+    """The exact rational the rule compares for a key or a value (a float as the decimal it spells,
+    an Ln as its float): what the practice page's JavaScript copy of `accepts` is given."""
+    return _exact(value)

@@ -112,12 +112,15 @@ def _request(kind, count, seed, difficulty, mode, sets):
 @click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option (see `qgen kinds`); repeatable.")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: output/practice-KINDS-seedS].")
-def generate(kind, count, seed, difficulty, mode, sets, out):
-    """Write questions.pdf, answers.pdf, their .tex sources and answers.json."""
+@click.option("--format", "format_", default="pdf", show_default=True, metavar="pdf|html|pdf,html",
+              help="pdf: the sheet and key; html: practice.html, a self-checking page; or both.")
+def generate(kind, count, seed, difficulty, mode, sets, out, format_):
+    """Write questions.pdf, answers.pdf, their .tex sources and answers.json (and practice.html)."""
     from pathlib import Path
 
-    from qgen.practice import default_out_dir, write_practice
+    from qgen.practice import default_out_dir, read_formats, write_practice
 
+    formats = read_formats(format_)
     if count * len(kind) > MAX_SET_QUESTIONS:
         raise QgenError(f"--count: at most {MAX_SET_QUESTIONS} questions in one set, got {count} × {len(kind)} "
                         f"kind{'s' if len(kind) > 1 else ''} = {count * len(kind)}; write several sets")
@@ -126,7 +129,7 @@ def generate(kind, count, seed, difficulty, mode, sets, out):
     total = count * len(kind)
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,
                            show_pos=True) if total >= 20 else _NoBar() as bar:
-        paths = write_practice(request, out_dir, progress=bar.update)
+        paths = write_practice(request, out_dir, progress=bar.update, formats=formats)
     click.echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
     for path in paths:
         click.echo(f"  {path.name}")

@@ -130,31 +130,55 @@ def practice_title(request: PracticeRequest) -> tuple[str, str]:
     return "Backpropagation practice", f"{kinds}: {request.difficulty} questions, {request.mode} numbers"
 
 
-PRACTICE_FILES = ("questions.pdf", "answers.pdf", "questions.tex", "answers.tex", "answers.json")
+FORMATS = ("pdf", "html")
+FILES = {"pdf": ("questions.pdf", "answers.pdf", "questions.tex", "answers.tex"), "html": ("practice.html",)}
 
 
-def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
+def read_formats(text: str) -> tuple[str, ...]:
+    """--format: pdf, html, or both as pdf,html."""
+    formats = tuple(f.strip() for f in text.split(","))
+    if not formats or any(f not in FORMATS for f in formats):
+        raise QgenError(f"--format {text}: expected pdf, html or pdf,html")
+    return formats
+
+
+def practice_files(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The files a set of these formats writes: answers.json always."""
+    return tuple(name for f in formats for name in FILES[f]) + ("answers.json",)
+
+
+def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
+                   formats: tuple[str, ...] = ("pdf",)) -> list[Path]:
     """Draw, check, render and compile; then put every file in `out_dir` at once.
 
-    `out_dir` must be new, empty or a folder qgen wrote, and each of PRACTICE_FILES in it absent
-    or a regular file: checked before any work. The files are moved in only when all of them are
-    written, so a failure never leaves a half-written set (the old files stay as they were).
+    `formats`: "pdf" (questions and key, with their .tex) and/or "html" (practice.html, the
+    self-checking page); answers.json is always written. `out_dir` must be new, empty or a folder
+    qgen wrote, and each file it will hold absent or a regular file: checked before any work. The
+    files are moved in only when all of them are written, so a failure never leaves a half-written
+    set (the old files stay as they were).
     """
     require_tex()
     check_folder(out_dir, "--out")
-    for name in PRACTICE_FILES:
+    for name in practice_files(formats):
         check_file_target(out_dir / name, "--out")
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
-    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
-    files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
-             "answers.json": answers_json(request, variants).encode()}
-    kept = out_dir.parent / f"{out_dir.name}.failed"
-    questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
-                                              keep_failed_in=kept)
-    files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
-    return publish({name: files[name] for name in PRACTICE_FILES}, out_dir, command="generate")
+    files = {}
+    if "pdf" in formats:
+        questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
+        files.update({"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode()})
+    files["answers.json"] = answers_json(request, variants).encode()
+    if "html" in formats:
+        from qgen.html_page import render_page  # imports this module: loaded only when asked
+
+        files["practice.html"] = render_page(variants, title, subtitle, diagrams).encode()
+    if "pdf" in formats:
+        kept = out_dir.parent / f"{out_dir.name}.failed"
+        questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
+                                                  keep_failed_in=kept)
+        files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
+    return publish({name: files[name] for name in practice_files(formats)}, out_dir, command="generate")
 
 
 def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:
