@@ -24,11 +24,12 @@ run: $(STAMP) tex
 test: $(STAMP) tex browser
 	$(PYTHON) -m pytest -q
 
-bench: $(STAMP) tex
+bench: $(STAMP) tex browser
 	$(PYTHON) bench/solve_speed.py
 	$(PYTHON) bench/generate_speed.py
 	$(PYTHON) bench/exam_speed.py
 	$(PYTHON) bench/latex_costs.py
+	$(PYTHON) bench/html_page.py
 
 tex:
 	@.ci/install-tex

@@ -233,6 +233,9 @@ class _Converter:
             self._block(f'<div class="center">{to_html(body, self.picture)}</div>')
         elif env == "tabular":
             self._block(_table(body, self.picture))
+        elif env == "minipage":  # keeps a heading with its table on paper; on a page, just the content
+            body = re.sub(r"^\s*\{[^}]*\}", "", body)  # the width argument
+            self._block(f'<div class="minipage">{to_html(body, self.picture)}</div>')
         else:
             raise LatexHtmlError(f"no HTML for the environment {env}")
 

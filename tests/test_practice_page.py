@@ -153,16 +153,13 @@ def test_printing_hides_the_buttons(page):
     expect(page.locator("section.question").first).to_be_visible()
 
 
-def test_ten_mixed_questions_weigh_at_most_1_mb_and_open_in_under_a_second(browser, tmp_path):
+def test_ten_mixed_questions_weigh_at_most_1_mb(browser, tmp_path):
+    """The size limit of the issue; the time to open it is measured in bench/html_page.py."""
     write_practice(PracticeRequest(("graph", "gates", "softmax-ce", "mlp", "jacobian"), 2, 9, "hard", "given"),
                    tmp_path, formats=("html",))
     html = tmp_path / "practice.html"
     assert html.stat().st_size <= 1_000_000, html.stat().st_size
     page = browser.new_page()
-    times = []
-    for _ in range(3):  # the best of three: this machine is shared, a student's is not
-        page.goto(html.as_uri(), wait_until="load")
-        times.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+    page.goto(html.as_uri(), wait_until="load")
     assert page.locator("section.question").count() == 10
-    assert 0 < min(times) < 1000, times
     page.close()
