@@ -1,7 +1,7 @@
 """The grading manifest: one row per student × question, as CSV and as JSON.
 
-Columns: student_id, name, version_code, question, kind, points, seed, options, parameters,
-answers. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
+Columns: student_id, name, version_code, question, kind, points, part_points, seed, options,
+parameters, answers. part_points: the points of each answer, in the order of `answers`. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
 list of {name, exact, decimal, tolerance} (exact: a fraction such as "-3/4", or null when the
 answer is not rational; decimal: its value as a number, or nested lists for vectors and
 matrices; tolerance: 0 for exact grading).
@@ -16,8 +16,9 @@ import json
 from qgen import __version__
 from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
+from qgen.exam.points import part_points
 
-COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "seed", "options",
+COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "part_points", "seed", "options",
            "parameters", "answers")
 
 
@@ -33,6 +34,7 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
                 "question": q.number,
                 "kind": q.kind,
                 "points": points_json(q.points),
+                "part_points": [points_json(p) for p in part_points(config, q, len(v.draw.answers))],
                 "seed": v.seed,
                 "options": data["options"],
                 "parameters": data["parameters"],
@@ -71,6 +73,7 @@ def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
             "total_points": points_json(config.total_points),
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
+                 "answer_space": q.answer_space,
                  "options": {k: str(v) for k, v in q.options.items()}}
                 for q in config.questions
             ],
