@@ -100,13 +100,21 @@ def _request(kind, count, seed, difficulty, mode, sets):
 @click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option (see `qgen kinds`); repeatable.")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: output/practice-KINDS-seedS].")
-def generate(kind, count, seed, difficulty, mode, sets, out):
+@click.option("--paper", default="a4", show_default=True, help="Paper size: a4 or letter.")
+@click.option("--conventions", default="full", show_default=True,
+              help="The conventions box: notation, gate-table (notation and the note's gate table) or full.")
+def generate(kind, count, seed, difficulty, mode, sets, out, paper, conventions):
     """Write questions.pdf, answers.pdf, their .tex sources and answers.json."""
+    from dataclasses import replace
     from pathlib import Path
 
     from qgen.practice import default_out_dir, write_practice
 
-    request = _request(kind, count, seed, difficulty, mode, sets)
+    for name, value, allowed in (("--paper", paper, ("a4", "letter")),
+                                 ("--conventions", conventions, ("notation", "gate-table", "full"))):
+        if value not in allowed:
+            raise QgenError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    request = replace(_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions)
     out_dir = Path(out) if out else default_out_dir(request)
     total = count * len(kind)
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,

@@ -32,6 +32,8 @@ class PracticeRequest:
     difficulty: str = "easy"
     mode: str = "exact"
     overrides: dict | None = None  # option name -> text, applied to the kinds that have it
+    paper: str = "a4"  # a4 or letter
+    conventions: str = "full"  # the conventions box: notation, gate-table or full
 
     def options_by_kind(self) -> dict[str, dict]:
         """Each kind's options; a --set applies to the kinds that have it, and must fit one."""
@@ -75,12 +77,13 @@ def answer_entries(answers) -> list[dict]:
             for a in answers]
 
 
-def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> tuple[str, str]:
+def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
+                    paper: str = "a4", conventions: str = "full") -> tuple[str, str]:
     """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`."""
     questions = render("practice_questions.tex", title=title, subtitle=subtitle,
-                       questions=_entries(variants, "question", diagrams))
+                       questions=_entries(variants, "question", diagrams), paper=paper, conventions=conventions)
     answers = render("practice_answers.tex", title=title, subtitle=subtitle,
-                     questions=_entries(variants, "solution", diagrams))
+                     questions=_entries(variants, "solution", diagrams), paper=paper)
     return questions, answers
 
 
@@ -99,7 +102,8 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> li
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
-    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams)
+    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.paper,
+                                                 request.conventions)
     files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
              "answers.json": answers_json(request, variants).encode()}
     kept = out_dir.parent / f"{out_dir.name}.failed"

@@ -53,6 +53,7 @@ CONVENTIONS = ("notation", "gate-table", "full")
 PAPERS = ("a4", "letter")
 MAX_QUESTIONS = 50
 MAX_TEXT = 4000  # characters of one text field: an exam header, not a book
+MAX_HEADER = 150  # characters of course + title: the page header holds them on two lines
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def load_config(path: Path) -> ExamConfig:
 
     title = _text(exam["title"], f"{where}: exam.title", required=True)
     course = _text(exam["course"], f"{where}: exam.course", required=True)
+    _check_header(title, course, f"{where}: exam.title")
     date = _date(exam["date"], f"{where}: exam.date")
     duration = _duration(exam["duration"], f"{where}: exam.duration")
     instructions, as_list = _instructions(exam.get("instructions", ""), f"{where}: exam.instructions")
@@ -180,6 +182,13 @@ def _question(raw: dict, number: int, where: str, difficulty: str, mode: str, an
     except QgenError as e:
         raise QgenError(f"{field}.options: {e}") from None
     return Question(number, kind, points, difficulty, mode, options, answer_space, part_points)
+
+
+def _check_header(title: str, course: str, field: str) -> None:
+    """Every page's header prints course · title on at most two lines beside the version code."""
+    if len(title) + len(course) > MAX_HEADER:
+        raise QgenError(f"{field}: with exam.course {len(title) + len(course)} characters, at most {MAX_HEADER} "
+                        f"fit the page header; shorten the title or the course")
 
 
 def _only_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -> None:
