@@ -16,8 +16,8 @@ import numpy as np
 from qgen.exam.config import points_text
 
 # Working room above the boxes (cm): grows with the entries to write, within these bounds.
-WORKING_PER_ENTRY = 0.6
-WORKING_MIN, WORKING_MAX = 3.0, 10.0
+WORKING_PER_ENTRY = 0.4
+WORKING_MIN, WORKING_MAX = 2.5, 7.0
 # "lines": blank room per part (cm): a line for the label, then room per row of the answer.
 LINES_BASE, LINES_PER_ROW = 1.0, 1.1
 
