@@ -1,8 +1,9 @@
 """The grading manifest: one row per student × question, as CSV and as JSON.
 
 Columns: student_id, name, version_code, question, kind, points, part_points, seed, options,
-parameters, answers. part_points: the points of each answer, in the order of `answers`. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
-list of {name, exact, decimal, tolerance} (exact: a fraction such as "-3/4", or null when the
+parameters, answers. points is the question's total; part_points the points of each answer (a
+part), in the order of `answers`. In the CSV, part_points, options, parameters and answers are
+JSON text in their cells; answers is a list of {name, exact, decimal, tolerance} (exact: a fraction such as "-3/4", or null when the
 answer is not rational; decimal: its value as a number, or nested lists for vectors and
 matrices; tolerance: 0 for exact grading).
 """
