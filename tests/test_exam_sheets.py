@@ -301,3 +301,28 @@ def test_qgen_exam_keys_later_gives_the_worked_keys_of_a_full_build_byte_for_byt
         for side in ("questions", "grading"):
             assert (builds["grading"] / "students" / f"{student}-{side}.pdf").read_bytes() == \
                 (both / "students" / f"{student}-{side}.pdf").read_bytes()
+
+
+def header_words(pdf) -> list[tuple[str, float, float, float]]:
+    """(word, xMin, xMax, yMax) of the words in the first page's header (above the text, which starts 2 cm down)."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)
+    return [(w, float(x0), float(x1), float(y1)) for x0, y0, x1, y1, w in words if float(y0) < 1.7 * CM]
+
+
+def test_a_long_course_and_title_wrap_in_the_header_clear_of_the_version(tmp_path):
+    course = "CS 4780/5780 Machine Learning for Intelligent Systems"  # 53 characters
+    title = "Midterm Examination: Backpropagation, Jacobians, Gates"  # 54: 107 with the course
+    config = CONFIG.format(extra='answer_space = "none"').replace('title = "Quiz 2"', f'title = "{title}"').replace(
+        'course = "CS 101"', f'course = "{course}"')
+    config_path, roster = write_class(tmp_path, NAMES[:1], IDS[:1], config)
+    assert run(config_path, "--roster", roster, "--out", tmp_path / "out").exit_code == 0
+    for side in ("questions", "grading", "key"):
+        words = header_words(tmp_path / "out" / "students" / f"s001-{side}.pdf")
+        version = next(w for w in words if w[0] == "Version")
+        text = [w for w in words if w[0] != "Version" and w[1] < version[1] - 20]  # the left part
+        assert " ".join(w[0] for w in text).endswith("Jacobians, Gates")
+        assert max(w[2] for w in text) < version[1], side  # nothing runs into "Version …"
+        bottoms = sorted(w[3] for w in text)
+        assert sum(1 for a, b in zip(bottoms, bottoms[1:]) if b - a > 3) == 1, side  # on two lines
