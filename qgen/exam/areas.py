@@ -4,7 +4,7 @@ A part's layout comes from the shape of its answer only, never from its numbers,
 student with the same structure gets the same boxes, the same room and the same pages:
 one box for a scalar, a column of boxes for a vector, a grid for a matrix, and "□ × □" for the
 `shapes` kind's (rows, columns) answers. templates/partials/answer_area.tex draws the parts;
-templates/exam/grading.tex lays the key's values out the same way.
+templates/exam/grading_question.tex lays the key's values out the same way.
 """
 
 from __future__ import annotations

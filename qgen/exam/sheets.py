@@ -1,4 +1,5 @@
-"""All question sheets in one LaTeX document, all keys in another, then cut per student.
+"""All question sheets in one LaTeX document, all grading keys in another, all worked keys in a
+third (the sides of SIDES that exam.keys asks for), then cut per student.
 
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
 (/work/shared/latex-notes.md). So the class is typeset in a few large documents, each student's
