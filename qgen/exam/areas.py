@@ -22,10 +22,10 @@ WORKING_MIN, WORKING_MAX = 2.5, 7.0
 LINES_BASE, LINES_PER_ROW = 1.0, 1.1
 
 
-def _layout(name: str, value) -> tuple[str, int, int]:
+def _layout(answer) -> tuple[str, int, int]:
     """(layout, rows, columns) of an answer's boxes."""
-    shape = np.shape(value)
-    if name.startswith("shape ") and shape == (2,):
+    shape = np.shape(answer.value)
+    if answer.display == "shape":
         return "pair", 1, 2
     if len(shape) == 0:
         return "scalar", 1, 1
@@ -39,16 +39,21 @@ def points_label(points: Decimal) -> str:
     return f"{text} pt" + ("" if text == "1" else "s")
 
 
-def parts(answers, points: tuple[Decimal, ...]) -> list[dict]:
+def _math(key_text: str) -> str:
+    """An entry's key as the sheet asks for it ("-3/4", "0.0180", "ln(12/5)") as LaTeX math."""
+    return key_text.replace("ln(", r"\ln(")
+
+
+def parts(answers, points: tuple[Decimal, ...], number_style: str) -> list[dict]:
     """The template context of each part: label (LaTeX math), points, layout, rows, columns, and
-    the key's cells (row lists of engine numbers) with its tolerance."""
+    the key's cells (row lists of each entry's key at the asked precision, qgen.answers)."""
     out = []
     for answer, pts in zip(answers, points):
-        layout, rows, cols = _layout(answer.name, answer.value)
-        cells = np.asarray(answer.value, dtype=object).reshape(rows, cols).tolist()
+        layout, rows, cols = _layout(answer)
+        keys = [_math(e.key_text()) for e in answer.entries(number_style)]
+        cells = np.array(keys, dtype=object).reshape(rows, cols).tolist()
         out.append({"name": answer.name, "label": answer.label, "points": points_label(pts),
                     "layout": layout, "rows": rows, "cols": cols, "cells": cells,
-                    "tolerance": answer.tolerance,
                     "room": f"{LINES_BASE + LINES_PER_ROW * rows:.1f}cm"})
     return out
 

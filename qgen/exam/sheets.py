@@ -2,8 +2,9 @@
 third (the sides of SIDES that exam.keys asks for), then cut per student.
 
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
-(/work/shared/latex-notes.md). So the class is typeset in a few large documents, each student's
-part starting with \\qgenvariant (qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
+(measured by bench/latex_costs.py and bench/exam_speed.py; README, "Speed"). So the class is
+typeset in a few large documents, each student's part starting with \\qgenvariant
+(qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
 
 Documents hold CHUNK students each, a constant: the bytes of a student's PDF depend on the
 document it was cut from (fonts are subset per document), so chunking by the number of cores
@@ -29,7 +30,7 @@ from qgen.exam import areas
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
 from qgen.exam.points import part_points
-from qgen.practice import answer_entries, new_diagram_cache
+from qgen.practice import answer_entries, answer_rules, new_diagram_cache
 from qgen.render import render
 
 __all__ = ["CHUNK", "SIDES", "Typeset", "page_count", "sides_for", "student_parts", "typeset"]
@@ -104,7 +105,7 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
     questions = []
     for q, v in zip(config.questions, exam.variants):
         points = part_points(config, q, len(v.draw.answers))
-        parts = areas.parts(v.draw.answers, points)
+        parts = areas.parts(v.draw.answers, points, v.draw.number_style)
         questions.append({
             "number": q.number,
             "points_label": _points_label(q.points),
@@ -114,7 +115,8 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
             "context": v.draw.question if side == "questions" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": answer_entries(v.draw.answers),  # the entries partials/answer_summary.tex reads
+            "answers": answer_entries(v.draw.answers, v.draw.number_style),  # partials/answer_summary.tex
+            "rules": answer_rules(v.draw.answers, v.draw.number_style),
             "parts": parts,
             "answer_space": q.answer_space,
             "working": areas.working_room(parts),
