@@ -53,7 +53,12 @@ def check_part_points(config: ExamConfig, secret: bytes) -> None:
     """Before anything is drawn for a student: each question's points fit its number of parts,
     counted on one draw with the class options (the number of parts is a structural choice)."""
     for q in config.questions:
-        variant = draw_variant(q.kind, class_seed(secret, config.title, q.number), q.options)
+        if q.part_points is None:
+            continue  # a total is split over however many parts each draw asks
+        try:
+            variant = draw_variant(q.kind, class_seed(secret, config.title, q.number), q.options)
+        except QgenError as e:
+            raise QgenError(f"{config.path.name}: questions[{q.number}]: {e}") from None
         part_points(config, q, len(variant.draw.answers))
 
 
