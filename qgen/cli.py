@@ -114,17 +114,25 @@ def _request(kind, count, seed, difficulty, mode, sets):
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: output/practice-KINDS-seedS].")
 @click.option("--format", "format_", default="pdf", show_default=True, metavar="pdf|html|pdf,html",
               help="pdf: the sheet and key; html: practice.html, a self-checking page; or both.")
-def generate(kind, count, seed, difficulty, mode, sets, out, format_):
+@click.option("--paper", default="a4", show_default=True, help="Paper size: a4 or letter.")
+@click.option("--conventions", default="full", show_default=True,
+              help="The conventions box: notation, gate-table (notation and the note's gate table) or full.")
+def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, conventions):
     """Write questions.pdf, answers.pdf, their .tex sources and answers.json (and practice.html)."""
+    from dataclasses import replace
     from pathlib import Path
 
     from qgen.practice import default_out_dir, read_formats, write_practice
 
     formats = read_formats(format_)
+    for name, value, allowed in (("--paper", paper, ("a4", "letter")),
+                                 ("--conventions", conventions, ("notation", "gate-table", "full"))):
+        if value not in allowed:
+            raise QgenError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
     if count * len(kind) > MAX_SET_QUESTIONS:
         raise QgenError(f"--count: at most {MAX_SET_QUESTIONS} questions in one set, got {count} × {len(kind)} "
                         f"kind{'s' if len(kind) > 1 else ''} = {count * len(kind)}; write several sets")
-    request = _request(kind, count, seed, difficulty, mode, sets)
+    request = replace(_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions)
     out_dir = Path(out) if out else default_out_dir(request)
     total = count * len(kind)
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,

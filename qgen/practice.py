@@ -32,6 +32,8 @@ class PracticeRequest:
     difficulty: str = "easy"
     mode: str = "exact"
     overrides: dict | None = None  # option name -> text, applied to the kinds that have it
+    paper: str = "a4"  # a4 or letter
+    conventions: str = "full"  # the conventions box: notation, gate-table or full
 
     def options_by_kind(self) -> dict[str, dict]:
         """Each kind's options; a --set applies to the kinds that have it, and must fit one."""
@@ -114,14 +116,14 @@ def _math(text: str) -> str:
 
 
 def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
-                    seed: int | None = None) -> tuple[str, str]:
+                    seed: int | None = None, paper: str = "a4", conventions: str = "full") -> tuple[str, str]:
     """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`.
     The seed goes on the key only: from it anyone could regenerate the key with qgen itself."""
     questions = render("practice_questions.tex", title=title, subtitle=subtitle,
-                       questions=_entries(variants, "question", diagrams))
+                       questions=_entries(variants, "question", diagrams), paper=paper, conventions=conventions)
     key_subtitle = subtitle if seed is None else f"{subtitle}, seed {seed}"
     answers = render("practice_answers.tex", title=title, subtitle=key_subtitle,
-                     questions=_entries(variants, "solution", diagrams))
+                     questions=_entries(variants, "solution", diagrams), paper=paper)
     return questions, answers
 
 
@@ -166,7 +168,8 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
     title, subtitle = practice_title(request)
     files = {}
     if "pdf" in formats:
-        questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
+        questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed,
+                                                     request.paper, request.conventions)
         files.update({"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode()})
     files["answers.json"] = answers_json(request, variants).encode()
     if "html" in formats:

@@ -151,7 +151,7 @@ def test_points_in_range_are_kept(tmp_path, points):
 
 def test_manifest_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
     row = {"student_id": "s1", "name": '=HYPERLINK("http://x","y")', "version_code": "ABCD-EFGH",
-           "question": 1, "kind": "shapes", "points": 2, "seed": 5, "options": {"bias": True},
+           "question": 1, "kind": "shapes", "points": 2, "part_points": [], "seed": 5, "options": {"bias": True},
            "parameters": {"sizes": [2, 3]}, "answers": []}
     names = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "Ada"]
     text = manifest_csv([{**row, "name": n} for n in [row["name"], *names]]).decode("utf-8")

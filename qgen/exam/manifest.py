@@ -1,9 +1,10 @@
 """The grading manifest: one row per student × question, as CSV and as JSON.
 
-Columns: student_id, name, version_code, question, kind, points, seed, options, parameters,
-answers. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
-list of {name, shape, exact, decimal, entries}, each entry with its key, precision and acceptance
-rule (qgen.answers: the one rule every output states).
+Columns: student_id, name, version_code, question, kind, points, part_points, seed, options,
+parameters, answers. points is the question's total; part_points the points of each answer (a
+part), in the order of `answers`. In the CSV, part_points, options, parameters and answers are
+JSON text in their cells; answers is a list of {name, shape, exact, decimal, entries}, each entry
+with its key, precision and acceptance rule (qgen.answers: the one rule every output states).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from pathlib import Path
 from qgen import __version__
 from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
+from qgen.exam.points import part_points
 from qgen.exam.secrets import secret_fingerprint
 from qgen.errors import QgenError
 from qgen.randomiser import options_json
 
 
-COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "seed", "options",
+COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "part_points", "seed", "options",
            "parameters", "answers")
 
 
@@ -37,6 +39,7 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
                 "question": q.number,
                 "kind": q.kind,
                 "points": points_json(q.points),
+                "part_points": [points_json(p) for p in part_points(config, q, len(v.draw.answers))],
                 "seed": v.seed,
                 "options": data["options"],
                 "parameters": data["parameters"],
@@ -84,6 +87,7 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
             "total_points": points_json(config.total_points),
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
+                 "answer_space": q.answer_space,
                  "options": options_json(q.options)}
                 for q in config.questions
             ],
