@@ -31,7 +31,7 @@ Give exact fractions where the numbers allow it, otherwise 4 decimals.
 difficulty = "easy"                   # default for the questions: easy, medium or hard
 mode = "exact"                        # default for the questions: exact, given or calculator
 page_per_question = false             # true: every question after the first starts a new page
-same_structure = true                 # graph questions: one structure for the class, numbers per student
+same_structure = true                 # one structure per question for the class, numbers per student (false: unequal)
 
 # One [[questions]] block per question, in the order of the sheet. `qgen kinds` lists the
 # kinds and their options; options left out take the difficulty's defaults.

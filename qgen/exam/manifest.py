@@ -5,6 +5,10 @@ answers. In the CSV, options, parameters and answers are JSON text in their cell
 list of {name, exact, decimal, tolerance} (exact: a fraction such as "-3/4", or null when the
 answer is not rational; decimal: its value as a number, or nested lists for vectors and
 matrices; tolerance: 0 for exact grading).
+
+manifest.json's exam.questions[k].structure is the question's class structure: the options every
+student's question was drawn with (JSON values), when the exam has same_structure = true and the
+kind draws its structure once per class; null when each student has a structure of their own.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 from qgen import __version__
 from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
+from qgen.randomiser import kind_module
 
 COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "seed", "options",
            "parameters", "answers")
@@ -39,6 +44,14 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
                 "answers": data["answers"],
             })
     return out
+
+
+def class_structure(config: ExamConfig, question) -> dict | None:
+    """The options the whole class drew question `question` with, as JSON values (a fraction or
+    sizes as the text a user writes: "1/2", "2-3-2"); None without one structure for the class."""
+    if not config.same_structure or not hasattr(kind_module(question.kind), "class_options"):
+        return None
+    return {k: v if isinstance(v, (bool, int, float, str)) or v is None else str(v) for k, v in question.options.items()}
 
 
 def _cell(value) -> str:
@@ -71,7 +84,8 @@ def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
             "total_points": points_json(config.total_points),
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
-                 "options": {k: str(v) for k, v in q.options.items()}}
+                 "options": {k: str(v) for k, v in q.options.items()},
+                 "structure": class_structure(config, q)}
                 for q in config.questions
             ],
         },
