@@ -255,6 +255,8 @@ def test_same_seed_same_question():
     ([0, 0], [[[1, 2], [2, 1]], [[1, 1]]], [[1, 1], [1]], [1], {}, base.RULE_ZERO_VECTOR),
     ([1, 2], [[[1, 2], [2, 1]], [[1, 1]]], [[0, 0], [1]], [1], {}, base.RULE_ZERO_BIAS),
     ([1, 2], [[[1, 2], [2, 1]], [[1, 1]]], [[1, 0], [0]], [1], {}, base.RULE_ZERO_BIAS),  # b2 = [0] does nothing
+    ([1, 2], [[[1, 2], [2, 1]], [[1, 1], [1, -1]]], [[1, 1], [1, 1]], [12, 0], {"sizes": "2-2-2"},
+     mlp.RULE_OUTPUT_DELTA),  # ŷ = [12, 2]: the first output is at its target
 ])
 def test_reject_rules_fire(monkeypatch, x, Ws, bs, y, overrides, rule):
     queue = [F(v) for v in x] + [F(v) for W in Ws for row in W for v in row] + [F(v) for b in bs for v in b]
@@ -358,12 +360,14 @@ def matrix(rows) -> np.ndarray:
 @pytest.mark.parametrize("mode", ["exact", "given", "calculator"])
 def test_no_idle_numbers_in_many_draws(difficulty, mode):
     """The issue's rates were 70-94% of exact variants with a zero weight and 9-19% with a whole
-    zero row. Now: no zero row or column, no zero x, no all-zero bias, hidden layers 2 wide or
-    more, and a zero weight in well under half of the variants."""
+    zero row. Now: no zero row or column, no zero x, no all-zero bias, no output δ entry 0, hidden
+    layers 2 wide or more, and a zero weight in well under half of the variants."""
     options = resolve_options("mlp", difficulty, mode)
     with_zero_weight = 0
     for seed in range(150):
-        p = draw_variant("mlp", seed, options).draw.params
+        draw = draw_variant("mlp", seed, options).draw
+        p = draw.params
+        assert all(values(answers(draw)[f"delta{len(p['sizes']) - 1}"]))  # no output at its target
         assert min(p["sizes"][1:-1]) >= 2
         assert any(F(t) for t in p["x"])
         for W in map(matrix, p["W"]):

@@ -39,6 +39,7 @@ LIMIT = 30  # largest answer a person should handle
 MAX_DENOMINATOR = 1000  # exact mode: "simple fractions"
 MAX_PLACES = 8  # given mode: the key prints finite decimals of at most this many places
 SOFTMAX_MAX, SOFTMAX_MIN = 0.9, 0.02
+RULE_OUTPUT_DELTA = "no zero in the output layer's δ"
 ZERO_WEIGHT = 0.03  # exact and given weights: chance of a 0 (a missing connection); otherwise nonzero
 FLOAT_NOTE = ("Sigmoid, tanh and softmax leave the fractions, so every value is computed in floating point "
               "(float64) and printed rounded to 4 decimals; each step works with the unrounded values, so "
@@ -251,6 +252,10 @@ def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
     for g in sol.gradients:
         if not np.any(np.array(g.dW, dtype=float)):
             raise Redraw("no all-zero gradient")
+    # An output exactly at its target (or a dead output unit) leaves a zero row in ∂L/∂W of the
+    # last layer and an SGD step that does nothing there: chance, not a lesson (unlike a ReLU mask).
+    if not np.all(np.array(sol.gradients[-1].dz, dtype=float)):
+        raise Redraw(RULE_OUTPUT_DELTA)
     numbers = _all_numbers(sol)
     bounded(numbers, LIMIT)
     exact_numbers = [v for v in numbers if isinstance(v, Fraction)]
