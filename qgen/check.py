@@ -84,7 +84,7 @@ def check_kind(kind: str, count: int, seed: int, options: dict, progress=None) -
 
 
 def _answers(variant) -> str:
-    return json.dumps([a.to_json() for a in variant.draw.answers], sort_keys=True)
+    return json.dumps([a.to_json(variant.draw.number_style) for a in variant.draw.answers], sort_keys=True)
 
 
 def watched_numbers(draw) -> dict[str, list]:

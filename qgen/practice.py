@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from qgen import __version__
-from qgen.build import DiagramCache, compile_many
+from qgen.build import DiagramCache, compile_many, require_tex
 from qgen.errors import QgenError
-from qgen.output import publish
+from qgen.output import check_file_target, check_folder, publish
 from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
 from qgen.render import render
 
@@ -63,50 +63,98 @@ def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": diagrams.add(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": answer_entries(v.draw.answers),
+            "answers": answer_entries(v.draw.answers, v.draw.number_style),
+            "rules": answer_rules(v.draw.answers, v.draw.number_style),
+            "asked": asked(v.draw.answers, v.draw.number_style),
         }
         for i, v in enumerate(variants, start=1)
     ]
 
 
-def answer_entries(answers) -> list[dict]:
-    """The answer summary's lines; matrices are `wide` (a line of their own, never in a column)."""
-    return [{"label": a.label, "value": a.value, "tolerance": a.tolerance, "wide": np.ndim(a.value) >= 2}
-            for a in answers]
+def answer_entries(answers, number_style: str) -> list[dict]:
+    """The answer summary's lines, each value at the precision the sheet asks (qgen.answers);
+    matrices are `wide` (a line of their own, never in a column)."""
+    lines = []
+    for a in answers:
+        texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
+        text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
+        lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
+    return lines
 
 
-def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> tuple[str, str]:
-    """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`."""
+def asked(answers, number_style: str) -> list[str]:
+    """What a question sheet asks for (exact fractions, 4 decimals, …), each sentence once."""
+    return _distinct(e.precision.ask() for a in answers for e in a.entries(number_style))
+
+
+def _distinct(texts) -> list[str]:
+    out = []
+    for text in texts:
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def answer_rules(answers, number_style: str) -> list[str]:
+    """The acceptance rule(s) of a question's entries, each stated once, in qgen.answers' words."""
+    return _distinct(e.precision.rule(latex=True) for a in answers for e in a.entries(number_style))
+
+
+def _inline_text(texts: np.ndarray) -> str:
+    """Entries on one line as LaTeX math: 3/2, (1, -1/2), [1, 2; 3, 4], with break points."""
+    if texts.ndim == 0:
+        return _math(texts.item())
+    if texts.ndim == 1:
+        return "(" + r",\allowbreak\ ".join(_math(t) for t in texts) + ")"
+    return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(_math(t) for t in row) for row in texts) + "]"
+
+
+def _math(text: str) -> str:
+    return text.replace("ln(", r"\ln(")
+
+
+def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
+                    seed: int | None = None) -> tuple[str, str]:
+    """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`.
+    The seed goes on the key only: from it anyone could regenerate the key with qgen itself."""
     questions = render("practice_questions.tex", title=title, subtitle=subtitle,
                        questions=_entries(variants, "question", diagrams))
-    answers = render("practice_answers.tex", title=title, subtitle=subtitle,
+    key_subtitle = subtitle if seed is None else f"{subtitle}, seed {seed}"
+    answers = render("practice_answers.tex", title=title, subtitle=key_subtitle,
                      questions=_entries(variants, "solution", diagrams))
     return questions, answers
 
 
 def practice_title(request: PracticeRequest) -> tuple[str, str]:
     kinds = ", ".join(request.kinds)
-    return ("Backpropagation practice",
-            f"{kinds}: {request.difficulty} questions, {request.mode} numbers, seed {request.seed}")
+    return "Backpropagation practice", f"{kinds}: {request.difficulty} questions, {request.mode} numbers"
+
+
+PRACTICE_FILES = ("questions.pdf", "answers.pdf", "questions.tex", "answers.tex", "answers.json")
 
 
 def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
     """Draw, check, render and compile; then put every file in `out_dir` at once.
 
-    Everything is built in a temporary folder beside `out_dir` and moved in only when all of it
-    succeeded, so a failure never leaves a half-written set (the old files stay as they were).
+    `out_dir` must be new, empty or a folder qgen wrote, and each of PRACTICE_FILES in it absent
+    or a regular file: checked before any work. The files are moved in only when all of them are
+    written, so a failure never leaves a half-written set (the old files stay as they were).
     """
+    require_tex()
+    check_folder(out_dir, "--out")
+    for name in PRACTICE_FILES:
+        check_file_target(out_dir / name, "--out")
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
-    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams)
+    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
     files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
              "answers.json": answers_json(request, variants).encode()}
     kept = out_dir.parent / f"{out_dir.name}.failed"
     questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
                                               keep_failed_in=kept)
     files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
-    return publish(files, out_dir)
+    return publish({name: files[name] for name in PRACTICE_FILES}, out_dir, command="generate")
 
 
 def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:

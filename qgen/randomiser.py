@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qgen.answers import RULE_TOO_SMALL, too_small
 from qgen.errors import QgenError
 from qgen.kinds.base import DIFFICULTIES, MODES, Draw, Redraw
 
@@ -53,11 +54,28 @@ class Variant:
             "kind": self.kind,
             "seed": self.seed,
             "code": self.code,
-            "options": {k: str(v) for k, v in self.options.items()},
+            "options": options_json(self.options),
             "parameters": self.draw.params,
-            "answers": [a.to_json() for a in self.draw.answers],
+            "answers": [a.to_json(self.draw.number_style) for a in self.draw.answers],
             "notes": list(self.draw.notes),
         }
+
+
+def options_json(options: dict) -> dict:
+    """Options as JSON values, written as in EXAM.toml: true/false, whole numbers, and text for
+    the rest ("2-3-2", "3-5", "1/2", "relu"). draw_variant reads them back to the same options."""
+    return {k: v if type(v) in (bool, int, str) else str(v) for k, v in options.items()}
+
+
+def read_options(kind: str, options: dict) -> dict:
+    """Options as draw functions use them, from resolved options or from their JSON form
+    (answers.json, manifest.json): every kind option is read again by its parser."""
+    module = kind_module(kind)
+    out = dict(options)
+    for opt in module.OPTIONS:
+        if opt.name in out:
+            out[opt.name] = opt.read(out[opt.name], kind)
+    return out
 
 
 def resolve_options(kind: str, difficulty: str = "easy", mode: str = "exact", overrides: dict | None = None) -> dict:
@@ -102,11 +120,13 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     parameters counts as a reject (rule: no two identical variants in one sheet).
     """
     module = kind_module(kind)
+    options = read_options(kind, options)
     rng = np.random.default_rng(seed)
     rules = Counter()
     for _ in range(budget):
         try:
             draw = module.draw(rng, options)
+            reject_too_small(draw)
         except Redraw as r:
             rules[r.rule] += 1
             continue
@@ -121,6 +141,13 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     rule, _ = rules.most_common(1)[0]
     raise QgenError(f"{kind}: no acceptable variant in {budget} draws; the rule '{rule}' rejected most "
                     f"({rules[rule]} times): loosen the options")
+
+
+def reject_too_small(draw: Draw) -> None:
+    """Every kind: a nonzero decimal key must be large enough for the acceptance rule to tell it
+    from 0 and from a value off by a factor (qgen.answers.MIN_DECIMAL)."""
+    if any(too_small(e) for a in draw.answers for e in a.entries(draw.number_style)):
+        raise Redraw(RULE_TOO_SMALL)
 
 
 def _fingerprint(kind: str, draw: Draw) -> str:

@@ -13,8 +13,11 @@ from importlib import resources
 import jinja2
 import numpy as np
 
-from qgen.kinds.base import ANSWER_DIGITS
+from qgen.answers import DECIMAL, decimal_text
 from qgen.latex_text import escape
+from qgen.numbers import Ln, fraction_text
+
+INPUT_PLACES = 2  # printed inputs have at most 2 decimals (given values, calculator inputs)
 
 
 def template_dir() -> str:
@@ -22,18 +25,23 @@ def template_dir() -> str:
 
 
 def _number(x, style: str) -> str:
-    """One number as LaTeX math. style: fraction (exact), decimal (exact decimals), rounded."""
-    if isinstance(x, (Fraction, int, np.integer)) and style != "rounded":
+    """One number as LaTeX math. style: fraction (exact mode), decimal (given), rounded (calculator).
+
+    Exact numbers print as integers or fractions (and, in the decimal styles, as the short decimal
+    they are when it has at most INPUT_PLACES places: the printed inputs). Every other value is a
+    computed one and prints at the asked precision, trailing zeros kept (0.0180, -1.3000)."""
+    if isinstance(x, Ln):
+        return rf"\ln {_number(x.arg, 'fraction')}"
+    if isinstance(x, (Fraction, int, np.integer)):
         x = Fraction(x)
         if x.denominator == 1:
             return str(x.numerator)
-        if style == "decimal" and _is_short_decimal(x):
+        if style == "fraction":
+            sign = "-" if x < 0 else ""
+            return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        if _is_short_decimal(x, INPUT_PLACES):
             return _decimal_text(x)
-        sign = "-" if x < 0 else ""
-        return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-    value = float(x)
-    text = f"{value:.{ANSWER_DIGITS}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return decimal_text(x, DECIMAL.places)
 
 
 def _is_short_decimal(x: Fraction, max_places: int = 8) -> bool:
@@ -89,11 +97,8 @@ def inline(ctx, a) -> str:
     style = ctx.get("number_style", "fraction")
 
     def one(v) -> str:
-        if isinstance(v, (Fraction, int, np.integer)) and style != "rounded":
-            v = Fraction(v)
-            if style == "decimal" and _is_short_decimal(v):
-                return _decimal_text(v)
-            return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+        if isinstance(v, (Fraction, int, np.integer)) and style == "fraction":
+            return fraction_text(Fraction(v))
         return _number(v, style)
 
     arr = np.asarray(a, dtype=object)
@@ -103,6 +108,17 @@ def inline(ctx, a) -> str:
         return "(" + r",\allowbreak\ ".join(one(v) for v in arr) + ")"
     # Break points between entries: a 4×4 matrix on one line would run into the margin.
     return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(one(v) for v in row) for row in arr) + "]"
+
+
+def groupby_runs(lines: list[dict]) -> list[dict]:
+    """Answer-summary lines in order, grouped into runs of the same `wide` flag."""
+    blocks: list[dict] = []
+    for line in lines:
+        if blocks and blocks[-1]["wide"] == line["wide"]:
+            blocks[-1]["items"].append(line)
+        else:
+            blocks.append({"wide": line["wide"], "items": [line]})
+    return blocks
 
 
 def shape(a) -> str:
@@ -120,7 +136,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape,
+    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
                        esc=escape)
     return env
 

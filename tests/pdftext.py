@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from fractions import Fraction
 from pathlib import Path
 
 HEADER = re.compile(r"Question (\d+) · variant ([0-9A-Z]+)")
@@ -23,35 +22,17 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text).replace("−", "-")
 
 
-def _entry(exact: str | None, decimal: float, style: str) -> str:
-    if exact is None or style == "rounded":
-        text = f"{decimal:.4f}".rstrip("0").rstrip(".")
-        return "0" if text in ("-0", "") else text
-    f = Fraction(exact)
-    d = f.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    if style == "decimal" and d == 1 and f.denominator != 1:
-        places = 0
-        while (f * 10**places).denominator != 1:
-            places += 1
-        if places <= 8:
-            return f"{float(f):.{places}f}"
-    return exact
-
-
-def _inline(exact, decimal, style: str) -> str:
-    if not isinstance(decimal, list):
-        return _entry(exact, decimal, style)
-    exact = exact if exact is not None else [None] * len(decimal)
-    if isinstance(decimal[0], list):
-        return "[" + ";".join(",".join(_inline(e, d, style) for e, d in zip(er or [None] * len(dr), dr))
-                              for er, dr in zip(exact, decimal)) + "]"
-    return "(" + ",".join(_inline(e, d, style) for e, d in zip(exact, decimal)) + ")"
-
-
 def printed_forms(answer: dict) -> set[str]:
-    """How the key's answer summary may print an answers.json answer (whitespace removed): every
-    value as a reduced fraction, as exact decimals where finite, or rounded to 4 places."""
-    return {_inline(answer["exact"], answer["decimal"], style) for style in ("fraction", "decimal", "rounded")}
+    """How the key's answer summary prints an answers.json answer (whitespace removed): each
+    entry's `key` (the value at the precision the sheet asks), as (a,b) for a vector and
+    [a,b;c,d] for a matrix."""
+    keys = [e["key"] for e in answer["entries"]]
+    shape = answer["shape"]
+    if not shape:
+        return {keys[0]}
+    if answer.get("display") == "shape":  # a shape is written 2×3, as in the tables
+        return {"×".join(keys)}
+    if len(shape) == 1:
+        return {"(" + ",".join(keys) + ")"}
+    rows = [keys[i:i + shape[1]] for i in range(0, len(keys), shape[1])]
+    return {"[" + ";".join(",".join(row) for row in rows) + "]"}

@@ -82,7 +82,7 @@ def test_the_starter_and_the_example_configs_are_valid_and_the_same(tmp_path):
 BAD_CONFIGS = [
     (GOOD.replace('kind = "shapes"', 'kind = "trees"'),
      "exam.toml: questions[1].kind: unknown kind 'trees' (allowed: graph, jacobian, gates, softmax-ce, mlp, shapes)"),
-    (GOOD.replace("layers = 3", "depth = 3"), "exam.toml: questions[1].options: shapes option depth: unknown option (allowed: layers, bias)"),
+    (GOOD.replace("layers = 3", "depth = 3"), "exam.toml: questions[1].options: shapes option depth: unknown option (allowed: layers, bias, sizes)"),
     (GOOD.replace("layers = 3", "layers = 9"), "exam.toml: questions[1].options: shapes option layers: expected 1 to 5 layers"),
     (GOOD.replace("points = 2.5", "points = -1"), "exam.toml: questions[1].points: expected a positive number, got -1"),
     (GOOD.replace("points = 4", "points = 0"), "exam.toml: questions[2].points: expected a positive number, got 0"),
@@ -96,7 +96,7 @@ BAD_CONFIGS = [
     (GOOD.replace('title = "Midterm 1"\n', ""), "exam.toml: exam.title: missing (required: title, course, date, duration)"),
     (GOOD.replace('title = "Midterm 1"', 'title = "  "'), "exam.toml: exam.title: empty"),
     (GOOD.replace('course = "CS 101"', "course = 101"), "exam.toml: exam.course: expected a string, got a whole number"),
-    (GOOD.replace("duration = 90", "duration = -5"), "exam.toml: exam.duration: expected a positive number of minutes"),
+    (GOOD.replace("duration = 90", "duration = -5"), "exam.toml: exam.duration: expected a number of minutes from 1 to 1440"),
     (GOOD.replace('difficulty = "medium"', 'difficulty = "brutal"'), "exam.toml: exam.difficulty: expected one of easy, medium, hard, got 'brutal'"),
     (GOOD.replace('mode = "given"', 'mode = "vibes"'), "exam.toml: questions[2].mode: expected one of exact, given, calculator, got 'vibes'"),
     (GOOD.replace('calculator = "None."', 'calculater = "None."'), "exam.toml: exam.calculater: unknown field (allowed: title, course"),

@@ -16,6 +16,7 @@ from qgen.exam.draw import draw_student
 from qgen.exam.manifest import manifest_json
 from qgen.exam.roster import Student
 from qgen.exam.run import shared_structures
+from qgen.exam.secrets import secret_fingerprint
 from qgen.randomiser import KIND_MODULES, kind_module
 
 SECRET = bytes(range(32))
@@ -62,8 +63,7 @@ mode = "calculator"
 kind = "shapes"
 points = 2
 """
-# Kinds whose structure is drawn once per class. h-kinds-a adds class_options to the other four;
-# the lead updates the count test below once every kind has it.
+# Kinds whose structure is drawn once per class (every kind: see the test below).
 WITH_CLASS_OPTIONS = [k for k in KIND_MODULES if hasattr(kind_module(k), "class_options")]
 
 
@@ -93,10 +93,9 @@ def test_every_student_has_the_same_answers_with_numbers_of_their_own(class_draw
     assert len(numbers) > len(exams) / 2
 
 
-def test_kinds_with_a_class_structure():
-    """Which kinds draw one structure per class on this branch; all six once every kind has
-    class_options (the lead updates this list on merging)."""
-    assert WITH_CLASS_OPTIONS == ["graph", "mlp"]
+def test_every_kind_has_a_class_structure():
+    """So the fairness test above covers all six kinds."""
+    assert WITH_CLASS_OPTIONS == ["graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes"]
 
 
 def test_class_options_are_drawn_from_the_secret_once_per_question(tmp_path):
@@ -119,12 +118,11 @@ def test_same_structure_false_leaves_the_structure_to_each_student(tmp_path):
 
 def test_the_manifest_records_each_questions_class_structure(tmp_path):
     config = shared_structures(config_file(tmp_path), SECRET)
-    questions = json.loads(manifest_json(config, []))["exam"]["questions"]
+    questions = json.loads(manifest_json(config, [], secret_fingerprint(SECRET)))["exam"]["questions"]
     by_kind = {q["kind"]: q["structure"] for q in questions}
     graph = by_kind["graph"]
     assert graph["expression"] == config.questions[2].options["expression"] and graph["mode"] == "given"
     assert by_kind["mlp"]["sizes"] == "2-3-2" and by_kind["mlp"]["bias"] is True
     assert by_kind["mlp"]["learning_rate"] == "1/2" and by_kind["mlp"]["activation"] == "sigmoid"
-    assert all(by_kind[k] is None for k in KIND_MODULES if k not in WITH_CLASS_OPTIONS)
     unequal = config_file(tmp_path, CONFIG.replace("duration = 90", "duration = 90\nsame_structure = false"))
-    assert all(q["structure"] is None for q in json.loads(manifest_json(unequal, []))["exam"]["questions"])
+    assert all(q["structure"] is None for q in json.loads(manifest_json(unequal, [], secret_fingerprint(SECRET)))["exam"]["questions"])

@@ -93,7 +93,7 @@ def test_a_child_seed_draws_the_same_question_again(tmp_path):
     data = generate(tmp_path, "--kind", "mlp", "--count", "3", "--seed", "9")
     third = data["variants"][2]
     again = draw_variant("mlp", third["seed"], resolve_options("mlp"))
-    assert [a.to_json() for a in again.draw.answers] == third["answers"]
+    assert [a.to_json(again.draw.number_style) for a in again.draw.answers] == third["answers"]
     assert again.code == third["code"]
 
 

@@ -2,17 +2,21 @@
 recomputed independently, every row covered by `mixed`, determinism, the reject rules, option
 errors, the oracle catching a wrong engine, and what the two templates show."""
 
+import json
 from fractions import Fraction as F
 
 import numpy as np
 import pytest
 
 from exact import mat, vec
+from structure import class_structures
 from qgen.engine.gates import Linear
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
 from qgen.kinds import gates
-from qgen.kinds.base import DIFFICULTIES, MODES, Redraw
+from qgen.kinds.base import (
+    DIFFICULTIES, MODES, RULE_DIAGONAL, RULE_ZERO_BIAS, RULE_ZERO_LINE, RULE_ZERO_VECTOR, Redraw,
+)
 from qgen.randomiser import draw_variant, resolve_options
 from qgen.render import render
 
@@ -34,6 +38,8 @@ def test_linear_row_by_hand():
     assert a["dL/dW"] == [[6, -2, 4], [-3, 1, -2]]  # δxᵀ: 2×1 times 1×3, the shape of W
     assert a["dL/db"] == [2, -1]
     assert a["dL/dx"] == [2, 5, -3]  # Wᵀδ
+    a = answers(gates.solve_linear_gate(W, None, x, delta, "exact"))  # z = Wx: no ∂L/∂b to ask
+    assert list(a) == ["dz/dx", "dL/dW", "dL/dx"] and a["dL/dW"] == [[6, -2, 4], [-3, 1, -2]]
 
 
 def test_identity_row_by_hand():
@@ -115,7 +121,8 @@ def recompute(p):
     """The asked answers from Draw.params alone, with plain numpy and the table's rules."""
     if p["gate"] == "linear":
         W, x, delta = _numbers(p["W"]), _numbers(p["x"]), _numbers(p["delta"])
-        return {"dz/dx": W, "dL/dW": np.outer(delta, x), "dL/db": delta, "dL/dx": W.T @ delta}
+        bias = {} if p["b"] is None else {"dL/db": delta}
+        return {"dz/dx": W, "dL/dW": np.outer(delta, x), **bias, "dL/dx": W.T @ delta}
     if p["gate"] == "identity":
         return {"dz/dx": np.eye(p["n"]), "dL/dx": _numbers(p["delta"])}
     if p["gate"] == "elementwise":
@@ -147,7 +154,8 @@ def test_every_difficulty_and_mode_draws_recomputes_and_covers_the_table(difficu
             assert np.shape(draw.answers[1].value) == np.shape(draw.params["W"])
         if draw.params["gate"] == "softmax_ce" and mode != "calculator":
             assert sum(F(v) for v in draw.params["yhat"]) == 1
-    assert rows == set(gates.GATES)  # every row of the note's table
+    assert rows == set(gates.MIXED_ROWS[difficulty])  # every row the difficulty allows
+    assert ("identity" in rows) == (difficulty == "easy")  # its answer is the printed δ: too little work
 
 
 def test_same_seed_same_question():
@@ -165,8 +173,13 @@ def test_same_seed_same_question():
     (lambda: gates.solve_elementwise_gate(vec(0, 2), vec(1, 1), "relu", "exact"), "no pre-activation at a ReLU kink"),
     (lambda: gates.solve_elementwise_gate(vec(-1, -2), vec(1, 1), "relu", "exact"), "no all-zero gradient"),
     (lambda: gates.solve_elementwise_gate(vec(5, 1), vec(1, 1), "sigmoid", "given"), "no saturated sigmoid or tanh"),
-    (lambda: gates.solve_linear_gate(mat([[1, 2], [2, 4]]), vec(0, 0), vec(1, 1), vec(2, -1), "exact"),
+    (lambda: gates.solve_linear_gate(mat([[1, 2], [2, 4]]), None, vec(1, 1), vec(2, -1), "exact"),
      "no all-zero gradient"),  # Wᵀδ = 0
+    (lambda: gates.solve_linear_gate(mat([[1, 0], [2, 0]]), None, vec(1, 1), vec(2, -1), "exact"), RULE_ZERO_LINE),
+    (lambda: gates.solve_linear_gate(mat([[3, 0], [0, 2]]), None, vec(1, 1), vec(2, -1), "exact"), RULE_DIAGONAL),
+    (lambda: gates.solve_linear_gate(mat([[3, 1], [0, 2]]), vec(0, 0), vec(1, 1), vec(2, -1), "exact"),
+     RULE_ZERO_BIAS),
+    (lambda: gates.solve_identity_gate(vec(0, 0), vec(1, 2), "exact"), RULE_ZERO_VECTOR),
     (lambda: gates.solve_identity_gate(vec(1, 2), vec(0, 0), "exact"), "no all-zero gradient"),
     (lambda: gates.solve_softmax_ce(None, vec(F(19, 20), F(1, 40), F(1, 40)), 0, "exact"), "no near-one-hot softmax"),
     (lambda: gates.solve_softmax_ce(vec(4, -2, -2), None, 0, "given"), "no near-one-hot softmax"),
@@ -187,6 +200,9 @@ def test_reject_rules_fire(case, rule):
     ({"activation": "tanh"}, "exact", ["gates option activation", "mode given or calculator"]),
     ({"gate": "elementwise", "activation": "relu"}, "given", ["gates option activation", "mode exact"]),
     ({"layers": "2"}, "exact", ["gates option layers", "unknown option"]),
+    ({"n": "9"}, "exact", ["gates option n", "from 2 to 5"]),
+    ({"gate": "identity", "m": "3"}, "exact", ["gates option m", "set n only"]),
+    ({"bias": "perhaps"}, "exact", ["gates option bias"]),
 ])
 def test_bad_options_name_the_option(overrides, mode, words):
     with pytest.raises(QgenError) as e:
@@ -220,7 +236,7 @@ class UntransposedLinear(Linear):
 def test_oracle_catches_a_wrong_linear_gate(monkeypatch, wrong):
     monkeypatch.setattr(gates, "Linear", wrong)
     with pytest.raises(VerificationError):
-        gates.solve_linear_gate(mat([[1, 2], [0, -1]]), vec(0, 0), vec(3, 1), vec(1, 2), "exact")
+        gates.solve_linear_gate(mat([[1, 2], [0, -1]]), vec(1, 0), vec(3, 1), vec(1, 2), "exact")
 
 
 def test_oracle_refuses_printed_softmax_far_from_the_truth(monkeypatch):
@@ -250,3 +266,72 @@ def test_templates(gate, mode):
         assert "row" in key  # the key names the row of the note's table
         if gate == "softmax_ce":
             assert ("given directly" in question) == (mode == "exact")
+
+
+def test_a_gate_without_bias_prints_no_b():
+    options = resolve_options("gates", "easy", "exact", {"gate": "linear"})  # easy: bias off
+    for seed in range(20):
+        draw = draw_variant("gates", seed, options).draw
+        question, key = _render(draw, "question"), _render(draw, "solution")
+        assert "+ b" not in question and "b =" not in question and "partial L/\\partial b" not in question
+        assert "pd{L}{b}" not in key and "dL/db" not in [a.name for a in draw.answers]
+
+
+# ---------------------------------------------------------------------------------------------
+# One structure for a class (issue 7 §1), more work with the difficulty, no degenerate draws (§4)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_class_options_give_every_student_the_same_structure(difficulty, mode):
+    options = resolve_options("gates", difficulty, mode)  # gate: mixed
+    rows = set()
+    for class_seed in range(6):
+        structures, shared = class_structures("gates", options, class_seed)
+        assert len(structures) == 1, f"class {class_seed}: {len(structures)} structures"
+        assert json.loads(json.dumps(shared)) == shared  # JSON-friendly, for the manifest
+        rows.add(shared["gate"])
+    assert len(rows) > 1  # the class draw itself still varies the row
+
+
+def test_class_options_keep_what_the_user_set():
+    options = resolve_options("gates", "hard", "given", {"gate": "softmax_ce", "n": "5"})
+    shared = gates.class_options(np.random.default_rng(0), options)
+    assert (shared["gate"], shared["n"]) == ("softmax_ce", 5)
+    assert len(draw_variant("gates", 1, shared).draw.params["y"]) == 5
+    for seed in range(50):  # exact: ŷ as simple fractions, for 5 classes too
+        exact = resolve_options("gates", "easy", "exact", {"gate": "softmax_ce", "n": "5"})
+        yhat = draw_variant("gates", seed, exact).draw.params["yhat"]
+        assert len(yhat) == 5 and sum(F(v) for v in yhat) == 1
+
+
+def _draws(difficulty, mode, count=300):
+    options = resolve_options("gates", difficulty, mode)
+    return [draw_variant("gates", seed, options).draw for seed in range(count)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_no_degenerate_draws(difficulty, mode):
+    for draw in _draws(difficulty, mode):
+        p = draw.params
+        if p["gate"] == "linear":
+            W = _numbers(p["W"])
+            assert all(W.any(axis=1)) and all(W.any(axis=0)), "an all-zero row or column of W"
+            assert W.shape[0] != W.shape[1] or (W - np.diag(np.diag(W))).any(), "a diagonal W"
+            assert all(_numbers(p["x"])), "an x with a zero entry"
+            assert (p["b"] is not None) == (difficulty != "easy")  # the bias follows the difficulty
+            assert p["b"] is None or _numbers(p["b"]).any(), "a printed bias that is all zero"
+        if p["gate"] == "identity":
+            assert _numbers(p["x"]).any(), "an all-zero x"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_work_grows_with_the_difficulty(mode):
+    """Before, medium and hard drew the identity gate (answer: the printed δ) a quarter of the time."""
+    def entries(difficulty):
+        return np.mean([sum(np.asarray(a.value, dtype=object).size for a in d.answers)
+                        for d in _draws(difficulty, mode, 150)])
+
+    easy, medium, hard = entries("easy"), entries("medium"), entries("hard")
+    assert easy < medium < hard

@@ -130,7 +130,7 @@ def test_the_same_seed_draws_the_same_question():
         options = resolve_options("graph", "hard", mode)
         a, b = draw_variant("graph", 42, options).draw, draw_variant("graph", 42, options).draw
         assert a.params == b.params and a.diagram == b.diagram
-        assert [x.to_json() for x in a.answers] == [x.to_json() for x in b.answers]
+        assert [x.to_json(a.number_style) for x in a.answers] == [x.to_json(b.number_style) for x in b.answers]
 
 
 def test_variables_are_often_used_twice_on_easy_sheets():

@@ -2,6 +2,7 @@
 mode drawn and recomputed independently, determinism, the reject rules, option errors, the oracle
 catching a wrong engine, and what the two templates show."""
 
+import json
 from fractions import Fraction as F
 
 import numpy as np
@@ -9,10 +10,13 @@ import pytest
 
 from exact import mat, vec
 from gradcheck import assert_jacobian
+from structure import class_structures
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
 from qgen.kinds import jacobian
-from qgen.kinds.base import DIFFICULTIES, MODES, Redraw
+from qgen.kinds.base import (
+    DIFFICULTIES, MODES, RULE_DIAGONAL, RULE_ZERO_BIAS, RULE_ZERO_LINE, RULE_ZERO_VECTOR, Redraw,
+)
 from qgen.randomiser import draw_variant, resolve_options
 from qgen.render import render
 
@@ -74,8 +78,8 @@ def test_the_notes_composition_by_hand():
 
 
 def test_given_mode_composition_has_a_linear_f_and_a_printed_g():
-    w, b, V, c = mat([[2], [-1]]), vec(0, 1), mat([[1, -1], [2, 1]]), vec(0, 0)
-    given, worked, ans = jacobian.solve_composition(vec(F(1, 2)), w, b, V, c, "sigmoid", "given")
+    w, b, V = mat([[2], [-1]]), vec(0, 1), mat([[1, -1], [2, 1]])
+    given, worked, ans = jacobian.solve_composition(vec(F(1, 2)), w, b, V, None, "sigmoid", "given")
     a = answers((given, worked, ans))
     # f = (1, 1/2), t = (1/2, 5/2), σ(t) printed (0.62, 0.92), σ' = (0.2356, 0.0736).
     assert given["f_linear"] and as_list(a["f"]) == [1, F(1, 2)]
@@ -162,7 +166,7 @@ def test_every_difficulty_and_mode_draws_and_recomputes(difficulty, mode, form):
     if form == "mixed":
         assert forms == set(jacobian.FORMS)
     else:
-        assert forms == {{"easy": "linear", "medium": "elementwise", "hard": "composition"}[difficulty]}
+        assert forms == {{"easy": "elementwise", "medium": "linear", "hard": "composition"}[difficulty]}
 
 
 def test_same_seed_same_question():
@@ -182,12 +186,24 @@ def test_same_seed_same_question():
     (lambda: jacobian.solve_elementwise(vec(-1, -2), "relu", "exact"), "no all-zero Jacobian"),
     (lambda: jacobian.solve_elementwise(vec(5, 1), "sigmoid", "given"), "no saturated sigmoid or tanh"),
     (lambda: jacobian.solve_elementwise(vec(F(1, 2), 3), "tanh", "calculator"), "no saturated sigmoid or tanh"),
-    (lambda: jacobian.solve_linear(mat([[0, 0]]), None, vec(1, 2), "exact"), "no all-zero Jacobian"),
+    (lambda: jacobian.solve_linear(mat([[0, 0], [1, 2]]), None, vec(1, 2), "exact"), RULE_ZERO_LINE),
+    (lambda: jacobian.solve_linear(mat([[1, 0], [2, 0]]), None, vec(1, 2), "exact"), RULE_ZERO_LINE),
+    (lambda: jacobian.solve_linear(mat([[2, 0], [0, -1]]), None, vec(1, 2), "exact"), RULE_DIAGONAL),
+    (lambda: jacobian.solve_linear(mat([[2, 1], [0, -1]]), vec(0, 0), vec(1, 2), "exact"), RULE_ZERO_BIAS),
+    (lambda: jacobian.solve_linear(mat([[2, 1], [0, -1]]), None, vec(0, 0), "exact"), RULE_ZERO_VECTOR),
     # t = Vf + c = (−1, −1): both ReLUs off, so ∂g/∂f = 0
-    (lambda: jacobian.solve_composition(vec(1), mat([[1], [1]]), vec(0, 0), mat([[-1, 0], [0, -1]]), vec(0, 0),
+    (lambda: jacobian.solve_composition(vec(1), mat([[1], [1]]), None, mat([[-1, 0], [0, -1]]), None,
                                         "relu", "exact"), "no all-zero Jacobian (dg/df)"),
+    # f(x) = wx + b = 0 (seed 219's fault: tanh'(Vf + c) at f = 0 made the key trivial)
+    (lambda: jacobian.solve_composition(vec(1), mat([[1], [-2]]), vec(-1, 2), mat([[1, 2], [-1, 1]]), vec(1, 1),
+                                        "tanh", "given"), jacobian.RULE_ZERO_INNER),
+    # V f(x) + c = 0: g's activation at 0, φ' a constant
+    (lambda: jacobian.solve_composition(vec(1), mat([[1], [1]]), None, mat([[1, -1], [2, 1]]), vec(0, -3),
+                                        "tanh", "given"), jacobian.RULE_ZERO_INNER),
+    (lambda: jacobian.solve_composition(vec(1), mat([[1], [1]]), vec(0, 0), mat([[1, 2], [2, 1]]), vec(1, 1),
+                                        "relu", "exact"), RULE_ZERO_BIAS),
     # s = wx + b = 0 at the ReLU
-    (lambda: jacobian.solve_composition(vec(1), mat([[1], [2]]), vec(-1, 0), mat([[1, 1], [1, 1]]), None,
+    (lambda: jacobian.solve_composition(vec(1), mat([[1], [2]]), vec(-1, 1), mat([[1, 1], [1, 1]]), None,
                                         "relu", "exact"), "no pre-activation at a ReLU kink"),
     (lambda: jacobian.make_draw({}, {}, [("z", "z", vec(41, 0))], "exact"), "answers of bounded size"),
 ])
@@ -214,6 +230,10 @@ def test_relu_inputs_always_show_both_branches():
     ({"form": "elementwise", "activation": "sigmoid"}, "exact", ["option activation", "mode given or calculator"]),
     ({"form": "mixed", "activation": "relu"}, "given", ["option activation", "mode exact"]),
     ({"bias": "maybe"}, "exact", ["jacobian option bias"]),
+    ({"n": "7"}, "exact", ["jacobian option n", "from 2 to 5"]),
+    ({"m": "wide"}, "exact", ["jacobian option m", "auto or a whole number"]),
+    ({"form": "composition", "n": "3"}, "exact", ["jacobian option n, m", "fixed"]),
+    ({"form": "elementwise", "m": "3"}, "exact", ["jacobian option m", "set n only"]),
 ])
 def test_bad_options_name_the_option(overrides, mode, words):
     with pytest.raises(QgenError) as e:
@@ -223,11 +243,13 @@ def test_bad_options_name_the_option(overrides, mode, words):
 
 
 def test_options_defaults_and_overrides():
-    assert resolve_options("jacobian", "easy")["form"] == "linear"
+    assert resolve_options("jacobian", "easy")["form"] == "elementwise"
+    assert resolve_options("jacobian", "medium")["form"] == "linear"
     assert resolve_options("jacobian", "hard")["form"] == "composition"
     assert resolve_options("jacobian", "easy", "exact", {"bias": "yes"})["bias"] is True
+    assert resolve_options("jacobian", "easy", "exact", {"n": "3"})["n"] == 3
     # the activation does not matter for z = Wx, so any mode goes
-    assert resolve_options("jacobian", "easy", "given", {"activation": "relu"})["form"] == "linear"
+    assert resolve_options("jacobian", "medium", "given", {"activation": "relu"})["form"] == "linear"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,3 +295,68 @@ def test_templates(form, mode):
         assert "table" not in question and "row" in key  # the key names the table row it uses
     diagrams = {draw.diagram for draw in draws}
     assert diagrams == ({None} if form != "composition" else {jacobian.render("diagrams/chain.tex")})
+
+
+# ---------------------------------------------------------------------------------------------
+# One structure for a class (issue 7 §1), and no degenerate draws (§4)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_class_options_give_every_student_the_same_structure(difficulty, mode):
+    options = resolve_options("jacobian", difficulty, mode, {"form": "mixed"})
+    forms = set()
+    for class_seed in range(6):
+        structures, shared = class_structures("jacobian", options, class_seed)
+        assert len(structures) == 1, f"class {class_seed}: {len(structures)} structures"
+        assert json.loads(json.dumps(shared)) == shared  # JSON-friendly, for the manifest
+        forms.add(shared["form"])
+    assert len(forms) > 1  # the class draw itself still varies the form
+
+
+def test_class_options_keep_what_the_user_set():
+    options = resolve_options("jacobian", "medium", "exact", {"n": "4", "m": "2", "activation": "relu"})
+    shared = jacobian.class_options(np.random.default_rng(0), options)
+    assert (shared["form"], shared["n"], shared["m"]) == ("linear", 4, 2)
+    draw = draw_variant("jacobian", 3, shared).draw
+    assert np.shape(np.asarray(draw.params["W"])) == (4, 2)
+
+
+def _draws(difficulty, mode, count=300):
+    options = resolve_options("jacobian", difficulty, mode, {"form": "mixed"})
+    return [draw_variant("jacobian", seed, options).draw for seed in range(count)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_no_degenerate_draws(difficulty, mode):
+    """Before: easy had at most one nonzero x entry 30% of the time and a diagonal W, b = 0 was
+    printed, and hard given seed 219 had f(x) = 0 (so tanh' = I)."""
+    for draw in _draws(difficulty, mode):
+        p = {k: None if v is None else np.array(_numbers(v)) if isinstance(v, list) else v
+             for k, v in draw.params.items()}
+        if p["form"] == "linear":
+            W = p["W"]
+            assert all(W.any(axis=1)) and all(W.any(axis=0)), "an all-zero row or column of W"
+            assert W.shape[0] != W.shape[1] or (W - np.diag(np.diag(W))).any(), "a diagonal W"
+            assert all(p["x"]), "an x with a zero entry"
+            assert p["b"] is None or p["b"].any(), "a printed bias that is all zero"
+            assert (p["b"] is not None) == p["bias"]
+        elif p["form"] == "composition":
+            f = recompute(draw.params)["f"]
+            assert f.any(), "a composition with f(x) = 0"
+            for bias in (p["b"], p["c"]):
+                assert bias is None or bias.any()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_work_grows_with_the_difficulty(mode):
+    """Before, easy's linear Jacobian was more work than medium's diagonal one."""
+    def entries(difficulty):
+        options = resolve_options("jacobian", difficulty, mode)
+        return [sum(np.asarray(a.value, dtype=object).size for a in draw_variant("jacobian", s, options).draw.answers)
+                for s in range(100)]
+
+    easy, medium, hard = entries("easy"), entries("medium"), entries("hard")
+    assert max(easy) <= min(medium)
+    assert np.mean(easy) < np.mean(medium) and np.mean(easy) < np.mean(hard)

@@ -232,7 +232,7 @@ def test_same_seed_same_question():
     options = resolve_options("mlp", "hard", "given", {"activation": "sigmoid", "loss": "softmax_ce"})
     first, again = draw_variant("mlp", 1234, options).draw, draw_variant("mlp", 1234, options).draw
     assert first.params == again.params
-    assert [a.to_json() for a in first.answers] == [a.to_json() for a in again.answers]
+    assert [a.to_json(first.number_style) for a in first.answers] == [a.to_json(again.number_style) for a in again.answers]
     assert draw_variant("mlp", 1235, options).draw.params != first.params
 
 

@@ -6,6 +6,7 @@ import pytest
 from qgen.errors import QgenError, VerificationError
 from qgen.kinds import shapes
 from qgen.randomiser import draw_variant, resolve_options
+from structure import class_structures
 
 
 def by_name(variant):
@@ -54,7 +55,36 @@ def test_a_wrong_engine_shape_is_caught(monkeypatch):
     ({"layers": "9"}, "shapes option layers: expected 1 to 5 layers"),
     ({"layers": "two"}, "shapes option layers"),
     ({"bias": "maybe"}, "shapes option bias: expected yes or no"),
+    ({"sizes": "3-0-2"}, "shapes option sizes: expected auto, or 2 to 6 sizes from 1 to 9"),
+    ({"sizes": "3"}, "shapes option sizes"),
+    ({"sizes": "a-b"}, "shapes option sizes"),
 ])
 def test_bad_options_name_the_option(overrides, message):
     with pytest.raises(QgenError, match=message):
         resolve_options("shapes", "easy", "exact", overrides)
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_hidden_layers_are_at_least_two_wide(difficulty):
+    """Before, 13-30% of the draws had a width-1 hidden layer."""
+    options = resolve_options("shapes", difficulty)
+    for seed in range(300):
+        sizes = draw_variant("shapes", seed, options).draw.params["sizes"]
+        assert min(sizes[1:-1]) >= 2, f"seed {seed}: {sizes}"
+        assert 1 <= sizes[0] <= 8 and 1 <= sizes[-1] <= 8
+
+
+def test_sizes_the_user_sets_are_kept_width_one_too():
+    options = resolve_options("shapes", "hard", "exact", {"sizes": "3-1-2"})
+    variant = draw_variant("shapes", 4, options)
+    assert variant.draw.params["sizes"] == [3, 1, 2]
+    assert by_name(variant)["shape W layer 2"] == [2, 1]
+    assert "shape W layer 3" not in by_name(variant)  # the sizes set 2 layers, not hard's 4
+
+
+@pytest.mark.parametrize("bias", ["yes", "no"])
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_class_options_give_every_student_the_same_structure(difficulty, bias):
+    options = resolve_options("shapes", difficulty, "exact", {"bias": bias})
+    structures, shared = class_structures("shapes", options, 5)
+    assert len(structures) == 1 and shared == options

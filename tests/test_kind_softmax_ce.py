@@ -8,11 +8,13 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from qgen.errors import VerificationError
-from qgen.errors import QgenError
+from qgen.answers import DECIMAL, accepts
+from qgen.errors import QgenError, VerificationError
 from qgen.kinds import softmax_ce
 from qgen.kinds.base import DIFFICULTIES, MODES, Redraw
+from qgen.numbers import Ln
 from qgen.randomiser import draw_variant, resolve_options
+from structure import class_structures
 from qgen.render import ENV, render
 
 from gradcheck import numeric_jacobian
@@ -39,17 +41,18 @@ def test_exact_case_by_hand():
     a = _answers(draw)
     assert list(a["yhat"].value) == [F(1, 7), F(2, 7), F(4, 7)]
     assert list(a["dL/dz"].value) == [F(1, 7), F(-5, 7), F(4, 7)]
-    assert a["L"].value == pytest.approx(math.log(7 / 2), abs=1e-12)  # 1.2528
-    assert a["L"].tolerance == softmax_ce.LOSS_TOLERANCE
+    assert a["L"].value == Ln(F(7, 2)) and float(a["L"].value) == pytest.approx(math.log(7 / 2), abs=1e-12)
+    entry = a["L"].entries(draw.number_style)[0]
+    assert entry.key_text() == "ln(7/2)" and accepts(entry, 1.2528) and not accepts(entry, -1.2528)
     assert draw.solution["ratio"] == F(7, 2) and draw.number_style == "fraction"
-    assert draw.params["loss_exact"] == "ln(7/2)"
+    assert "loss_exact" not in draw.params  # parameters hold no answer
 
 
 def test_exact_shift_changes_nothing_but_the_logits():
     plain = _answers(softmax_ce.build_exact([3, 1, 2], 0, 0, "hard"))
     shifted = _answers(softmax_ce.build_exact([3, 1, 2], -2, 0, "hard"))
     assert list(plain["yhat"].value) == list(shifted["yhat"].value) == [F(1, 2), F(1, 6), F(1, 3)]
-    assert shifted["L"].value == pytest.approx(math.log(2), abs=1e-12)
+    assert shifted["L"].value == Ln(2)
 
 
 def test_given_case_by_hand():
@@ -61,6 +64,9 @@ def test_given_case_by_hand():
     assert list(a["dL/dz"].value) == [F(67, 100), F(-76, 100), F(9, 100)]
     assert a["L"].value == pytest.approx(-math.log(0.24), abs=1e-12)  # 1.4271
     assert "yhat" not in a  # printed, not asked
+    # The printed logarithms: ln 100 = 4.6052 and ln 67, ln 24, ln 9; L = ln 100 − ln 24 = 1.4271.
+    assert draw.params["ln_100"] == "4.6052" and draw.params["ln_100_yhat"] == ["4.2047", "3.1781", "2.1972"]
+    assert float(draw.question["log_100"] - draw.question["logs"][1]) == pytest.approx(a["L"].value, abs=1e-4)
     assert draw.number_style == "decimal"
 
 
@@ -73,7 +79,7 @@ def test_calculator_case_by_hand():
     np.testing.assert_allclose(a["yhat"].value, p, rtol=1e-12)
     np.testing.assert_allclose(a["dL/dz"].value, p - [0, 0, 1], rtol=1e-12, atol=1e-15)
     assert a["L"].value == pytest.approx(-math.log(p[2]), rel=1e-12)
-    assert all(ans.tolerance == 0.01 for ans in draw.answers)
+    assert all(e.precision == DECIMAL for ans in draw.answers for e in ans.entries(draw.number_style))
     assert draw.number_style == "rounded" and draw.notes
 
 
@@ -116,13 +122,17 @@ def test_every_difficulty_and_mode_draws_and_checks(mode, difficulty):
             assert a["L"].value == pytest.approx(-math.log(printed[target]), rel=1e-12)
             assert [F(v) for v in a["dL/dz"].value] == [F(v) - (k == target) for k, v in enumerate(params["printed_yhat"])]
             assert np.all(np.abs(np.asarray(a["dL/dz"].value, dtype=float) - grad) < 0.01 + 1e-6)
+            # the printed logarithms give L with one subtraction, accepted by the one rule
+            from_logs = float(params["ln_100"]) - float(params["ln_100_yhat"][target])
+            assert accepts(a["L"].entries(draw.number_style)[0], from_logs)
         else:
             np.testing.assert_allclose(np.asarray(a["yhat"].value, dtype=float), true, rtol=1e-10)
-            assert a["L"].value == pytest.approx(_ce(z, target), rel=1e-10)
+            assert float(a["L"].value) == pytest.approx(_ce(z, target), rel=1e-10)
             np.testing.assert_allclose(np.asarray(a["dL/dz"].value, dtype=float), grad, rtol=1e-5, atol=1e-6)
         if mode == "exact":
             assert all(isinstance(v, F) for v in a["yhat"].value) and sum(a["yhat"].value) == 1
-            assert a["L"].value == pytest.approx(math.log(F(params["loss_exact"][3:-1])), rel=1e-12)
+            counts = params["counts"]
+            assert a["L"].value == Ln(F(sum(counts), counts[target]))
 
 
 def test_same_seed_same_question():
@@ -158,6 +168,26 @@ def test_small_target_probability_and_equal_logits_are_rejected():
         softmax_ce.build_calculator([F(2), F(2), F(-1)], 0, 2, "easy")  # yhat_3 = 0.024
     with pytest.raises(Redraw, match="all-equal"):
         softmax_ce.build_exact([2, 2, 2], 0, 0, "easy")
+
+
+def test_a_loss_that_is_a_printed_logarithm_is_rejected():
+    # softmax(0, 0, 2.1) prints (0.10, 0.10, 0.80): with target 1, L = ln 100 − ln 10 = ln 10, printed.
+    with pytest.raises(Redraw) as e:
+        softmax_ce.build_given([F(0), F(0), F(21, 10)], 0, 0, "easy")
+    assert e.value.rule == softmax_ce.RULE_LOSS_PRINTED
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_no_printed_number_gives_the_loss_away(difficulty):
+    """Before, the given-mode sheet printed ln ŷ_k, so L was a printed number negated."""
+    options = resolve_options("softmax-ce", difficulty, "given")
+    for seed in range(300):
+        draw = draw_variant("softmax-ce", seed, options).draw
+        p = draw.params
+        printed = {F(v) for key in ("logits", "printed_yhat", "ln_100_yhat") for v in p[key]} | {F(p["ln_100"])}
+        loss = round(F(_answers(draw)["L"].value), 4)
+        assert loss not in printed and -loss not in printed, f"seed {seed}"
+        assert all(a.name != "L" or a.name not in p for a in draw.answers)
 
 
 def test_rejects_fire_in_ordinary_draws():
@@ -215,7 +245,15 @@ def test_question_sheet_shows_no_answer_and_the_key_boxes_them(mode):
             assert yhat not in question and yhat in key
         loss = ENV.from_string("<< v|num >>").render(v=draw.solution["loss"], number_style=draw.number_style)
         assert loss in key
-        if mode == "given":  # by design the sheet lists ln ŷ_k for every class, the target not singled out
-            assert "-" + loss in question and "\\ln \\hat y_k" in question
-        else:
-            assert loss not in question
+        assert loss not in question  # neither L nor −L (given mode printed ln ŷ_k before)
+
+
+# --- one structure for a class -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_class_options_give_every_student_the_same_structure(difficulty, mode):
+    options = resolve_options("softmax-ce", difficulty, mode)
+    structures, shared = class_structures("softmax-ce", options, 7)
+    assert len(structures) == 1 and shared == options  # nothing structural was left to draw

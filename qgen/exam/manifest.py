@@ -2,9 +2,8 @@
 
 Columns: student_id, name, version_code, question, kind, points, seed, options, parameters,
 answers. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
-list of {name, exact, decimal, tolerance} (exact: a fraction such as "-3/4", or null when the
-answer is not rational; decimal: its value as a number, or nested lists for vectors and
-matrices; tolerance: 0 for exact grading).
+list of {name, shape, exact, decimal, entries}, each entry with its key, precision and acceptance
+rule (qgen.answers: the one rule every output states).
 
 manifest.json's exam.questions[k].structure is the question's class structure: the options every
 student's question was drawn with (JSON values), when the exam has same_structure = true and the
@@ -16,11 +15,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from qgen import __version__
 from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
-from qgen.randomiser import kind_module
+from qgen.exam.secrets import secret_fingerprint
+from qgen.errors import QgenError
+from qgen.randomiser import kind_module, options_json
+
 
 COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "seed", "options",
            "parameters", "answers")
@@ -46,17 +49,24 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
     return out
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (=HYPERLINK(…) in a
+# name): such text cells get a leading apostrophe, as spreadsheet exports do.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def class_structure(config: ExamConfig, question) -> dict | None:
     """The options the whole class drew question `question` with, as JSON values (a fraction or
     sizes as the text a user writes: "1/2", "2-3-2"); None without one structure for the class."""
     if not config.same_structure or not hasattr(kind_module(question.kind), "class_options"):
         return None
-    return {k: v if isinstance(v, (bool, int, float, str)) or v is None else str(v) for k, v in question.options.items()}
+    return options_json(question.options)
 
 
 def _cell(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
@@ -69,13 +79,15 @@ def manifest_csv(all_rows: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
+def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) -> bytes:
+    """fingerprint: secret_fingerprint of the secret the exam was drawn with."""
     students = {}
     for row in all_rows:
         students.setdefault(row["student_id"], {"student_id": row["student_id"], "name": row["name"],
                                                 "version_code": row["version_code"]})
     doc = {
         "qgen": __version__,
+        "secret_fingerprint": fingerprint,
         "exam": {
             "title": config.title,
             "course": config.course,
@@ -84,7 +96,7 @@ def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
             "total_points": points_json(config.total_points),
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
-                 "options": {k: str(v) for k, v in q.options.items()},
+                 "options": options_json(q.options),
                  "structure": class_structure(config, q)}
                 for q in config.questions
             ],
@@ -93,3 +105,24 @@ def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
         "rows": all_rows,
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+
+def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -> bool:
+    """Refuse a secret other than the one the build in build_dir was made with (its manifest.json
+    holds the fingerprint). False when there is no build there to check against, unless required."""
+    path = Path(build_dir) / "manifest.json"
+    try:
+        with open(path, encoding="utf-8") as f:
+            recorded = json.load(f).get("secret_fingerprint")
+    except FileNotFoundError:
+        if required:
+            raise QgenError(f"{path}: no such file; --build must name the folder `qgen exam` wrote") from None
+        return False
+    except (OSError, ValueError, AttributeError):
+        raise QgenError(f"{path}: cannot read the build's manifest (not a qgen manifest.json)") from None
+    if recorded is None:
+        return False  # written before fingerprints existed
+    if recorded != secret_fingerprint(secret):
+        raise QgenError(f"{path}: this build was made with another secret than the one given; "
+                        "give the build's secret with --secret")
+    return True

@@ -1,8 +1,9 @@
 """All question sheets in one LaTeX document, all keys in another, then cut per student.
 
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
-(/work/shared/latex-notes.md). So the class is typeset in a few large documents, each student's
-part starting with \\qgenvariant (qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
+(measured by bench/latex_costs.py and bench/exam_speed.py; README, "Speed"). So the class is
+typeset in a few large documents, each student's part starting with \\qgenvariant
+(qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
 
 Documents hold CHUNK students each, a constant: the bytes of a student's PDF depend on the
 document it was cut from (fonts are subset per document), so chunking by the number of cores
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, join_pdfs, page_count, split_pdf, variant_starts
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
-from qgen.practice import answer_entries, new_diagram_cache
+from qgen.practice import answer_entries, answer_rules, new_diagram_cache
 from qgen.render import render
 
 __all__ = ["CHUNK", "Typeset", "page_count", "student_parts", "typeset"]
@@ -76,7 +77,8 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": answer_entries(v.draw.answers),  # the entries partials/answer_summary.tex reads
+            "answers": answer_entries(v.draw.answers, v.draw.number_style),  # partials/answer_summary.tex
+            "rules": answer_rules(v.draw.answers, v.draw.number_style),
         })
     return {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "questions": questions}
 

@@ -14,8 +14,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from qgen.answers import Entry, entries
 from qgen.errors import QgenError
-from qgen.numbers import fraction_text
+from qgen.numbers import Ln, NumberRangeError, exact_number, fraction_text
 
 MODES = ("exact", "given", "calculator")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -52,22 +53,36 @@ class Option:
 
 @dataclass(frozen=True)
 class Answer:
-    """One asked answer: `value` is a Fraction, a float, or an array of them (engine numbers)."""
+    """One asked answer: `value` is a Fraction, an Ln, a float, or an array of them (engine numbers).
+    Its entries, precision and acceptance rule come from qgen.answers (one model for every output)."""
 
     name: str  # stable key in answers.json, e.g. "dL/dW1"
     label: str  # LaTeX math the key uses for it
     value: Any
-    tolerance: float = 0.0  # 0: exact
+    tolerance: float = 0.0  # superseded by qgen.answers; kept while the kinds still pass it
+    display: str = "value"  # "shape": the value is a shape (rows, columns), written 2×3 like the tables
 
-    def to_json(self) -> dict:
+    def entries(self, number_style: str) -> list[Entry]:
+        return entries(self.name, self.value, number_style)
+
+    def to_json(self, number_style: str) -> dict:
         arr = np.asarray(self.value, dtype=object)
-        exact = all(isinstance(v, (Fraction, int)) for v in arr.flat)
+        exact = all(_exact_text(v) is not None for v in arr.flat)
         return {
             "name": self.name,
-            "exact": _nested(arr, fraction_text) if exact else None,
+            "shape": list(arr.shape),
+            "exact": _nested(arr, _exact_text) if exact else None,
             "decimal": _nested(arr, _decimal),
-            "tolerance": self.tolerance,
+            "entries": [e.to_json() for e in self.entries(number_style)],
+            **({"display": self.display} if self.display != "value" else {}),
         }
+
+
+def _exact_text(v) -> str | None:
+    """"-3/4" for a rational, "ln(12/5)" for an exact logarithm, None for a float."""
+    if isinstance(v, (Fraction, int)):
+        return fraction_text(v)
+    return str(v) if isinstance(v, Ln) else None
 
 
 def _decimal(v) -> float:
@@ -127,8 +142,10 @@ def parse_bool(text) -> bool:
 
 def parse_fraction(text) -> Fraction:
     try:
-        value = Fraction(str(text))
-    except (ValueError, ZeroDivisionError):
+        value = exact_number(text)  # the text's size is checked first: Fraction("1e-999999999") never ends
+    except NumberRangeError as e:
+        raise ValueError(f"number out of range: {e}") from None
+    except ValueError:
         raise ValueError(f"expected a number such as 1/2 or 0.1, got {text!r}") from None
     if value <= 0 or value > 10:
         raise ValueError(f"expected a number above 0 and at most 10, got {text!r}")

@@ -19,51 +19,81 @@ import numpy as np
 
 from qgen.engine.gates import GivenSoftmaxCrossEntropy, Identity, Linear, SoftmaxCrossEntropy, diag, softmax_jacobian
 from qgen.engine.network_check import VerificationError
-from qgen.kinds.base import Draw, Option, Redraw, small_int
+from qgen.errors import QgenError
+from qgen.kinds.base import (
+    RULE_ZERO_BIAS, Draw, Option, Redraw, parse_bool, reject_diagonal, reject_zero_lines, reject_zero_vector, small_int,
+)
 from qgen.kinds.jacobian import (
-    ACTIVATION_CHOICES, LEAKY_ALPHA, activation_gate, check_activation, engine, fd_gradient, fd_jacobian, make_draw,
-    number, number_matrix, number_vector, pick_activation, plain_activation, pre_activation_vector, printed_values,
-    reject_flat, same_gradient, same_values, size,
+    ACTIVATION_CHOICES, AUTO, LEAKY_ALPHA, activation_gate, check_activation, engine, fd_gradient, fd_jacobian, length,
+    make_draw, number, number_matrix, number_vector, pick_activation, plain_activation, pre_activation_vector,
+    printed_values, reject_flat, same_gradient, same_values, size,
 )
 
 NAME = "gates"
 SUMMARY = "one gate of the note's table with the upstream gradient given: its Jacobian and the gradients it passes on"
 GATES = ("linear", "identity", "elementwise", "softmax_ce")
+# The rows `mixed` draws among: the identity gate (its answer is the printed δ) only at easy, the
+# one-line softmax_ce row not at hard. With the bias and the sizes, difficulty means more work.
+MIXED_ROWS = {"easy": GATES, "medium": ("linear", "elementwise", "softmax_ce"), "hard": ("linear", "elementwise")}
+CLASSES = {"easy": 3, "medium": 3, "hard": 4}  # softmax_ce: the number of classes for n = auto
 PRINTED_TOL = 0.01  # largest-remainder rounding keeps each printed probability within 0.01
 
 OPTIONS = (
-    Option("gate", "linear, identity, elementwise, softmax_ce, or mixed (drawn among the four rows)",
+    Option("gate", "linear, identity, elementwise, softmax_ce, or mixed (drawn among the rows the difficulty "
+                   "allows: all four at easy, no identity at medium, linear and elementwise at hard)",
            {"easy": "mixed", "medium": "mixed", "hard": "mixed"}, str, GATES + ("mixed",)),
     Option("activation", "f of the elementwise gate; auto: relu/leaky_relu (exact), sigmoid/tanh (given, calculator)",
            {"easy": "auto", "medium": "auto", "hard": "auto"}, str, ACTIVATION_CHOICES),
+    Option("bias", "the linear gate has a bias b (and asks dL/db)", {"easy": False, "medium": True, "hard": True},
+           parse_bool),
+    Option("n", "length of z (for softmax_ce the number of classes); auto: drawn for the difficulty",
+           {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
+    Option("m", "length of x of the linear gate; auto: drawn for the difficulty",
+           {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
 )
 
 
 def check_options(options: dict) -> None:
     if options["gate"] in ("elementwise", "mixed"):
         check_activation(NAME, options["activation"], options["mode"])
+    if options["gate"] in ("identity", "elementwise", "softmax_ce") and options["m"] != AUTO:
+        raise QgenError(f"{NAME} option m: only the linear gate has an input length of its own; set n only")
+
+
+def class_options(rng: np.random.Generator, options: dict) -> dict:
+    """Every structural choice, drawn once (for a whole class in `qgen exam`): the row of the
+    table, the activation, the lengths. With the returned options `draw` draws numbers only, so
+    every student gets the same answers (names and shapes) and the same sheet. Options already
+    resolved come back unchanged, with nothing drawn."""
+    mode, difficulty = options["mode"], options["difficulty"]
+    gate = options["gate"] if options["gate"] != "mixed" else str(rng.choice(MIXED_ROWS[difficulty]))
+    shared = {**options, "gate": gate}
+    if gate == "elementwise":
+        shared["activation"] = pick_activation(rng, options["activation"], mode)
+    if options["n"] == AUTO:
+        shared["n"] = CLASSES[difficulty] if gate == "softmax_ce" else size(rng, difficulty)
+    if gate == "linear" and options["m"] == AUTO:
+        shared["m"] = size(rng, difficulty)
+    return shared
 
 
 def draw(rng: np.random.Generator, options: dict) -> Draw:
-    mode, difficulty = options["mode"], options["difficulty"]
-    gate = options["gate"] if options["gate"] != "mixed" else str(rng.choice(GATES))
+    options = class_options(rng, options)  # a practice question draws its own structure
+    mode, gate, n = options["mode"], options["gate"], options["n"]
     activation = None
     if gate == "linear":
-        n, m = size(rng, difficulty), size(rng, difficulty)
-        W, b = number_matrix(rng, mode, n, m), number_vector(rng, mode, n)
+        m = options["m"]
+        W, b = number_matrix(rng, mode, n, m), number_vector(rng, mode, n) if options["bias"] else None
         x, delta = number_vector(rng, mode, m, nonzero=True), number_vector(rng, mode, n, nonzero=True)
         given, worked, answers = solve_linear_gate(W, b, x, delta, mode)
     elif gate == "identity":
-        n = size(rng, difficulty)
         x, delta = number_vector(rng, mode, n), number_vector(rng, mode, n, nonzero=True)
         given, worked, answers = solve_identity_gate(x, delta, mode)
     elif gate == "elementwise":
-        activation = pick_activation(rng, options["activation"], mode)
-        n = size(rng, difficulty)
+        activation = options["activation"]
         x, delta = pre_activation_vector(rng, mode, activation, n), number_vector(rng, mode, n, nonzero=True)
         given, worked, answers = solve_elementwise_gate(x, delta, activation, mode)
     else:
-        n = 4 if difficulty == "hard" else 3
         target = int(rng.integers(n))
         if mode == "exact":
             given, worked, answers = solve_softmax_ce(None, _simple_distribution(rng, n), target, mode)
@@ -82,26 +112,36 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
 
 
 def solve_linear_gate(W, b, x, delta, mode: str):
-    gate = Linear(engine(W, mode), engine(b, mode))
+    """z = Wx + b, or z = Wx when b is None (then ∂L/∂b is not asked and no b is printed)."""
+    reject_zero_lines(W)  # a constant output, or an input that does nothing
+    reject_diagonal(W)  # z = Wx would be an elementwise scaling
+    reject_zero_vector(x)
+    reject_zero_vector(b, RULE_ZERO_BIAS)  # a printed "+ b" that does nothing
+    gate = Linear(engine(W, mode), None if b is None else engine(b, mode))
     xe, de = engine(x, mode), engine(delta, mode)
     jac, grads, dx = gate.jacobian(xe), gate.param_grads(xe, de), gate.vjp(xe, de)
     reject_flat(grads["W"])
     reject_flat(dx)
 
     # Oracle: L = δᵀ(Wx + b) in float64, differenced in W, b and x; z's Jacobian in x.
-    Wf, bf, xf, df = (np.array(a, float) for a in (W, b, x, delta))
+    Wf, xf, df = (np.array(a, float) for a in (W, x, delta))
+    bf = np.zeros(len(Wf)) if b is None else np.array(b, float)
     same_gradient("dz/dx", jac, fd_jacobian(lambda v: Wf @ v + bf, xf))
     same_gradient("dL/dW", grads["W"], fd_gradient(lambda M: df @ (M @ xf + bf), Wf))
-    same_gradient("dL/db", grads["b"], fd_gradient(lambda c: df @ (Wf @ xf + c), bf))
+    if b is not None:
+        same_gradient("dL/db", grads["b"], fd_gradient(lambda c: df @ (Wf @ xf + c), bf))
     same_gradient("dL/dx", dx, fd_gradient(lambda v: df @ (Wf @ v + bf), xf))
 
     given = {"W": W, "b": b, "x": x, "delta": delta, "n": W.shape[0], "m": W.shape[1]}
-    answers = [("dz/dx", r"\partial z/\partial x", jac), ("dL/dW", r"\partial L/\partial W", grads["W"]),
-               ("dL/db", r"\partial L/\partial b", grads["b"]), ("dL/dx", r"\partial L/\partial x", dx)]
-    return given, {"jac": jac, "dW": grads["W"], "db": grads["b"], "dx": dx}, answers
+    answers = [("dz/dx", r"\partial z/\partial x", jac), ("dL/dW", r"\partial L/\partial W", grads["W"])]
+    if b is not None:
+        answers.append(("dL/db", r"\partial L/\partial b", grads["b"]))
+    answers.append(("dL/dx", r"\partial L/\partial x", dx))
+    return given, {"jac": jac, "dW": grads["W"], "db": grads.get("b"), "dx": dx}, answers
 
 
 def solve_identity_gate(x, delta, mode: str):
+    reject_zero_vector(x)
     reject_flat(delta)
     gate = Identity()
     jac, dx = gate.jacobian(engine(x, mode)), gate.vjp(engine(x, mode), engine(delta, mode))
@@ -189,7 +229,7 @@ def solve_softmax_ce(z, yhat, target: int, mode: str):
 
 def _simple_distribution(rng, n: int) -> np.ndarray:
     """n positive fractions with a small common denominator that sum to 1, e.g. (1/4, 1/2, 1/4)."""
-    D = int(rng.choice((4, 5, 6, 8, 10)))
+    D = int(rng.choice([d for d in (4, 5, 6, 8, 10) if d > n]))  # n − 1 distinct cuts in 1..D−1, not only 1/n
     cuts = np.sort(rng.choice(np.arange(1, D), size=n - 1, replace=False))
     parts = np.diff(np.concatenate(([0], cuts, [D])))
     return np.array([Fraction(int(k), D) for k in parts], dtype=object)

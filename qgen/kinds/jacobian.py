@@ -17,7 +17,10 @@ import numpy as np
 from qgen.engine.gates import Elementwise, GivenElementwise, Linear, chain_jacobians
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
-from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, parse_bool, round_to, small_int, tolerance
+from qgen.kinds.base import (
+    RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, reject_diagonal, reject_zero_lines,
+    reject_zero_vector, round_to, small_int, tolerance,
+)
 from qgen.numbers import fraction_text
 from qgen.render import render
 
@@ -29,35 +32,78 @@ PRINTED_ACTIVATIONS = ("sigmoid", "tanh")
 ACTIVATION_CHOICES = ("auto",) + EXACT_ACTIVATIONS + PRINTED_ACTIVATIONS
 LEAKY_ALPHA = Fraction(1, 10)  # stated on the sheet; 1/10 keeps the products readable
 SIZES = {"easy": (2, 2), "medium": (2, 3), "hard": (3, 4)}  # vector lengths drawn in this range
+AUTO = "auto"  # a length drawn once per class (class_options) from SIZES
+MAX_LENGTH = 5  # a vector length the user may set: matrices must fit the page and be done by hand
+RULE_ZERO_INNER = "no composition with f(x) = 0 or V f(x) + c = 0"  # φ' there is a constant: Diag = I or I/4
 LIMIT = 40  # bounded answer size
 NUMBER_STYLE = {"exact": "fraction", "given": "decimal", "calculator": "rounded"}
 CALCULATOR_NOTE = ("Inputs are printed with 2 decimals and the answers are computed from those printed "
-                   "values, shown to 4 decimals; answers within 0.01 are accepted.")
+                   "values, shown to 4 decimals.")
 
+def length(text):
+    """A vector length option: "auto" (drawn once per class for the difficulty) or 2 to MAX_LENGTH."""
+    if str(text) == AUTO:
+        return AUTO
+    try:
+        n = int(str(text))
+    except ValueError:
+        raise ValueError(f"expected auto or a whole number from 2 to {MAX_LENGTH}, got {text!r}") from None
+    if not 2 <= n <= MAX_LENGTH:
+        raise ValueError(f"expected auto or a whole number from 2 to {MAX_LENGTH}, got {text!r}")
+    return n
+
+
+# Work grows with the difficulty: easy is an elementwise gate (a diagonal Jacobian, 2 entries),
+# medium a linear gate with a bias (a full Jacobian, z = Wx + b to evaluate), hard the composition.
 OPTIONS = (
     Option("form", "linear (z = Wx + b), elementwise (z = f(x)), composition (g∘f) or mixed",
-           {"easy": "linear", "medium": "elementwise", "hard": "composition"}, str, FORMS + ("mixed",)),
+           {"easy": "elementwise", "medium": "linear", "hard": "composition"}, str, FORMS + ("mixed",)),
     Option("activation", "f of the elementwise gates; auto: relu/leaky_relu (exact), sigmoid/tanh (given, calculator)",
            {"easy": "auto", "medium": "auto", "hard": "auto"}, str, ACTIVATION_CHOICES),
     Option("bias", "the linear gates have a bias", {"easy": False, "medium": True, "hard": True}, parse_bool),
+    Option("n", "length of z (linear, elementwise); auto: drawn for the difficulty",
+           {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
+    Option("m", "length of x of z = Wx + b; auto: drawn for the difficulty",
+           {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
 )
 
 
 def check_options(options: dict) -> None:
     if options["form"] != "linear":
         check_activation(NAME, options["activation"], options["mode"])
+    if options["form"] == "composition" and (options["n"] != AUTO or options["m"] != AUTO):
+        raise QgenError(f"{NAME} option n, m: the composition's sizes are fixed (f: R -> R^2, g: R^2 -> R^2); "
+                        f"leave n and m at auto")
+    if options["form"] == "elementwise" and options["m"] != AUTO:
+        raise QgenError(f"{NAME} option m: an elementwise gate has as many inputs as outputs; set n only")
+
+
+def class_options(rng: np.random.Generator, options: dict) -> dict:
+    """Every structural choice, drawn once (for a whole class in `qgen exam`): the form, the
+    activation, the vector lengths. With the returned options `draw` draws numbers only, so every
+    student gets the same answers (names and shapes) and the same sheet. Options already resolved
+    come back unchanged, with nothing drawn."""
+    mode, difficulty = options["mode"], options["difficulty"]
+    form = options["form"] if options["form"] != "mixed" else str(rng.choice(FORMS))
+    shared = {**options, "form": form}
+    if form != "linear":
+        shared["activation"] = pick_activation(rng, options["activation"], mode)
+    if form != "composition" and options["n"] == AUTO:
+        shared["n"] = size(rng, difficulty)
+    if form == "linear" and options["m"] == AUTO:
+        shared["m"] = size(rng, difficulty)
+    return shared
 
 
 def draw(rng: np.random.Generator, options: dict) -> Draw:
-    mode, difficulty, bias = options["mode"], options["difficulty"], options["bias"]
-    form = options["form"] if options["form"] != "mixed" else str(rng.choice(FORMS))
-    activation = pick_activation(rng, options["activation"], mode)
+    options = class_options(rng, options)  # a practice question draws its own structure
+    mode, bias, form, activation = options["mode"], options["bias"], options["form"], options["activation"]
     if form == "linear":
-        n, m = size(rng, difficulty), size(rng, difficulty)
+        n, m = options["n"], options["m"]
         W, b = number_matrix(rng, mode, n, m), number_vector(rng, mode, n) if bias else None
-        given, worked, answers = solve_linear(W, b, number_vector(rng, mode, m), mode)
+        given, worked, answers = solve_linear(W, b, number_vector(rng, mode, m, nonzero=True), mode)
     elif form == "elementwise":
-        x = pre_activation_vector(rng, mode, activation, size(rng, difficulty))
+        x = pre_activation_vector(rng, mode, activation, options["n"])
         given, worked, answers = solve_elementwise(x, activation, mode)
     else:
         small = activation in PRINTED_ACTIVATIONS  # smaller numbers keep φ's inputs out of saturation
@@ -89,8 +135,10 @@ def make_draw(given: dict, worked: dict, answers: list, mode: str, diagram: str 
 
 
 def solve_linear(W, b, x, mode: str):
-    if not any(W.flat):
-        raise Redraw("no all-zero Jacobian")
+    reject_zero_lines(W)  # a constant output, or an input that does nothing
+    reject_diagonal(W)  # z = Wx would be an elementwise scaling
+    reject_zero_vector(x)
+    reject_zero_vector(b, RULE_ZERO_BIAS)  # a printed "+ b" that does nothing
     gate = Linear(engine(W, mode), None if b is None else engine(b, mode))
     values, _, dz_dx = chain_jacobians([gate], engine(x, mode))
     z = values[-1]
@@ -127,6 +175,8 @@ def solve_elementwise(x, activation: str, mode: str):
 def solve_composition(x, w, b, V, c, activation: str, mode: str):
     """f(x) = φ(w x + b): R → R²; g(y) = φ(V y + c): R² → R² (the note's example). In given mode
     f is just w x + b: two printed activations in a row would make 8-decimal products."""
+    reject_zero_vector(b, RULE_ZERO_BIAS)
+    reject_zero_vector(c, RULE_ZERO_BIAS)
     f_linear = mode == "given"
     lin_f = Linear(engine(w, mode), None if b is None else engine(b, mode))
     s = lin_f.forward(engine(x, mode))
@@ -135,6 +185,8 @@ def solve_composition(x, w, b, V, c, activation: str, mode: str):
     f = values_f[-1]
     lin_g = Linear(engine(V, mode), None if c is None else engine(c, mode))
     t = lin_g.forward(f)
+    reject_zero_vector(f, RULE_ZERO_INNER)
+    reject_zero_vector(t, RULE_ZERO_INNER)
     gates_g = [lin_g, activation_gate(activation, t, mode)]
     values_g, jacs_g, dg_df = chain_jacobians(gates_g, f)
     g = values_g[-1]

@@ -1,6 +1,11 @@
 """`shapes`: given the layer sizes, the shape of every parameter, Jacobian and gradient, and the
 number of parameters. The shapes are read off the engine's trace of a network of those sizes and
-checked against the conventions' formulas (W^[l] is n_l × n_{l-1}, ∂z/∂a is n_l × n_{l-1}, …)."""
+checked against the conventions' formulas (W^[l] is n_l × n_{l-1}, ∂z/∂a is n_l × n_{l-1}, …).
+
+Here the sizes are the numbers of the question: the structure (how many layers, a bias or not, so
+the answers' names and shapes and the sheet) is set by the options, and each student draws sizes
+of their own. Hidden layers are at least 2 wide (a width-1 hidden layer makes ∂a/∂z a 1×1 and
+hides the transposes), unless the user sets the sizes."""
 
 from __future__ import annotations
 
@@ -15,10 +20,18 @@ from qgen.kinds.base import Answer, Draw, Option, parse_bool
 
 NAME = "shapes"
 SUMMARY = "layer sizes given; shapes of every parameter, Jacobian and gradient, and the parameter count"
+AUTO = "auto"
+WIDTHS = (1, 8)  # input and output sizes drawn in this range
+HIDDEN_WIDTHS = (2, 8)  # hidden layers drawn at least 2 wide
+MAX_WIDTH = 9  # a size the user may set
+
 OPTIONS = (
     Option("layers", "number of layers (linear + activation each)", {"easy": 2, "medium": 3, "hard": 4},
            lambda t: _layer_count(t)),
     Option("bias", "layers have a bias b", {"easy": True, "medium": True, "hard": True}, parse_bool),
+    Option("sizes", "layer sizes from input to output, e.g. 3-4-2 (this sets the number of layers); "
+                    "auto: drawn per question, hidden layers at least 2 wide",
+           {"easy": AUTO, "medium": AUTO, "hard": AUTO}, lambda t: _sizes(t)),
 )
 
 
@@ -34,16 +47,53 @@ LABELS = {
 
 
 def _layer_count(text) -> int:
-    n = int(text)
+    try:
+        n = int(str(text)) if len(str(text)) <= 3 else 0  # a short whole number; "1e9", "2.5" are not
+    except ValueError:
+        n = 0
     if not 1 <= n <= 5:
-        raise ValueError(f"expected 1 to 5 layers, got {text!r}")
+        raise ValueError(f"expected 1 to 5 layers (a whole number), got {text!r}")
     return n
 
 
+def _sizes(text) -> str:
+    """"auto", or sizes such as 3-4-2 (1 to MAX_WIDTH each, 1 to 5 layers) as that text."""
+    if str(text) == AUTO:
+        return AUTO
+    try:
+        sizes = [int(part) for part in str(text).split("-")]
+    except ValueError:
+        sizes = []
+    if not 2 <= len(sizes) <= 6 or not all(1 <= n <= MAX_WIDTH for n in sizes):
+        raise ValueError(f"expected auto, or 2 to 6 sizes from 1 to {MAX_WIDTH} joined by '-', such as 3-4-2, "
+                         f"got {text!r}")
+    return "-".join(str(n) for n in sizes)
+
+
+def class_options(rng: np.random.Generator, options: dict) -> dict:
+    """The structure for a whole class (`qgen exam`): the number of layers and the bias, both
+    options (set sizes fix the number of layers). Nothing is drawn: the sizes are each student's
+    numbers, and whatever they are, the answers have the same names and shapes and the sheet the
+    same layout."""
+    if options["sizes"] == AUTO:
+        return dict(options)
+    return {**options, "layers": len(options["sizes"].split("-")) - 1}
+
+
+def draw_sizes(rng: np.random.Generator, layers: int) -> list[int]:
+    """Input and output 1 to 8 wide, hidden layers 2 to 8 wide."""
+    inner = [int(n) for n in rng.integers(HIDDEN_WIDTHS[0], HIDDEN_WIDTHS[1] + 1, size=layers - 1)]
+    first, last = (int(n) for n in rng.integers(WIDTHS[0], WIDTHS[1] + 1, size=2))
+    return [first, *inner, last]
+
+
 def draw(rng: np.random.Generator, options: dict) -> Draw:
-    layers = options["layers"]
-    sizes = [int(n) for n in rng.integers(1, 9, size=layers + 1)]
-    bias = options["bias"]
+    options = class_options(rng, options)
+    layers, bias = options["layers"], options["bias"]
+    if options["sizes"] == AUTO:
+        sizes = draw_sizes(rng, layers)
+    else:
+        sizes = [int(n) for n in options["sizes"].split("-")]
 
     # Solve a network of these sizes with the engine; the asked shapes are read off its trace.
     net = Network(
@@ -71,7 +121,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         rows.append({"layer": l, "m": m, "n": n, **{k: _text(v) for k, v in shapes.items()}})
         for key, value in shapes.items():
             if value is not None:
-                answers.append(Answer(f"shape {key} layer {l}", LABELS[key].replace("@-1", str(l - 1)).replace("@", str(l)), list(value)))
+                answers.append(Answer(f"shape {key} layer {l}", LABELS[key].replace("@-1", str(l - 1)).replace("@", str(l)),
+                                  list(value), display="shape"))
     count = sum(n * m + (n if bias else 0) for m, n in zip(sizes, sizes[1:]))
     if count != sum(w.size + (0 if b is None else b.size) for w, b in ((l.linear.W, l.linear.b) for l in net.layers)):
         raise VerificationError("parameter count disagrees with the engine's network")

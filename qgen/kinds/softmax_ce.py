@@ -3,11 +3,13 @@
 
 Modes.
 - exact: z_k = ln c_k (+ s) with small positive integers c_k, so e^{z_k} = c_k (· e^s),
-  ŷ_k = c_k / Σc exactly and L = ln(Σc / c_c), a logarithm of a fraction. Its decimal value is
-  graded within LOSS_TOLERANCE; ŷ and ∂L/∂z are exact fractions.
-- given: z to 1 decimal; the sheet prints ŷ to 2 decimals (largest remainder, so it sums to 1)
-  and ln of every printed ŷ_k to 4 decimals, so no calculator is needed. Asked L and ∂L/∂z,
-  computed from the printed ŷ (GivenSoftmaxCrossEntropy).
+  ŷ_k = c_k / Σc exactly and L = ln(Σc / c_c), asked and keyed exactly as that logarithm (an Ln
+  key: no calculator needed); ŷ and ∂L/∂z are exact fractions.
+- given: z to 1 decimal; the sheet prints ŷ to 2 decimals (largest remainder, so it sums to 1),
+  so ŷ_k = m_k/100 with whole m_k, and the logarithms the student needs to 4 decimals: ln 100 and
+  ln m_k for every class. L = −ln ŷ_c = ln 100 − ln m_c is then one subtraction, and neither L
+  nor −L is a printed number (the sheet printed ln ŷ_k before: L was a printed value negated).
+  Asked L and ∂L/∂z, computed from the printed ŷ (GivenSoftmaxCrossEntropy).
 - calculator: z to 2 decimals, everything in float, answers to 4 decimals.
 
 The engine solves a one-layer network x = z → Linear(I) → identity → softmax-CE; check_network
@@ -27,12 +29,12 @@ from qgen.engine.gates import Elementwise, GivenSoftmaxCrossEntropy, Linear, Sof
 from qgen.engine.network import Layer, Network, solve_network
 from qgen.engine.network_check import check_network
 from qgen.errors import VerificationError
-from qgen.kinds.base import Answer, Draw, Option, Redraw, parse_bool, tolerance
+from qgen.kinds.base import Answer, Draw, Option, Redraw, parse_bool
+from qgen.numbers import Ln
 
 NAME = "softmax-ce"
 SUMMARY = "logits and a target class given; softmax output, cross-entropy loss and dL/dz = yhat - y"
 
-LOSS_TOLERANCE = 5e-4  # the loss is a logarithm: graded by its decimal value in exact/given mode
 NEAR_ONE_HOT = 0.9  # reject max ŷ above this: the question would be trivial
 COUNT_MAX = 5  # exact mode: z_k = ln c_k with c_k in 1..COUNT_MAX
 SHIFT_MAX = 3  # a shift s is a nonzero integer in ±1..SHIFT_MAX
@@ -40,7 +42,8 @@ GIVEN_RANGE = 20  # given mode: logits k/10 with |k| ≤ 20
 CALCULATOR_RANGE = 250  # calculator mode: logits k/100 with |k| ≤ 250
 PRINTED_DIGITS = 2  # given mode: ŷ printed to 2 decimals
 MIN_TARGET = 0.05  # given/calculator: ŷ_c at least this, see _small_target
-LOG_DIGITS = 4  # given mode: ln ŷ_k printed to 4 decimals (error 5e-5, well inside LOSS_TOLERANCE)
+LOG_DIGITS = 4  # given mode: ln 100 and ln m_k printed to 4 decimals (L off by at most 1e-4: inside qgen.answers' rule)
+RULE_LOSS_PRINTED = "the loss is not a printed number"  # given: ln 100 − ln m_c = ln m_k when m_c·m_k = 100
 
 
 def _classes(text) -> int:
@@ -58,6 +61,14 @@ OPTIONS = (
     Option("shift", "add a common integer offset to the logits (softmax is shift-invariant)",
            {"easy": False, "medium": False, "hard": True}, parse_bool),
 )
+
+
+def class_options(rng: np.random.Generator, options: dict) -> dict:
+    """The structure for a whole class (`qgen exam`): the number of classes, whether the logits
+    carry a shift and the parts asked (set by the mode) are options already, and the target class
+    does not change the work, so nothing is left to draw: every student gets the same answers
+    (names and shapes) and the same sheet whatever their numbers."""
+    return dict(options)
 
 
 def draw(rng: np.random.Generator, options: dict) -> Draw:
@@ -106,13 +117,11 @@ def build_exact(counts: list[int], shift: int, target: int, difficulty: str) -> 
                 "loss": sol.loss, "ratio": ratio, "yhat_c": yhat[target]}
     answers = (
         Answer("yhat", "\\hat y", yhat),
-        Answer("L", "L", sol.loss, LOSS_TOLERANCE),
+        Answer("L", "L", Ln(ratio)),  # keyed exactly: L = ln(Σc / c_c)
         Answer("dL/dz", "\\pd{L}{z}", delta),
     )
-    params = {"mode": "exact", "classes": n, "target": target + 1, "counts": counts, "shift": shift,
-              "loss_exact": f"ln({ratio})"}
-    notes = (f"The loss is exact as a logarithm; its decimal value is accepted within {LOSS_TOLERANCE:g}.",)
-    return Draw(params, answers, question, solution, number_style="fraction", notes=notes)
+    params = {"mode": "exact", "classes": n, "target": target + 1, "counts": counts, "shift": shift}
+    return Draw(params, answers, question, solution, number_style="fraction")
 
 
 def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str) -> Draw:
@@ -134,22 +143,28 @@ def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str
         raise VerificationError(f"softmax-ce: dL/dz {delta.tolist()} is not printed yhat - y")
     _oracle(np.array(logits, dtype=float), target, printed, sol.loss, delta, printed=True)
 
-    logs = [math.log(p) for p in printed]  # printed to LOG_DIGITS on the sheet
+    # The logarithms the sheet prints (to LOG_DIGITS): ln 100 and ln m_k of ŷ_k = m_k / 100.
+    hundredths = [int(p * 100) for p in printed]
+    if any(hundredths[target] * m == 100 for m in hundredths):
+        raise Redraw(RULE_LOSS_PRINTED)
+    log_100, logs = _printed_log(100), [_printed_log(m) for m in hundredths]
+    if abs(float(log_100 - logs[target]) - sol.loss) > 2 * 10**-LOG_DIGITS:
+        raise VerificationError(f"softmax-ce: ln 100 - ln {hundredths[target]} is not the loss {sol.loss}")
     ref = _reference(np.array(logits, dtype=float), shift)
     _same("e^z / sum", ref["exps"] / ref["total"], true)
-    question = {"mode": "given", "n": n, "target": target + 1, "z": z, "y": y, "yhat": printed, "logs": logs,
-                "shift": shift}
+    question = {"mode": "given", "n": n, "target": target + 1, "z": z, "y": y, "yhat": printed,
+                "hundredths": hundredths, "log_100": log_100, "logs": logs, "shift": shift}
     solution = {**question, "difficulty": difficulty, **ref, "true": true, "delta": delta, "loss": sol.loss,
-                "yhat_c": printed[target], "log_c": logs[target]}
+                "yhat_c": printed[target], "m_c": hundredths[target], "log_c": logs[target]}
     answers = (
-        Answer("L", "L", sol.loss, LOSS_TOLERANCE),
+        Answer("L", "L", sol.loss),
         Answer("dL/dz", "\\pd{L}{z}", delta),
     )
     params = {"mode": "given", "classes": n, "target": target + 1, "logits": [_dec(v, 1) for v in logits],
-              "printed_yhat": [_dec(p, PRINTED_DIGITS) for p in printed], "shift": shift}
+              "printed_yhat": [_dec(p, PRINTED_DIGITS) for p in printed], "shift": shift,
+              "ln_100": _dec(log_100, LOG_DIGITS), "ln_100_yhat": [_dec(v, LOG_DIGITS) for v in logs]}
     notes = ("The softmax output is printed to 2 decimals (largest-remainder rounding, so it sums to 1); "
-             "the key works from exactly these printed values.",
-             f"The loss is accepted within {LOSS_TOLERANCE:g}.")
+             "the key works from exactly these printed values.",)
     return Draw(params, answers, question, solution, number_style="decimal", notes=notes)
 
 
@@ -165,20 +180,19 @@ def build_calculator(logits: list[Fraction], shift: int, target: int, difficulty
 
     ref = _reference(z, shift)
     _same("e^z / sum", ref["exps"] / ref["total"], sol.yhat)  # the exponentials the key shows give its ŷ
-    tol = tolerance("calculator")
     question = {"mode": "calculator", "n": n, "target": target + 1, "z": np.array(logits, dtype=object),
                 "y": _one_hot(n, target, Fraction), "shift": shift}
     solution = {**question, "difficulty": difficulty, **ref, "yhat": sol.yhat, "delta": delta, "loss": sol.loss,
                 "yhat_c": sol.yhat[target]}
     answers = (
-        Answer("yhat", "\\hat y", sol.yhat, tol),
-        Answer("L", "L", sol.loss, tol),
-        Answer("dL/dz", "\\pd{L}{z}", delta, tol),
+        Answer("yhat", "\\hat y", sol.yhat),
+        Answer("L", "L", sol.loss),
+        Answer("dL/dz", "\\pd{L}{z}", delta),
     )
     params = {"mode": "calculator", "classes": n, "target": target + 1, "logits": [_dec(v, 2) for v in logits],
               "shift": shift}
-    notes = (f"Calculator mode: the logits are given to 2 decimals; the answers are computed from them and "
-             f"printed to 4 decimals; answers within {tol:g} of the key are accepted.",)
+    notes = ("Calculator mode: the logits are given to 2 decimals; the answers are computed from them and "
+             "printed to 4 decimals.",)
     return Draw(params, answers, question, solution, number_style="rounded", notes=notes)
 
 
@@ -294,6 +308,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 def _one_hot(n: int, target: int, kind) -> np.ndarray:
     return np.array([kind(1) if k == target else kind(0) for k in range(n)], dtype=object if kind is Fraction else float)
+
+
+def _printed_log(m: int) -> Fraction:
+    """ln m as the sheet prints it: rounded to LOG_DIGITS decimals, as the exact decimal read."""
+    return Fraction(round(Fraction(math.log(m)), LOG_DIGITS))
 
 
 def _dec(x: Fraction, digits: int) -> str:
