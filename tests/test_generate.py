@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -131,3 +132,36 @@ def test_latex_failure_leaves_the_old_files_untouched(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "Undefined control sequence" in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
+
+
+NUMBER = re.compile(r"(?<![\d.])-?\d+\.\d+")
+
+
+def test_no_scalar_answer_nor_its_negation_is_printed_on_the_question_sheet(practice_set):
+    """Issue 7 §5: a given-mode softmax-ce once printed ln ŷ_k, so L was a printed number negated.
+    Every decimal printed on a question's page is compared with every scalar answer at the places
+    that decimal shows; integers are left out (small integers are everywhere in exact mode), and so
+    is a graph's max, min or ReLU node: its value is one of its inputs by definition (which one is
+    the question)."""
+    out, data = practice_set
+    sheet = pages_by_question(out / "questions.pdf")
+    for variant in data["variants"]:
+        printed = {m.group(0) for m in NUMBER.finditer(sheet[variant["question"]].replace("−", "-"))}
+        nodes = variant["parameters"].get("nodes", {}) if variant["kind"] == "graph" else {}
+        for answer in variant["answers"]:
+            if answer["shape"] or nodes.get(answer["name"], "").startswith(("max(", "min(", "relu(")):
+                continue
+            if variant["kind"] == "graph" and answer["name"].startswith("df/d"):
+                continue  # a multiply gate's partial is its other input by the rule: no giveaway
+            if variant["kind"] == "graph" and data["mode"] == "given":
+                # The lookup tables print σ, tanh, exp over a range of k, so an answer may equal a
+                # table entry by symmetry (1 − σ(−3) = σ(3)); no value read off a table is asked
+                # (test_kind_graph.py: test_given_mode_asks_no_value_read_off_a_table).
+                continue
+            value = answer["decimal"]
+            if value == round(value):
+                continue
+            for text in printed:
+                places = len(text.split(".")[1])
+                shown = {f"{value:.{places}f}", f"{-value:.{places}f}"}
+                assert text not in shown, (variant["kind"], variant["question"], answer["name"], text)

@@ -10,6 +10,7 @@ import pytest
 
 from exact import mat, vec
 from structure import class_structures
+from qgen.answers import DECIMAL, EXACT
 from qgen.engine.gates import Linear
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
@@ -147,7 +148,7 @@ def test_every_difficulty_and_mode_draws_recomputes_and_covers_the_table(difficu
         assert [a.name for a in draw.answers] == list(expected)
         for a in draw.answers:
             np.testing.assert_allclose(np.array(a.value, dtype=float), expected[a.name], rtol=1e-9, atol=1e-9)
-            assert a.tolerance == (0.01 if mode == "calculator" else 0)
+            assert all(e.precision == (EXACT if mode == "exact" else DECIMAL) for e in a.entries(draw.number_style))
             if mode != "calculator":
                 assert all(isinstance(v, F) for v in np.asarray(a.value, dtype=object).flat)
         if draw.params["gate"] == "linear":  # ∂L/∂W has the shape of W

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from gradcheck import numeric_jacobian
+from qgen.answers import DECIMAL, EXACT
 from qgen.engine.expression import parse_expression, solve_expression
 from qgen.errors import QgenError, VerificationError
 from qgen.kinds import graph, graph_layout, graph_sampling
@@ -54,7 +55,7 @@ def test_the_cs231n_circuit_by_hand(monkeypatch):
         "df/dx": -8, "df/dy": 6, "df/dz": 2, "df/dw": 0,
     }  # fmt: skip
     assert all(isinstance(v, F) for v in answers(d).values())
-    assert d.number_style == "fraction" and all(a.tolerance == 0 for a in d.answers)
+    assert d.number_style == "fraction" and all(e.precision == EXACT for a in d.answers for e in a.entries(d.number_style))
     assert "df/dn4" not in answers(d)  # the seed ∂f/∂f = 1 is printed on the sheet, so it is no answer
 
 
@@ -83,9 +84,9 @@ def test_given_mode_prints_a_table_and_the_key_is_float(monkeypatch):
     # z = -2 + 6 - 3 = 1; σ(1) = 0.7310586; ∂f/∂z = σ(1)(1 - σ(1)) = 0.1966119
     s = 1 / (1 + math.exp(-1))
     got = answers(d)
-    assert got["n4"] == pytest.approx(1) and got["n5"] == pytest.approx(s)
+    assert got["n4"] == pytest.approx(1) and "n5" not in got  # σ(1) is read off the table, not asked
     assert got["df/dw0"] == pytest.approx(s * (1 - s) * -1) and got["df/dx1"] == pytest.approx(s * (1 - s) * -3)
-    assert d.number_style == "rounded" and all(a.tolerance == graph.TOLERANCE for a in d.answers) and d.notes
+    assert d.number_style == "rounded" and d.notes
     [table] = d.question["tables"]
     assert table["op"] == "sigmoid" and [p["k"] for p in table["points"]] == list(range(-4, 5))
     assert next(p["value"] for p in table["points"] if p["k"] == 1) == F("0.7311")
@@ -113,7 +114,10 @@ def test_every_difficulty_and_mode_draws_correct_keys(mode, difficulty):
             assert graph._shared(g) == (options["shared"] == "yes")
         # the output and every node value, by Python's own arithmetic on the printed text
         exact_values = values if mode == "exact" else {k: float(v) for k, v in values.items()}
-        assert got[g.output] == pytest.approx(evaluate(text, exact_values), rel=1e-9, abs=1e-9)
+        read_off = [n for n in ops if mode == "given" and n.op in graph.TABLES]  # values from the table
+        assert not {n.id for n in read_off} & set(got)
+        if g.output in got:
+            assert got[g.output] == pytest.approx(evaluate(text, exact_values), rel=1e-9, abs=1e-9)
         if mode == "exact":
             assert got[g.output] == evaluate(text, values)  # exactly, as Fractions
         # the input gradients by central differences of that evaluation
@@ -121,7 +125,7 @@ def test_every_difficulty_and_mode_draws_correct_keys(mode, difficulty):
         grads = numeric_jacobian(lambda v: evaluate(text, dict(zip(names, map(float, v)))), [float(values[n]) for n in names])
         for name, fd in zip(names, grads):
             assert float(got[f"df/d{name}"]) == pytest.approx(fd, rel=1e-5, abs=1e-6), (text, name)
-        assert len(got) == 2 * len(ops) - 1 + len(names)
+        assert len(got) == 2 * len(ops) - 1 + len(names) - len(read_off)
         assert any(v != 0 for k, v in got.items() if k.startswith("df/d") and k[4:] in names)
 
 
@@ -192,8 +196,9 @@ def test_each_reject_rule_fires(text, mode, values, rule):
     assert caught.value.rule == rule
 
 
-def test_given_mode_redraws_when_the_printed_values_miss_the_tolerance(monkeypatch):
-    monkeypatch.setattr(graph, "TOLERANCE", 1e-9)  # 4 printed decimals cannot meet this
+def test_given_mode_redraws_when_the_printed_values_miss_the_acceptance_rule(monkeypatch):
+    # a rule of 1e-9 that 4 printed decimals cannot meet stands in for the real one
+    monkeypatch.setattr(graph, "accepts", lambda entry, value: abs(float(value) - float(entry.key)) <= 1e-9)
     with pytest.raises(Redraw, match="too coarse"):
         draw_with("sigmoid(x) * y", {"x": F(1), "y": F(3)}, "given", monkeypatch)
 
@@ -432,9 +437,12 @@ def test_answers_json_gives_each_node_its_subexpression(mode):
     draw = draw_variant("graph", 3, resolve_options("graph", "medium", mode)).draw
     values = {k: F(v) if mode == "exact" else float(F(v)) for k, v in draw.params["values"].items()}
     got = answers(draw)
-    assert set(draw.params["nodes"]) == {k for k in got if not k.startswith("df/d")}
+    asked = {k for k in got if not k.startswith("df/d")}
+    read_off = {n.id for n in parse_expression(draw.params["expression"]).nodes if mode == "given" and n.op in graph.TABLES}
+    assert set(draw.params["nodes"]) == asked | read_off and not asked & read_off
     for node_id, text in draw.params["nodes"].items():  # n1, n2, … each the value of its subexpression
-        assert float(got[node_id]) == pytest.approx(float(evaluate(text, values)), abs=1e-9), (node_id, text)
+        if node_id in asked:
+            assert float(got[node_id]) == pytest.approx(float(evaluate(text, values)), abs=1e-9), (node_id, text)
     assert list(draw.params["nodes"]) == sorted(draw.params["nodes"], key=lambda n: int(n[1:]))
 
 
@@ -447,3 +455,14 @@ def test_given_mode_parameters_hold_the_printed_tables():
         assert list(table) == [str(k) for k in range(low, high + 1)]
         for k, text in table.items():
             assert float(text) == pytest.approx(FUNCTIONS[op](int(k)), abs=5e-5) and len(text.split(".")[1]) == 4
+
+
+def test_given_mode_asks_no_value_read_off_a_table():
+    """A function's value is printed in the given-mode table: asking it would print the answer."""
+    options = resolve_options("graph", "hard", "given")
+    for seed in range(40):
+        draw = draw_variant("graph", seed, options).draw
+        functions = {n.id for n in parse_expression(draw.params["expression"]).nodes if n.op in graph.TABLES}
+        assert functions, draw.params["expression"]  # given mode always has a function
+        assert not functions & {a.name for a in draw.answers}
+        assert {f"df/d{n}" for n in functions if f"df/d{n}" in {a.name for a in draw.answers}}  # gradients still asked

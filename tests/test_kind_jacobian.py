@@ -11,6 +11,7 @@ import pytest
 from exact import mat, vec
 from gradcheck import assert_jacobian
 from structure import class_structures
+from qgen.answers import DECIMAL, EXACT
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
 from qgen.kinds import jacobian
@@ -158,7 +159,7 @@ def test_every_difficulty_and_mode_draws_and_recomputes(difficulty, mode, form):
         for a in draw.answers:
             # calculator keys are floats from the printed inputs; exact and given keys are rationals
             np.testing.assert_allclose(np.array(a.value, dtype=float), expected[a.name], rtol=1e-9, atol=1e-9)
-            assert a.tolerance == (0.01 if mode == "calculator" else 0)
+            assert all(e.precision == (EXACT if mode == "exact" else DECIMAL) for e in a.entries(draw.number_style))
             if mode != "calculator":
                 assert all(isinstance(v, F) for v in np.asarray(a.value, dtype=object).flat)
         assert draw.number_style == {"exact": "fraction", "given": "decimal", "calculator": "rounded"}[mode]

@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from qgen.answers import DECIMAL, EXACT
 from qgen.errors import QgenError
 from qgen.kinds import base, mlp
 from qgen.kinds.base import DIFFICULTIES, Redraw
@@ -159,7 +160,7 @@ def test_hand_checked_relu_network(monkeypatch):
     assert got["updated W1"] == [1, -1, 0, -4] and got["updated b1"] == [0, -1]
     assert got["updated W2"] == [1, -1] and got["updated b2"] == [0]
     assert np.shape(answers(draw)["dL/dW1"].value) == (2, 2)
-    assert draw.number_style == "fraction" and all(a.tolerance == 0 for a in draw.answers)
+    assert draw.number_style == "fraction" and all(e.precision == EXACT for a in draw.answers for e in a.entries("fraction"))
 
     key = render("kinds/mlp_solution.tex", d=draw.solution, diagram=None, number_style="fraction")
     assert r"\operatorname{Diag}\left[0, 1\right]" in key  # the ReLU mask written out
@@ -215,7 +216,7 @@ def test_given_mode_prints_rounded_values_and_softmax_sums_to_one():
         assert all(abs(float(a) - 1 / (1 + math.exp(-float(z)))) <= 0.005 + 1e-12 for a, z in zip(a1, z1))
         # printed values are given, never asked
         assert "a1" not in answers(draw) and "yhat" not in answers(draw)
-        assert draw.number_style == "decimal" and answers(draw)["L"].tolerance == 0.001
+        assert draw.number_style == "decimal" and answers(draw)["L"].entries("decimal")[0].precision == DECIMAL
         assert all(mlp._places(v) <= mlp.MAX_PLACES for a in draw.answers for v in values(a) if isinstance(v, Fraction))
 
 
@@ -224,8 +225,8 @@ def test_calculator_mode_inputs_have_two_decimals_and_a_tolerance_note():
     draw = draw_variant("mlp", 3, options).draw
     inputs = draw.params["x"] + [t for W in draw.params["W"] for row in W for t in row]
     assert all((F(t) * 100).denominator == 1 for t in inputs)
-    assert draw.number_style == "rounded" and all(a.tolerance == 0.01 for a in draw.answers)
-    assert draw.notes and "0.01" in draw.notes[0]
+    assert draw.number_style == "rounded" and all(e.precision == DECIMAL for a in draw.answers for e in a.entries("rounded"))
+    assert draw.notes and "4 decimals" in draw.notes[0]
 
 
 def test_same_seed_same_question():

@@ -59,7 +59,6 @@ class Answer:
     name: str  # stable key in answers.json, e.g. "dL/dW1"
     label: str  # LaTeX math the key uses for it
     value: Any
-    tolerance: float = 0.0  # superseded by qgen.answers; kept while the kinds still pass it
     display: str = "value"  # "shape": the value is a shape (rows, columns), written 2×3 like the tables
 
     def entries(self, number_style: str) -> list[Entry]:
@@ -106,12 +105,7 @@ class Draw:
     solution: dict  # context of templates/kinds/<kind>_solution.tex
     diagram: str | None = None  # TikZ source, drawn once per distinct source and included
     number_style: str = "fraction"  # "fraction", "decimal" (given mode), "rounded" (calculator)
-    notes: tuple[str, ...] = field(default=())  # what the key says of rounding and tolerance
-
-
-def tolerance(mode: str) -> float:
-    """Exact and given-values answers are exact; calculator answers within ±0.01 (inputs to 2 places)."""
-    return 0.01 if mode == "calculator" else 0.0
+    notes: tuple[str, ...] = field(default=())  # what the key says of rounding (the rule is qgen.answers')
 
 
 def round_to(value, digits: int = CALCULATOR_DIGITS) -> Fraction:

@@ -36,7 +36,7 @@ from qgen.engine.expression import (
 from qgen.engine.expression_check import check_expression
 from qgen.errors import QgenError, VerificationError
 from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, reject_zero_share, round_to, small_int
-from qgen.kinds.base import tolerance as base_tolerance
+from qgen.answers import accepts, entries
 from qgen.kinds.graph_layout import layout as draw_layout
 from qgen.kinds.graph_sampling import CLASSICS, VARIABLES, classics, draw_text
 from qgen.render import render
@@ -50,7 +50,6 @@ MAX_DEPTH = 7  # columns of operations in a drawn (random) graph: fits the page 
 LIMIT = {"exact": 200, "given": 100, "calculator": 100}  # largest |value| or |gradient|
 MAX_DENOMINATOR = 12  # exact mode: simple fractions only
 NEAR_KINK = 0.05  # float modes: max/min arguments and ReLU inputs at least this far from a kink
-TOLERANCE = 0.01  # given and calculator answers
 VALUE_TRIES = 8  # input values drawn for one graph before the graph itself is redrawn
 TABLES = {"exp": (-3, 3), "sigmoid": (-4, 4), "tanh": (-2, 2), "log": (1, 8)}  # given mode: printed k
 SATURATION = {"sigmoid": 4, "tanh": 2.5}  # |argument| beyond this: the gradient all but vanishes
@@ -167,6 +166,8 @@ def _check_structure(graph: Graph, options: dict, columns: int) -> None:
         raise Redraw("given mode needs a function with printed values")
     if columns > MAX_DEPTH:
         raise Redraw("diagram too deep for the page")
+    if any(n.op == "neg" and graph.node(n.inputs[0]).op in ("input", "const") for n in graph.nodes):
+        raise Redraw("no negation of a printed number (its value is the number negated)")
     _check_chains(graph)
 
 
@@ -269,8 +270,8 @@ def _printed(op: str, k) -> Fraction:
 def _check_printed_precision(graph: Graph, values: dict, solution: ExpressionSolution) -> None:
     """Given mode: the key is float64, the student works from the table's 4 decimals. Work the
     graph again, exactly, the student's way (each function's value read off the table, its
-    derivative from that value by the same rules), and redraw unless every answer lands within
-    half the stated tolerance of the key."""
+    derivative from that value by the same rules), and redraw unless the one acceptance rule
+    (qgen.answers) accepts every answer worked that way: the table never costs a student a mark."""
     value: dict = {}
     local: dict = {}
     for node in graph.nodes:
@@ -287,8 +288,11 @@ def _check_printed_precision(graph: Graph, values: dict, solution: ExpressionSol
         for i, partial in zip(node.inputs, local.get(node.id, ())):
             grad[i] += grad[node.id] * partial
     for t in solution.nodes:
-        if t.op != "const" and max(abs(value[t.id] - t.value), abs(grad[t.id] - t.grad)) > TOLERANCE / 2:
-            raise Redraw("printed function values too coarse for the tolerance")
+        if t.op == "const":
+            continue
+        for key, student in ((t.value, value[t.id]), (t.grad, grad[t.id])):
+            if not accepts(entries("", key, "rounded")[0], student):
+                raise Redraw("printed function values too coarse for the acceptance rule")
 
 
 def _draw_solution(rng: np.random.Generator, graph: Graph, options: dict) -> tuple[dict, ExpressionSolution]:
@@ -409,14 +413,16 @@ def _layout(graph: Graph) -> dict:
 def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, params: dict, layout: dict) -> Draw:
     """Answers, template contexts, diagram and notes of a solved, checked expression."""
     steps = _backward_steps(graph, solution)
-    tolerance = {"exact": 0.0, "given": TOLERANCE, "calculator": base_tolerance(mode), "float": 0.0}[mode]
     by_id = {t.id: t for t in solution.nodes}
     ops = [n for n in graph.nodes if n.op not in ("input", "const")]
+    # Given mode: a function's value is read off the printed table, so it is not asked (asking it
+    # would print the answer on the sheet); its gradient still is.
+    valued = [n for n in ops if not (mode == "given" and n.op in TABLES)]
     answers = tuple(
-        [Answer(n.id, _math_name(n.id), by_id[n.id].value, tolerance) for n in ops]
-        + [Answer(f"df/d{n.id}", rf"\partial f/\partial {_math_name(n.id)}", by_id[n.id].grad, tolerance)
+        [Answer(n.id, _math_name(n.id), by_id[n.id].value) for n in valued]
+        + [Answer(f"df/d{n.id}", rf"\partial f/\partial {_math_name(n.id)}", by_id[n.id].grad)
            for n in ops if n.id != graph.output]
-        + [Answer(f"df/d{v}", rf"\partial f/\partial {_math_name(v)}", solution.gradients[v], tolerance)
+        + [Answer(f"df/d{v}", rf"\partial f/\partial {_math_name(v)}", solution.gradients[v])
            for v in _variables(graph)]
     )
     diagram = render("diagrams/graph.tex", g=layout)
@@ -425,6 +431,7 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
         "long": len(expression_text(graph, graph.output)) > 70,
         "variables": [{"ref": _ref(graph, v), "value": values[v]} for v in _variables(graph)],
         "stages": [{"ref": _ref(graph, n.id), "form": _tree(graph, n.id, expand=False)} for n in ops],
+        "valued": [_ref(graph, n.id) for n in valued],
         "output": _ref(graph, graph.output),
         "tables": _tables(graph) if mode == "given" else [],
         "mode": mode,
@@ -435,10 +442,10 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
     notes = ()
     if mode == "given":
         notes = ("The values of the functions are printed to 4 decimals; the key is computed in full precision "
-                 f"and rounded to 4 decimals; answers within ±{TOLERANCE} are correct.",)
+                 "and rounded to 4 decimals.",)
     elif mode == "calculator":
-        notes = (f"The inputs have 2 decimals; the key is computed from them in full precision and rounded to "
-                 f"4 decimals; answers within ±{tolerance} are correct.",)
+        notes = ("The inputs have 2 decimals; the key is computed from them in full precision and rounded to "
+                 "4 decimals.",)
     elif mode == "float":
         notes = (FLOAT_NOTE,)
     return Draw(params, answers, question, solution_context, diagram,

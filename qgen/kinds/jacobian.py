@@ -19,7 +19,7 @@ from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
 from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, reject_diagonal, reject_zero_lines,
-    reject_zero_vector, round_to, small_int, tolerance,
+    reject_zero_vector, round_to, small_int,
 )
 from qgen.numbers import fraction_text
 from qgen.render import render
@@ -123,7 +123,7 @@ def make_draw(given: dict, worked: dict, answers: list, mode: str, diagram: str 
     """The Draw of a solved and checked case (shared with `gates`): bounded answers, params as JSON."""
     bounded([v for _, _, value in answers for v in np.asarray(value, dtype=object).flat], LIMIT)
     return Draw({k: to_json(v) for k, v in given.items()},
-                tuple(Answer(name, label, value, tolerance(mode)) for name, label, value in answers),
+                tuple(Answer(name, label, value) for name, label, value in answers),
                 given, {**given, **worked}, diagram, NUMBER_STYLE[mode],
                 (CALCULATOR_NOTE,) if mode == "calculator" else ())
 

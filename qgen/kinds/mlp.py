@@ -20,7 +20,7 @@ from qgen.engine.network_check import PRINTED_TOL, check_network
 from qgen.errors import QgenError
 from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, reject_zero_lines,
-    reject_zero_vector, round_to, split_sizes, tolerance,
+    reject_zero_vector, round_to, split_sizes,
 )
 from qgen.render import render
 from qgen.solve import solve_guarded
@@ -383,36 +383,35 @@ def _texts(values) -> list[str]:
 
 
 def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[Answer, ...]:
-    tol = tolerance(mode)
     count = len(net.layers)
     # softmax after a last activation other than the identity (only a user's network): a^[L] ≠ ŷ
     # and ∂L/∂a^[L] are answers of their own
     unfused = loss == "softmax_ce" and net.layers[-1].activation.name != "identity"
     out = []
     for l, (values, layer) in enumerate(zip(sol.forward, net.layers), start=1):
-        out.append(Answer(f"z{l}", f"z^{{[{l}]}}", values.z, tol))
+        out.append(Answer(f"z{l}", f"z^{{[{l}]}}", values.z))
         if (l < count or unfused) and not isinstance(layer.activation, GivenElementwise):
-            out.append(Answer(f"a{l}", f"a^{{[{l}]}}", values.a, tol))
+            out.append(Answer(f"a{l}", f"a^{{[{l}]}}", values.a))
     if not isinstance(net.loss, GivenSoftmaxCrossEntropy) and not isinstance(net.layers[-1].activation, GivenElementwise):
-        out.append(Answer("yhat", "\\hat y", sol.yhat, tol))
+        out.append(Answer("yhat", "\\hat y", sol.yhat))
     # −log of a printed ŷ is a float even in given mode: the key prints it to 4 decimals.
-    out.append(Answer("L", "L", sol.loss, 0.001 if mode == "given" and not isinstance(sol.loss, Fraction) else tol))
+    out.append(Answer("L", "L", sol.loss))
     if loss == "half_sse":
-        out.append(Answer("dL/dyhat", "\\partial L/\\partial\\hat y", sol.steps[-1].downstream, tol))
+        out.append(Answer("dL/dyhat", "\\partial L/\\partial\\hat y", sol.steps[-1].downstream))
     elif unfused:
-        out.append(Answer(f"dL/da{count}", f"\\partial L/\\partial a^{{[{count}]}}", sol.steps[-1].downstream, tol))
+        out.append(Answer(f"dL/da{count}", f"\\partial L/\\partial a^{{[{count}]}}", sol.steps[-1].downstream))
     for l in range(count, 0, -1):  # in the order backprop finds them
         g = sol.gradients[l - 1]
-        out.append(Answer(f"delta{l}", f"\\delta^{{[{l}]}}", g.dz, tol))
-        out.append(Answer(f"dL/dW{l}", f"\\partial L/\\partial W^{{[{l}]}}", g.dW, tol))
+        out.append(Answer(f"delta{l}", f"\\delta^{{[{l}]}}", g.dz))
+        out.append(Answer(f"dL/dW{l}", f"\\partial L/\\partial W^{{[{l}]}}", g.dW))
         if g.db is not None:
-            out.append(Answer(f"dL/db{l}", f"\\partial L/\\partial b^{{[{l}]}}", g.db, tol))
+            out.append(Answer(f"dL/db{l}", f"\\partial L/\\partial b^{{[{l}]}}", g.db))
         if l > 1:
-            out.append(Answer(f"dL/da{l - 1}", f"\\partial L/\\partial a^{{[{l - 1}]}}", sol.gradients[l - 2].da, tol))
+            out.append(Answer(f"dL/da{l - 1}", f"\\partial L/\\partial a^{{[{l - 1}]}}", sol.gradients[l - 2].da))
     for l, u in enumerate(sol.update or (), start=1):
-        out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}_{{\\mathrm{{new}}}}", u.W, tol))
+        out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}_{{\\mathrm{{new}}}}", u.W))
         if u.b is not None:
-            out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}_{{\\mathrm{{new}}}}", u.b, tol))
+            out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}_{{\\mathrm{{new}}}}", u.b))
     return tuple(out)
 
 
@@ -471,12 +470,11 @@ def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
         return (FLOAT_NOTE,)
     if mode == "calculator":
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
-                "printed inputs, then rounded to 4 decimals; an answer within 0.01 of the key counts as correct.",)
+                "printed inputs, then rounded to 4 decimals.",)
     if mode == "given" and printed:
         notes = ["The printed values (2 decimals) are taken as exact; every derivative is computed from "
                  "them, so the key's decimals are exact."]
         if loss == "softmax_ce":
-            notes.append("The loss is minus the logarithm of a printed value, rounded to 4 decimals "
-                         "(within 0.001 counts as correct).")
+            notes.append("The loss is minus the logarithm of a printed value, rounded to 4 decimals.")
         return tuple(notes)
     return ()
