@@ -87,3 +87,9 @@ def version_code(secret: bytes, title: str, student_id: str) -> str:
     value = int.from_bytes(_mac(secret, "qgen-version", title, student_id)[:5], "big")
     chars = "".join(CODE_ALPHABET[(value >> (5 * i)) & 31] for i in range(CODE_LENGTH))
     return f"{chars[:4]}-{chars[4:]}"
+
+
+def moodle_seed(secret: bytes, title: str, question: int, variant: int) -> int:
+    """The 63-bit seed of variant i of question k in a Moodle export: its own HMAC label, so no
+    Moodle variant is any student's paper question."""
+    return int.from_bytes(_mac(secret, "qgen-moodle", title, question, variant)[:8], "big") >> 1
