@@ -166,8 +166,11 @@ def _text(parent, tag: str, text: str, **attrib):
     return element
 
 
-def _files(element, pictures: dict[str, str], pngs: dict[str, bytes]) -> None:
+def _files(element, html: str, pictures: dict[str, str], pngs: dict[str, bytes]) -> None:
+    """The pictures this text shows, as files of its own file area (Moodle keeps one per text)."""
     for png_name, pdf_name in pictures.items():
+        if f"@@PLUGINFILE@@/{png_name}" not in html:
+            continue
         file = etree.SubElement(element, "file", name=png_name, path="/", encoding="base64")
         file.text = base64.b64encode(pngs[pdf_name]).decode("ascii")
 
@@ -184,8 +187,8 @@ def quiz_xml(title: str, questions: list[QuizQuestion], rendered: list[list[Rend
         for variant in variants:
             element = etree.SubElement(quiz, "question", type="cloze")
             _text(element, "name", variant.name)
-            _files(_text(element, "questiontext", variant.question_html, format="html"), variant.pictures, pngs)
-            _files(_text(element, "generalfeedback", variant.feedback_html, format="html"), variant.pictures, pngs)
+            for field, html in (("questiontext", variant.question_html), ("generalfeedback", variant.feedback_html)):
+                _files(_text(element, field, html, format="html"), html, variant.pictures, pngs)
             etree.SubElement(element, "penalty").text = PENALTY
             etree.SubElement(element, "hidden").text = "0"
             etree.SubElement(element, "idnumber").text = variant.idnumber
