@@ -156,6 +156,8 @@ def test_cloze_sub_questions_match_answers_json(practice):
                 assert sub.qtype == "numerical" and len(sub.alternatives) == 1
                 alt = sub.alternatives[0]
                 assert alt.fraction == 1.0
+                # Fixed places: Moodle sizes the answer box to the answer's length.
+                assert re.fullmatch(r"-?[0-9]+\.[0-9]{6}", alt.answer), alt.answer
                 value, tolerance = Fraction(alt.answer), Fraction(alt.tolerance)
                 key = key_of(entry)
                 allowed = Fraction(str(entry["atol"])) + Fraction(str(entry["rtol"])) * abs(key)

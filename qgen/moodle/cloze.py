@@ -34,7 +34,8 @@ class SubQuestion:
 
     def marker(self) -> str:
         """The sub-question as Moodle's cloze syntax reads it."""
-        return f"{{{self.weight}:NUMERICAL:={decimal_text(self.value)}:{decimal_text(self.tolerance)}}}"
+        value = decimal_text(self.value, places=VALUE_PLACES)
+        return f"{{{self.weight}:NUMERICAL:={value}:{decimal_text(self.tolerance)}}}"
 
 
 def moodle_interval(entry: Entry) -> tuple[Fraction, Fraction]:
@@ -53,8 +54,10 @@ def sub_questions(answers, number_style: str) -> list[list[SubQuestion]]:
     return [[SubQuestion(e, *moodle_interval(e), weight=part // len(es)) for e in es] for es in per_answer]
 
 
-def decimal_text(x: Fraction) -> str:
-    """A terminating decimal without exponent or trailing zeros: 0.125, -3, 0.00499966."""
+def decimal_text(x: Fraction, places: int | None = None) -> str:
+    """A terminating decimal without exponent: 0.00499966 (no trailing zeros), or with `places`
+    fixed places: 3.000000, -0.333333. Values get fixed places because Moodle sizes each answer
+    box to its answer's length: 0 and -0.333333 would look different before anyone typed."""
     d = Decimal(x.numerator) / Decimal(x.denominator)
-    text = format(d.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+    text = format(d.normalize(), "f") if places is None else format(d, f".{places}f")
+    return text.removeprefix("-") if Decimal(text) == 0 else text
