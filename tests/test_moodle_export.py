@@ -249,6 +249,15 @@ def test_bad_input_is_one_line_and_status_2(args, message):
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
 
 
+def test_more_variants_than_a_structure_has_is_one_clear_line(tmp_path):
+    """Easy gates have a few hundred distinct variants; 400 distinct ones cannot be drawn."""
+    result = run("export", "moodle", "--kind", "gates", "--seed", 1, "--count", 400, "--out", tmp_path / "q.xml")
+    assert result.exit_code == 2
+    assert result.output.startswith("qgen: question 1 (gates), variant ")
+    assert "no two identical variants" in result.output and "(--count)" in result.output
+    assert not (tmp_path / "q.xml").exists()
+
+
 def test_out_must_be_a_file(tmp_path):
     result = run("export", "moodle", "--kind", "gates", "--seed", 1, "--count", 1, "--out", tmp_path)
     assert result.exit_code == 2

@@ -57,8 +57,14 @@ class QuizQuestion:
 
 def draw_question(number: int, kind: str, points, options: dict, seeds: list[int]) -> QuizQuestion:
     seen: set[str] = set()  # no two identical variants in one category
-    variants = tuple(draw_variant(kind, seed, options, avoid=seen) for seed in seeds)
-    return QuizQuestion(number, kind, points, options, variants)
+    variants = []
+    for seed in seeds:
+        try:
+            variants.append(draw_variant(kind, seed, options, avoid=seen))
+        except QgenError as e:  # most often: a small structure has fewer distinct variants than asked
+            raise QgenError(f"question {number} ({kind}), variant {len(variants) + 1} of {len(seeds)}: {e}; "
+                            f"or ask for fewer variants (--count)") from None
+    return QuizQuestion(number, kind, points, options, tuple(variants))
 
 
 def class_structure(kind: str, options: dict, rng: np.random.Generator) -> dict:
@@ -109,8 +115,8 @@ def render_variant(question: QuizQuestion, index: int, variant: Variant, diagram
     urls = {pdf_name: f"@@PLUGINFILE@@/{png_name}"} if pdf_name else {}
     template = question.kind.replace("-", "_")
 
-    def html(side: str, context: dict) -> Markup:
-        latex = render(f"kinds/{template}_{side}.tex", d=context, number_style=draw.number_style, diagram=pdf_name)
+    def html(side: str, context: dict, diagram: str | None) -> Markup:
+        latex = render(f"kinds/{template}_{side}.tex", d=context, number_style=draw.number_style, diagram=diagram)
         return Markup(latex_to_html(latex, urls))
 
     subs = sub_questions(draw.answers, draw.number_style)
@@ -120,13 +126,14 @@ def render_variant(question: QuizQuestion, index: int, variant: Variant, diagram
         rows = None if markers.ndim == 0 else markers.reshape(markers.shape[0], -1).tolist()
         answers.append({"label": math_to_mathjax(answer.label), "marker": markers.flat[0], "rows": rows})
     question_html = HTML.get_template("moodle/question.html").render(
-        body=html("question", draw.question), asks=_asks([s.entry.precision for es in subs for s in es]),
+        body=html("question", draw.question, pdf_name), asks=_asks([s.entry.precision for es in subs for s in es]),
         answers=answers)
     key = [{"label": math_to_mathjax(a["label"]), "text": math_to_mathjax(a["text"])}
            for a in answer_entries(draw.answers, draw.number_style)]
     rules = _distinct(s.entry.precision.rule(latex=True) for es in subs for s in es)
     feedback_html = HTML.get_template("moodle/feedback.html").render(
-        body=html("solution", draw.solution), notes=[Markup(latex_to_html(n)) for n in draw.notes],
+        # The feedback is shown under the question, picture and all: the key need not repeat it.
+        body=html("solution", draw.solution, None), notes=[Markup(latex_to_html(n)) for n in draw.notes],
         answers=key, rules=[Markup(latex_to_inline_html(r)) for r in rules])
     name = f"q{question.number} {question.kind}, variant {index} ({variant.code})"
     return RenderedVariant(name, idnumber(question.number, index, variant), question_html, feedback_html,
