@@ -22,7 +22,11 @@ from lxml import etree
 from moodle_cloze import extract
 from qgen.cli import main
 from qgen.exam.secrets import load_secret, moodle_seed, question_seed
-from qgen.moodle.export import build_quiz, practice_quiz, practice_title
+from qgen.answers import accepts
+from qgen.kinds.base import Answer
+from qgen.moodle.cloze import sub_questions
+from qgen.moodle.export import build_quiz, category_path, practice_quiz, practice_title
+from qgen.numbers import Ln
 from qgen.practice import PracticeRequest
 from qgen.randomiser import KIND_MODULES
 from test_moodle_html import math_balanced, text_nodes
@@ -117,6 +121,23 @@ def test_every_picture_is_embedded_once_beside_its_text(practice):
                     assert base64.b64decode(f.text).startswith(b"\x89PNG\r\n\x1a\n")
                 pictures += len(files)
     assert pictures  # graph, mlp and the jacobian chain have diagrams
+
+
+@pytest.mark.parametrize("key, style, marker", [
+    (Fraction(1, 8), "fraction", "{1:NUMERICAL:=0.125000:0.005}"),  # 0.12 and 0.13 both accepted, as by the rule
+    (Fraction(-1, 3), "fraction", "{1:NUMERICAL:=-0.333333:0.00499966}"),  # less the 6-place rounding
+    (Fraction(0), "fraction", "{1:NUMERICAL:=0.000000:0.005}"),
+    (0.0180, "decimal", "{1:NUMERICAL:=0.018000:0.00029}"),  # 0.0002 + 0.005 * 0.018
+    (Ln(Fraction(12, 5)), "fraction", "{1:NUMERICAL:=0.875469:0.00457708}"),  # 0.0002 + 0.005 * 0.875469, less rounding
+])
+def test_one_entry_as_a_sub_question(key, style, marker):
+    (sub,), = sub_questions([Answer("v", "v", key)], style)
+    assert sub.marker() == marker
+    assert accepts(sub.entry, sub.value - sub.tolerance) and accepts(sub.entry, sub.value + sub.tolerance)
+
+
+def test_category_path_escapes_a_slash_in_the_title():
+    assert category_path(" Midterm 1/2 ", 3) == "$course$/top/qgen/Midterm 1//2/q3"
 
 
 def expected_weights(answers: list[dict]) -> list[int]:
