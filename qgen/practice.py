@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from qgen import __version__
-from qgen.build import DiagramCache, compile_many
+from qgen.build import DiagramCache, compile_many, require_tex
 from qgen.errors import QgenError
-from qgen.output import publish
+from qgen.output import check_file_target, check_folder, publish
 from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
 from qgen.render import render
 
@@ -77,7 +77,8 @@ def answer_entries(answers, number_style: str) -> list[dict]:
     lines = []
     for a in answers:
         texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
-        lines.append({"label": a.label, "text": _inline_text(texts), "wide": np.ndim(a.value) >= 2})
+        text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
+        lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
     return lines
 
 
@@ -129,12 +130,20 @@ def practice_title(request: PracticeRequest) -> tuple[str, str]:
     return "Backpropagation practice", f"{kinds}: {request.difficulty} questions, {request.mode} numbers"
 
 
+PRACTICE_FILES = ("questions.pdf", "answers.pdf", "questions.tex", "answers.tex", "answers.json")
+
+
 def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
     """Draw, check, render and compile; then put every file in `out_dir` at once.
 
-    Everything is built in a temporary folder beside `out_dir` and moved in only when all of it
-    succeeded, so a failure never leaves a half-written set (the old files stay as they were).
+    `out_dir` must be new, empty or a folder qgen wrote, and each of PRACTICE_FILES in it absent
+    or a regular file: checked before any work. The files are moved in only when all of them are
+    written, so a failure never leaves a half-written set (the old files stay as they were).
     """
+    require_tex()
+    check_folder(out_dir, "--out")
+    for name in PRACTICE_FILES:
+        check_file_target(out_dir / name, "--out")
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
@@ -145,7 +154,7 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> li
     questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
                                               keep_failed_in=kept)
     files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
-    return publish(files, out_dir)
+    return publish({name: files[name] for name in PRACTICE_FILES}, out_dir, command="generate")
 
 
 def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:

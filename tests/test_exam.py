@@ -84,7 +84,7 @@ def manifest(out: Path) -> list[dict]:
 def test_every_output_file_is_there_and_nothing_else(built):
     folder, output, _ = built
     out = folder / "out"
-    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "students"}
+    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "students", ".qgen-output"}
     expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key")}
     assert {str(p.relative_to(out)) for p in out.rglob("*")} == expected
     assert "Wrote the exam of 4 students" in output
@@ -171,7 +171,7 @@ def test_the_manifest_csv_and_json_agree_and_hold_every_column(built):
         assert (r["kind"], r["points"], int(r["seed"])) == (j["kind"], str(j["points"]), j["seed"])
         assert json.loads(r["answers"]) == j["answers"] and json.loads(r["parameters"]) == j["parameters"]
         for answer in j["answers"]:
-            assert set(answer) == {"name", "shape", "exact", "decimal", "entries"}
+            assert set(answer) - {"display"} == {"name", "shape", "exact", "decimal", "entries"}
             assert all(set(e) == {"name", "key", "exact", "decimal", "asked", "places", "atol", "rtol"} for e in answer["entries"])
     assert [j["points"] for j in rows[:3]] == [10, 2.5, 4]
 
@@ -199,7 +199,7 @@ def test_same_secret_config_and_roster_give_byte_identical_files(built):
 def test_regen_reproduces_one_students_files_byte_for_byte(built):
     folder, _, output = built
     regen = folder / "regen"
-    assert sorted(p.name for p in regen.iterdir()) == ["s004-key.pdf", "s004-manifest.json", "s004-questions.pdf"]
+    assert sorted(p.name for p in regen.iterdir()) == [".qgen-output", "s004-key.pdf", "s004-manifest.json", "s004-questions.pdf"]
     for side in ("questions", "key"):
         assert (regen / f"s004-{side}.pdf").read_bytes() == (folder / "out" / "students" / f"s004-{side}.pdf").read_bytes()
     rows = json.loads((regen / "s004-manifest.json").read_text(encoding="utf-8"))["rows"]
@@ -268,10 +268,10 @@ def test_an_unwritable_output_folder_is_one_line(small):
 def test_an_existing_output_folder_is_refused_unless_force(small):
     tmp_path, config, roster = small
     out = tmp_path / "out"
-    out.mkdir()
+    assert run(config, "--roster", roster, "--out", out).exit_code == 0  # a folder qgen wrote
     (out / "old.txt").write_text("old")
     one_line_error(run(config, "--roster", roster, "--out", out), "exists already; use --force to replace it")
-    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    assert (out / "old.txt").exists()
     result = run(config, "--roster", roster, "--out", out, "--force")
     assert result.exit_code == 0, result.output
     assert not (out / "old.txt").exists() and (out / "students" / "s002-key.pdf").exists()
@@ -359,3 +359,23 @@ def test_same_structure_false_draws_a_graph_per_student(tmp_path):
     expressions = {draw_student(inputs.config, inputs.secret, s).variants[2].draw.params["expression"]
                    for s in inputs.students}
     assert len(expressions) > 1
+
+
+# --- the secret's fingerprint (issue 8, §5) ---------------------------------------------
+
+
+def test_the_build_records_a_fingerprint_of_its_secret_and_regen_refuses_another(built, tmp_path):
+    from qgen.exam.manifest import check_build_secret
+    from qgen.exam.secrets import load_secret, secret_fingerprint
+
+    folder, _, _ = built
+    secret = load_secret(folder / "exam.secret")
+    recorded = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))["secret_fingerprint"]
+    assert recorded == secret_fingerprint(secret) and secret.hex() not in recorded
+    assert check_build_secret(folder / "out", secret) is True
+    other = tmp_path / "other.secret"
+    other.write_text("ab" * 32 + "\n")
+    result = run("regen", folder / "exam.toml", "--roster", folder / "roster.csv", "--student", "s001",
+                 "--secret", other, "--build", folder / "out", "--out", tmp_path / "regen")
+    one_line_error(result, "manifest.json: this build was made with another secret than the one given")
+    assert not (tmp_path / "regen").exists()

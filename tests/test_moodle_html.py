@@ -85,6 +85,11 @@ def test_tabular_becomes_a_table_with_math_cells():
     assert rows == [[r"\(k\)", r"\(1\)", r"\(\begin{array}{l} a \\ b \end{array}\)"], ["text", "2", "3"]]
 
 
+def test_minipage_is_a_block():
+    root = parse(latex_to_html(r"\par\noindent\begin{minipage}[t]{\linewidth}Kept $x$ together.\end{minipage}\par"))
+    assert root[0].tag == "div" and root[0][0].text == r"Kept \(x\) together."
+
+
 def test_pictures_come_from_the_given_files():
     html = latex_to_html(r"\begin{center}\includegraphics[scale=0.8]{tikz-1.pdf}\end{center}",
                          {"tikz-1.pdf": "@@PLUGINFILE@@/tikz-1.png"})

@@ -2,7 +2,7 @@
 
     qgen exam EXAM.toml --roster ROSTER.csv [--out DIR] [--force]     (= qgen exam build ...)
     qgen exam init [DIR | EXAM.toml]
-    qgen exam regen EXAM.toml --roster ROSTER.csv --student ID [--out DIR] [--force]
+    qgen exam regen EXAM.toml --roster ROSTER.csv --student ID [--out DIR] [--force] [--build DIR]
 
 Errors in the input are one line on stderr and exit status 2, as everywhere in qgen.
 """
@@ -82,7 +82,8 @@ class _Bar:
 @click.option("--roster", required=True, type=click.Path(path_type=Path), help="CSV with id and name columns (UTF-8).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: output/<exam title>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder (atomically).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing output folder that qgen wrote (or an empty one), atomically.")
 @_secret_option
 def build(config, roster, out, force, secret):
     """Write every student's sheet and key, the print file, keys.pdf and the manifest."""
@@ -108,12 +109,16 @@ def build(config, roster, out, force, secret):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: output/<exam title>-regen].")
 @click.option("--force", is_flag=True, help="Replace this student's files in the output folder.")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The class build, whose secret must be the one given [default: output/<exam title>].")
 @_secret_option
-def regen(config, roster, student_id, out, force, secret):
+def regen(config, roster, student_id, out, force, build_dir, secret):
     """Regenerate one student's sheet and key, byte-identical to the class run's (needs the secret)."""
+    from qgen.exam.manifest import check_build_secret
     from qgen.exam.run import default_out_dir, find_student, read_inputs, regen_student
 
     inputs = read_inputs(config, roster, secret)
+    check_build_secret(build_dir or default_out_dir(inputs.config), inputs.secret, required=build_dir is not None)
     from qgen.exam import sheets
 
     index = find_student(inputs, student_id)

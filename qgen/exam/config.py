@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,9 @@ REQUIRED_EXAM_KEYS = ("title", "course", "date", "duration")
 QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options")
 MAX_QUESTIONS = 50
 MAX_TEXT = 4000  # characters of one text field: an exam header, not a book
+MIN_DURATION, MAX_DURATION = 1, 1440  # minutes, when given as a number: up to a day
+MAX_POINTS = 1000
+POINTS_STEP = Decimal("0.01")  # points have at most 2 decimals: 1e-300 would print 300 digits
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ def load_config(path: Path) -> ExamConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise QgenError(f"{where}: not valid TOML: {e}") from None
+    except ValueError:  # tomllib's int() of an integer of thousands of digits
+        raise QgenError(f"{where}: not valid TOML: an integer of more than 4,300 digits") from None
 
     _only_keys(data, ("exam", "questions"), where, "")
     exam = data.get("exam")
@@ -182,7 +188,7 @@ def _type(value) -> str:
 def _text(value, field: str, required: bool = False) -> str:
     if not isinstance(value, str):
         raise QgenError(f"{field}: expected a string, got {_type(value)}")
-    value = value.strip()
+    value = unicodedata.normalize("NFC", value).strip()  # "José" typed on macOS arrives decomposed
     if required and not value:
         raise QgenError(f"{field}: empty; expected some text")
     if len(value) > MAX_TEXT:
@@ -193,7 +199,11 @@ def _text(value, field: str, required: bool = False) -> str:
 
 def _date(value, field: str) -> str:
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        text = value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
+        if value.utcoffset() is not None:  # printed as written, never dropped: 09:00 UTC-08:00
+            offset = value.strftime("%z")
+            text += f" UTC{offset[:3]}:{offset[3:5]}"
+        return text
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
@@ -202,8 +212,10 @@ def _date(value, field: str) -> str:
 
 
 def _duration(value, field: str) -> str:
-    if isinstance(value, bool) or isinstance(value, (int, float)) and not (math.isfinite(value) and value > 0):
-        raise QgenError(f"{field}: expected a positive number of minutes or a string such as \"90 minutes\", got {value!r}")
+    if isinstance(value, bool) or isinstance(value, (int, float)) and not (
+            math.isfinite(value) and MIN_DURATION <= value <= MAX_DURATION):
+        raise QgenError(f"{field}: expected a number of minutes from {MIN_DURATION} to {MAX_DURATION} "
+                        f"or a string such as \"90 minutes\", got {value!r}")
     if isinstance(value, (int, float)):
         return f"{value:g} minutes"
     return _text(value, field, required=True)
@@ -230,6 +242,7 @@ def _points(value, field: str) -> Decimal:
     if isinstance(value, float) and not math.isfinite(value) or not value > 0:
         raise QgenError(f"{field}: expected a positive number, got {value!r}")
     points = Decimal(str(value))
-    if points > 1000:
-        raise QgenError(f"{field}: expected a positive number up to 1000, got {value!r}")
+    if points > MAX_POINTS or points != points.quantize(POINTS_STEP):
+        raise QgenError(f"{field}: expected a positive number up to {MAX_POINTS} with at most 2 decimals "
+                        f"(2, 2.5, 0.25), got {value!r}")
     return points

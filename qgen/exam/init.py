@@ -80,6 +80,10 @@ def init_exam(where: Path) -> list[str]:
         raise QgenError(f"{folder}: cannot create the folder ({e.strerror})") from None
     roster = folder / "roster.csv"
     secret = secret_path_for(config)
+    for path in (config, roster, secret):  # writing would follow the link and create its target
+        if path.is_symlink() and not path.exists():
+            raise QgenError(f"{path}: a symbolic link to a missing file; remove it or make it point to a file "
+                            "(qgen does not write through it)")
     lines = []
     for path, text, what in ((config, STARTER_TOML, "the exam: title, questions, points"),
                              (roster, STARTER_ROSTER, "the class: id and name columns")):
@@ -87,7 +91,8 @@ def init_exam(where: Path) -> list[str]:
             lines.append(f"kept    {path} (exists)")
             continue
         try:
-            path.write_text(text, encoding="utf-8")
+            with open(path, "x", encoding="utf-8") as f:  # O_EXCL: never through a link, never over a file
+                f.write(text)
         except OSError as e:
             raise QgenError(f"{path}: cannot write it ({e.strerror})") from None
         lines.append(f"wrote   {path} ({what})")

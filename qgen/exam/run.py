@@ -20,10 +20,11 @@ from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.prepare import Prepared, prepare_class
 from qgen.exam.publish import Staging, check_target
 from qgen.exam.roster import Student, load_roster
-from qgen.exam.secrets import class_seed, load_secret, secret_path_for
+from qgen.exam.secrets import class_seed, load_secret, secret_fingerprint, secret_path_for
 from qgen.exam import sheets as sheets_module
 from qgen.exam.sheets import Typeset, typeset
-from qgen.output import publish
+from qgen.build import require_tex
+from qgen.output import check_file_target, check_folder, publish
 from qgen.randomiser import kind_module
 
 
@@ -32,13 +33,15 @@ class Inputs:
     config: ExamConfig
     students: tuple[Student, ...]
     secret: bytes
+    paths: tuple[Path, ...] = ()  # the files read (config, roster, secret): never replaced by output
 
 
 def read_inputs(config_path: Path, roster_path: Path, secret_path: Path | None = None) -> Inputs:
     config = load_config(config_path)
     students = load_roster(roster_path)
-    secret = load_secret(secret_path or secret_path_for(config_path), config_path)
-    return Inputs(shared_structures(config, secret), students, secret)
+    secret_path = secret_path or secret_path_for(config_path)
+    secret = load_secret(secret_path, config_path)
+    return Inputs(shared_structures(config, secret), students, secret, (config_path, roster_path, secret_path))
 
 
 def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
@@ -52,7 +55,10 @@ def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
         hook = getattr(kind_module(q.kind), "class_options", None)
         if hook is not None:
             rng = np.random.default_rng(class_seed(secret, config.title, q.number))
-            q = replace(q, options=hook(rng, q.options))
+            try:
+                q = replace(q, options=hook(rng, q.options))
+            except QgenError as e:
+                raise QgenError(f"{config.path.name}: questions[{q.number}]: {e}") from None
         questions.append(q)
     return replace(config, questions=tuple(questions))
 
@@ -88,8 +94,9 @@ def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress,
 def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Progress | None = None) -> list[Path]:
     """Write the whole output folder; returns the top-level files written."""
     progress = progress or Progress()
-    check_target(out_dir, force)
-    with Staging(out_dir, force) as stage:  # an unwritable place fails here, before the work
+    require_tex()
+    check_target(out_dir, force, inputs.paths)
+    with Staging(out_dir, force, inputs.paths) as stage:  # an unwritable place fails here, before the work
         ids = [s.id for s in inputs.students]
 
         def emit(side: str, index: int, pdf: bytes) -> None:
@@ -99,7 +106,7 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
         progress.label("Writing")
         rows = [row for p in prepared for row in p.rows]
         top = {"questions-print.pdf": sheets.print_file, "keys.pdf": sheets.all_keys,
-               "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows)}
+               "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))}
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()
@@ -123,10 +130,14 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
     that chunk is typeset again as the class run did.
     """
     progress = progress or Progress()
+    require_tex()
+    check_folder(out_dir, "--out", inputs.paths)
     index = find_student(inputs, student_id)
     chunk = sheets_module.CHUNK
     first = index - index % chunk
     names = [f"{student_id}-questions.pdf", f"{student_id}-key.pdf", f"{student_id}-manifest.json"]
+    for name in names:
+        check_file_target(out_dir / name, "--out")
     existing = [n for n in names if (out_dir / n).exists()]
     if existing and not force:
         raise QgenError(f"{out_dir / existing[0]}: exists already; use --force to replace it")
@@ -139,5 +150,5 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
 
     prepared, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
     files = {names[0]: pdfs["questions"], names[1]: pdfs["key"],
-             names[2]: manifest_json(inputs.config, list(prepared[k].rows))}
-    return prepared[k], publish(files, out_dir)
+             names[2]: manifest_json(inputs.config, list(prepared[k].rows), secret_fingerprint(inputs.secret))}
+    return prepared[k], publish(files, out_dir, command="exam regen")

@@ -1,8 +1,9 @@
 """All question sheets in one LaTeX document, all keys in another, then cut per student.
 
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
-(/work/shared/latex-notes.md). So the class is typeset in a few large documents, each student's
-part starting with \\qgenvariant (qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
+(measured by bench/latex_costs.py and bench/exam_speed.py; README, "Speed"). So the class is
+typeset in a few large documents, each student's part starting with \\qgenvariant
+(qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
 
 Documents hold CHUNK students each, a constant: the bytes of a student's PDF depend on the
 document it was cut from (fonts are subset per document), so chunking by the number of cores

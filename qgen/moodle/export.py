@@ -31,9 +31,9 @@ from qgen.exam.secrets import moodle_seed
 from qgen.moodle.cloze import sub_questions
 from qgen.moodle.latex_html import latex_to_html, latex_to_inline_html, math_to_mathjax
 from qgen.moodle.pictures import pdf_to_png
-from qgen.output import publish
+from qgen.output import check_file_target, publish_file
 from qgen.practice import PracticeRequest, answer_entries, new_diagram_cache
-from qgen.randomiser import Variant, child_seeds, draw_variant, kind_module
+from qgen.randomiser import Variant, child_seeds, draw_variant, kind_module, options_json
 from qgen.render import render, template_dir
 
 PENALTY = "0.3333333"  # Moodle's default penalty for a wrong try in interactive mode
@@ -207,7 +207,7 @@ def answers_json(title: str, questions: list[QuizQuestion], source: dict) -> byt
     doc = {"qgen": __version__, "format": "moodle", "title": title, **source, "questions": [
         {"question": q.number, "kind": q.kind, "category": category_path(title, q.number),
          "points": None if q.points is None else points_json(q.points),
-         "options": {k: str(v) for k, v in q.options.items()},
+         "options": options_json(q.options),
          "variants": [{"variant": i, "idnumber": idnumber(q.number, i, v), **v.to_json()}
                       for i, v in enumerate(q.variants, start=1)]}
         for q in questions]}
@@ -223,12 +223,15 @@ def build_quiz(title: str, questions: list[QuizQuestion]) -> bytes:
 
 
 def write_quiz(title: str, questions: list[QuizQuestion], out: Path, source: dict) -> list[Path]:
-    """quiz.xml and quiz-answers.json, written together (qgen.output.publish)."""
+    """quiz.xml and, beside it, quiz-answers.json; each file replaced atomically, and only when
+    everything is built (qgen.output.publish_file)."""
     out = Path(out)
-    if out.is_dir():
-        raise QgenError(f"--out {out}: is a folder; expected a file name such as quiz.xml")
-    files = {out.name: build_quiz(title, questions), f"{out.stem}-answers.json": answers_json(title, questions, source)}
-    return publish(files, out.parent)
+    answers = out.with_name(f"{out.stem}-answers.json")
+    for target in (out, answers):
+        check_file_target(target, "--out")
+    xml = build_quiz(title, questions)
+    data = answers_json(title, questions, source)
+    return [publish_file(xml, out, "--out"), publish_file(data, answers, "--out")]
 
 
 def practice_title(request: PracticeRequest) -> str:

@@ -290,7 +290,7 @@ class _Builder:
                 if self.stack[-1].tag == "li":
                     self.stack.pop()
                 self.close_block("ol" if environment == "enumerate" else "ul")
-            elif environment == "center":
+            elif environment in ("center", "minipage"):
                 self.close_block("div")
             else:
                 raise LatexHtmlError(f"\\end{{{environment}}}: environment not known to the Moodle export")
@@ -314,6 +314,9 @@ class _Builder:
         if environment == "center":
             self.open_block("div", style="text-align: center;")
             return i
+        if environment == "minipage":  # keeps lines on one PDF page; in HTML just a block
+            self.open_block("div")
+            return self._argument(src, self._optional(src, i))[1]
         if environment == "tabular":
             _, i = self._argument(src, i)  # the column spec: HTML cells size themselves
             end = src.find(r"\end{tabular}", i)
