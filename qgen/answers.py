@@ -138,10 +138,18 @@ def entries(name: str, value, number_style: str) -> list[Entry]:
 
 def accepts(entry: Entry, value) -> bool:
     """The one acceptance rule: |v − key| ≤ atol + rtol·|key|, in exact arithmetic."""
-    v = _exact(value)
-    key = _exact(entry.key)
+    return abs(_exact(value) - exact_key(entry)) <= allowed_error(entry)
+
+
+def exact_key(entry: Entry) -> Fraction:
+    """The key as an exact rational (a float or logarithm key: the decimal its float spells)."""
+    return _exact(entry.key)
+
+
+def allowed_error(entry: Entry) -> Fraction:
+    """How far from the key the rule accepts: atol + rtol·|key|."""
     p = entry.precision
-    return abs(v - key) <= p.atol + p.rtol * abs(key)
+    return p.atol + p.rtol * abs(exact_key(entry))
 
 
 def too_small(entry: Entry) -> bool:

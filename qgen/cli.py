@@ -182,3 +182,7 @@ def check(kind, count, seed, difficulty, mode, sets):
 from qgen.exam.cli import exam  # noqa: E402
 
 main.add_command(exam)
+
+from qgen.moodle.cli import export  # noqa: E402
+
+main.add_command(export)

@@ -167,3 +167,8 @@ def init(where):
 
     for line in init_exam(where or Path(".")):
         click.echo(line)
+
+
+from qgen.moodle.cli import exam_moodle  # noqa: E402
+
+exam.add_command(exam_moodle)

@@ -95,3 +95,9 @@ def secret_fingerprint(secret: bytes) -> str:
     """HMAC(secret, a fixed label), written into manifest.json so that a later command can tell
     whether it was given the secret the build was made with. Says nothing about the secret."""
     return _mac(secret, "qgen-secret-fingerprint").hex()[:32]
+
+
+def moodle_seed(secret: bytes, title: str, question: int, variant: int) -> int:
+    """The 63-bit seed of variant i of question k in a Moodle export: its own HMAC label, so no
+    Moodle variant is any student's paper question."""
+    return int.from_bytes(_mac(secret, "qgen-moodle", title, question, variant)[:8], "big") >> 1

@@ -1,0 +1,238 @@
+"""Moodle XML: N verified variants of each question, one question category each, as cloze questions.
+
+Each question k of a practice set or an exam becomes the category $course$/top/qgen/<title>/q<k>
+holding N variants that share the question's structure (class_options, drawn once per question)
+and differ in their numbers, so a quiz slot "random question from category" gives every student a
+personal variant of the same amount of work. A variant is a cloze (multianswer) question: the
+kind's question as HTML, one NUMERICAL sub-question per answer entry (qgen.moodle.cloze), the
+worked key as general feedback, the diagram embedded as a PNG file, and an idnumber that names it
+in the answers file written beside the XML (<stem>-answers.json).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import numpy as np
+from lxml import etree
+from markupsafe import Markup
+
+from qgen import __version__
+from qgen.answers import Precision
+from qgen.errors import QgenError
+from qgen.exam.config import ExamConfig, points_json
+from qgen.exam.run import shared_structures
+from qgen.exam.secrets import moodle_seed
+from qgen.moodle.cloze import sub_questions
+from qgen.moodle.latex_html import latex_to_html, latex_to_inline_html, math_to_mathjax
+from qgen.moodle.pictures import pdf_to_png
+from qgen.output import check_file_target, publish_file
+from qgen.practice import PracticeRequest, answer_entries, new_diagram_cache
+from qgen.randomiser import Variant, child_seeds, draw_variant, kind_module, options_json
+from qgen.render import render, template_dir
+
+PENALTY = "0.3333333"  # Moodle's default penalty for a wrong try in interactive mode
+
+HTML = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir()), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    """One question of the quiz: its category and its variants."""
+
+    number: int
+    kind: str
+    points: Decimal | None  # the exam's points (None for a practice set)
+    options: dict  # the structure every variant shares
+    variants: tuple[Variant, ...]
+
+
+# -- drawing ----------------------------------------------------------------------------------
+
+def draw_question(number: int, kind: str, points, options: dict, seeds: list[int]) -> QuizQuestion:
+    seen: set[str] = set()  # no two identical variants in one category
+    variants = []
+    for seed in seeds:
+        try:
+            variants.append(draw_variant(kind, seed, options, avoid=seen))
+        except QgenError as e:  # most often: a small structure has fewer distinct variants than asked
+            raise QgenError(f"question {number} ({kind}), variant {len(variants) + 1} of {len(seeds)}: {e}; "
+                            f"or ask for fewer variants (--count)") from None
+    return QuizQuestion(number, kind, points, options, tuple(variants))
+
+
+def class_structure(kind: str, options: dict, rng: np.random.Generator) -> dict:
+    """The options with the question's structure fixed (kinds.<kind>.class_options)."""
+    hook = getattr(kind_module(kind), "class_options", None)
+    return hook(rng, options) if hook is not None else options
+
+
+def practice_quiz(request: PracticeRequest, count: int) -> list[QuizQuestion]:
+    """Question k is request.kinds[k]: its structure from the k-th child seed of the master seed,
+    its N variants from that seed's own children."""
+    options = request.options_by_kind()
+    questions = []
+    for k, (kind, seed) in enumerate(zip(request.kinds, child_seeds(request.seed, len(request.kinds))), start=1):
+        structure = class_structure(kind, options[kind], np.random.default_rng(seed))
+        questions.append(draw_question(k, kind, None, structure, child_seeds(seed, count)))
+    return questions
+
+
+def exam_quiz(config: ExamConfig, secret: bytes, count: int) -> list[QuizQuestion]:
+    """Each exam question with the structure the paper exam gives it (from the secret), and N
+    variants whose seeds come from the secret under their own HMAC label."""
+    config = shared_structures(config, secret)
+    return [draw_question(q.number, q.kind, q.points, q.options,
+                          [moodle_seed(secret, config.title, q.number, i) for i in range(1, count + 1)])
+            for q in config.questions]
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RenderedVariant:
+    name: str
+    idnumber: str
+    question_html: str
+    feedback_html: str
+    pictures: dict[str, str]  # PNG file name -> the diagram's PDF name in the cache
+
+
+def idnumber(question: int, index: int, variant: Variant) -> str:
+    return f"q{question}-v{index}-{variant.code}"
+
+
+def render_variant(question: QuizQuestion, index: int, variant: Variant, diagrams) -> RenderedVariant:
+    draw = variant.draw
+    pdf_name = diagrams.add(draw.diagram) if draw.diagram else None
+    png_name = pdf_name.removesuffix(".pdf") + ".png" if pdf_name else None
+    urls = {pdf_name: f"@@PLUGINFILE@@/{png_name}"} if pdf_name else {}
+    template = question.kind.replace("-", "_")
+
+    def html(side: str, context: dict, diagram: str | None) -> Markup:
+        latex = render(f"kinds/{template}_{side}.tex", d=context, number_style=draw.number_style, diagram=diagram)
+        return Markup(latex_to_html(latex, urls))
+
+    subs = sub_questions(draw.answers, draw.number_style)
+    answers = []
+    for answer, entries in zip(draw.answers, subs):
+        markers = np.array([s.marker() for s in entries], dtype=object).reshape(np.shape(answer.value))
+        rows = None if markers.ndim == 0 else markers.reshape(markers.shape[0], -1).tolist()
+        answers.append({"label": math_to_mathjax(answer.label), "marker": markers.flat[0], "rows": rows})
+    question_html = HTML.get_template("moodle/question.html").render(
+        body=html("question", draw.question, pdf_name), asks=_asks([s.entry.precision for es in subs for s in es]),
+        answers=answers)
+    key = [{"label": math_to_mathjax(a["label"]), "text": math_to_mathjax(a["text"])}
+           for a in answer_entries(draw.answers, draw.number_style)]
+    rules = _distinct(s.entry.precision.rule(latex=True) for es in subs for s in es)
+    feedback_html = HTML.get_template("moodle/feedback.html").render(
+        # The feedback is shown under the question, picture and all: the key need not repeat it.
+        body=html("solution", draw.solution, None), notes=[Markup(latex_to_html(n)) for n in draw.notes],
+        answers=key, rules=[Markup(latex_to_inline_html(r)) for r in rules])
+    name = f"q{question.number} {question.kind}, variant {index} ({variant.code})"
+    return RenderedVariant(name, idnumber(question.number, index, variant), question_html, feedback_html,
+                           {png_name: pdf_name} if pdf_name else {})
+
+
+def _asks(precisions: list[Precision]) -> list[dict]:
+    """How to type the answers, once per kind of precision the question asks."""
+    asks = []
+    for p in precisions:
+        kind = ("exact" if not p.rtol else "log") if p.exact else "decimal"
+        ask = {"kind": kind, "places": p.places, "atol": format(float(p.atol), "g")}
+        if ask not in asks:
+            asks.append(ask)
+    return asks
+
+
+def _distinct(items) -> list:
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+# -- XML --------------------------------------------------------------------------------------
+
+def category_path(title: str, question: int) -> str:
+    """$course$/top/qgen/<title>/q<k>; a / in the title is written // (Moodle's escape)."""
+    return f"$course$/top/qgen/{title.strip().replace('/', '//')}/q{question}"
+
+
+def _text(parent, tag: str, text: str, **attrib):
+    """<tag><text>…</text></tag>; CDATA when the text holds markup, as Moodle writes it."""
+    element = etree.SubElement(parent, tag, **attrib)
+    etree.SubElement(element, "text").text = etree.CDATA(text) if ("<" in text or "&" in text) else text
+    return element
+
+
+def _files(element, html: str, pictures: dict[str, str], pngs: dict[str, bytes]) -> None:
+    """The pictures this text shows, as files of its own file area (Moodle keeps one per text)."""
+    for png_name, pdf_name in pictures.items():
+        if f"@@PLUGINFILE@@/{png_name}" not in html:
+            continue
+        file = etree.SubElement(element, "file", name=png_name, path="/", encoding="base64")
+        file.text = base64.b64encode(pngs[pdf_name]).decode("ascii")
+
+
+def quiz_xml(title: str, questions: list[QuizQuestion], rendered: list[list[RenderedVariant]],
+             pngs: dict[str, bytes]) -> bytes:
+    quiz = etree.Element("quiz")
+    for question, variants in zip(questions, rendered):
+        category = etree.SubElement(quiz, "question", type="category")
+        _text(category, "category", category_path(title, question.number))
+        points = "" if question.points is None else f", {points_json(question.points)} points"
+        _text(category, "info", f"{question.kind}{points}: {len(variants)} variants", format="html")
+        etree.SubElement(category, "idnumber")
+        for variant in variants:
+            element = etree.SubElement(quiz, "question", type="cloze")
+            _text(element, "name", variant.name)
+            for field, html in (("questiontext", variant.question_html), ("generalfeedback", variant.feedback_html)):
+                _files(_text(element, field, html, format="html"), html, variant.pictures, pngs)
+            etree.SubElement(element, "penalty").text = PENALTY
+            etree.SubElement(element, "hidden").text = "0"
+            etree.SubElement(element, "idnumber").text = variant.idnumber
+    return etree.tostring(quiz, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def answers_json(title: str, questions: list[QuizQuestion], source: dict) -> bytes:
+    """Every variant's seed, parameters and answers, under the idnumber the XML gives it."""
+    doc = {"qgen": __version__, "format": "moodle", "title": title, **source, "questions": [
+        {"question": q.number, "kind": q.kind, "category": category_path(title, q.number),
+         "points": None if q.points is None else points_json(q.points),
+         "options": options_json(q.options),
+         "variants": [{"variant": i, "idnumber": idnumber(q.number, i, v), **v.to_json()}
+                      for i, v in enumerate(q.variants, start=1)]}
+        for q in questions]}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def build_quiz(title: str, questions: list[QuizQuestion]) -> bytes:
+    """The Moodle XML of the drawn questions (diagrams drawn once each, then embedded)."""
+    diagrams = new_diagram_cache()
+    rendered = [[render_variant(q, i, v, diagrams) for i, v in enumerate(q.variants, start=1)] for q in questions]
+    pngs = {name: pdf_to_png(pdf) for name, pdf in diagrams.files().items()}
+    return quiz_xml(title, questions, rendered, pngs)
+
+
+def write_quiz(title: str, questions: list[QuizQuestion], out: Path, source: dict) -> list[Path]:
+    """quiz.xml and, beside it, quiz-answers.json; each file replaced atomically, and only when
+    everything is built (qgen.output.publish_file)."""
+    out = Path(out)
+    answers = out.with_name(f"{out.stem}-answers.json")
+    for target in (out, answers):
+        check_file_target(target, "--out")
+    xml = build_quiz(title, questions)
+    data = answers_json(title, questions, source)
+    return [publish_file(xml, out, "--out"), publish_file(data, answers, "--out")]
+
+
+def practice_title(request: PracticeRequest) -> str:
+    return f"practice {', '.join(request.kinds)} ({request.difficulty}, {request.mode}, seed {request.seed})"
