@@ -282,17 +282,18 @@ def _matching_brace(src: str, open_at: int) -> int:
 def _table(body: str, picture: Picture | None) -> str:
     """A tabular as an HTML table: rows split at \\\\, cells at &, neither counted inside math or braces."""
     body = body[_matching_brace(body, body.index("{")) + 1:] if body.lstrip().startswith("{") else body
-    rows = [r for r in _split_top(body, r"\\") if r.strip() and r.strip() not in ("\\toprule", "\\midrule", "\\bottomrule")]
+    rows = [r for r in split_top(body, r"\\") if r.strip() and r.strip() not in ("\\toprule", "\\midrule", "\\bottomrule")]
     out = []
     for n, row in enumerate(rows):
         row = re.sub(r"\\(toprule|midrule|bottomrule|hline)", "", row)
         cell = "th" if n == 0 else "td"
-        out.append("<tr>" + "".join(f"<{cell}>{_inline_html(c, picture)}</{cell}>" for c in _split_top(row, "&")) + "</tr>")
+        out.append("<tr>" + "".join(f"<{cell}>{_inline_html(c, picture)}</{cell}>" for c in split_top(row, "&")) + "</tr>")
     return '<table class="tabular">' + "".join(out) + "</table>"
 
 
-def _split_top(text: str, sep: str) -> list[str]:
-    """Split at `sep` outside braces and $…$ math (the cells of a tabular may hold arrays)."""
+def split_top(text: str, sep: str) -> list[str]:
+    """Split at `sep` outside braces and $…$ math (a tabular's rows and cells, which may hold
+    arrays); shared with the Moodle export's converter."""
     parts, depth, in_math, start, j = [], 0, False, 0, 0
     while j < len(text):
         c = text[j]

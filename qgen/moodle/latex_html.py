@@ -16,6 +16,8 @@ import re
 
 from lxml import etree
 
+from qgen.latex_html import split_top
+
 
 class LatexHtmlError(ValueError):
     """The LaTeX holds something this converter does not know."""
@@ -114,30 +116,6 @@ def _find_unescaped(text: str, target: str, start: int) -> int:
             return i
         i += 2 if text[i] == "\\" else 1  # an escaped character (\$) never closes
     raise LatexHtmlError(f"no closing {target!r} after {text[max(0, start - 20):start + 20]!r}")
-
-
-def _split_top(text: str, separator: str) -> list[str]:
-    """Split at `separator` outside math and braces (a table row's cells, a table's rows)."""
-    parts, depth, start, i, in_math = [], 0, 0, 0, False
-    while i < len(text):
-        c = text[i]
-        if text.startswith(separator, i) and depth == 0 and not in_math:
-            parts.append(text[start:i])
-            i += len(separator)
-            start = i
-            continue
-        if c == "\\":
-            i += 2
-            continue
-        if c == "$":
-            in_math = not in_math
-        elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        i += 1
-    parts.append(text[start:])
-    return parts
 
 
 class _Builder:
@@ -328,11 +306,11 @@ class _Builder:
 
     def _table(self, body: str) -> None:
         table = self.open_block("table", style="margin: 0.5em auto; border-collapse: collapse;")
-        for row in _split_top(_RULES.sub("", body), r"\\"):
+        for row in split_top(_RULES.sub("", body), r"\\"):
             if not row.strip():
                 continue
             tr = etree.SubElement(table, "tr")
-            for cell in _split_top(row, "&"):
+            for cell in split_top(row, "&"):
                 td = etree.SubElement(tr, "td", style="padding: 0.2em 0.6em;")
                 self.stack.append(td)
                 self.convert(cell.strip())
