@@ -19,6 +19,7 @@ from qgen.exam.config import ExamConfig, load_config
 from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.prepare import Prepared, prepare_class
 from qgen.exam.publish import Staging, check_target
+from qgen.exam.responses import responses_csv
 from qgen.exam.roster import Student, load_roster
 from qgen.exam.secrets import class_seed, load_secret, secret_path_for
 from qgen.exam import sheets as sheets_module
@@ -100,6 +101,7 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
         rows = [row for p in prepared for row in p.rows]
         top = {"questions-print.pdf": sheets.print_file, "keys.pdf": sheets.all_keys,
                "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows)}
+        top["responses.csv"] = responses_csv(top["manifest.json"])
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()
