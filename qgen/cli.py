@@ -156,3 +156,7 @@ def check(kind, count, seed, difficulty, mode, sets):
 from qgen.exam.cli import exam  # noqa: E402
 
 main.add_command(exam)
+
+from qgen.grade.cli import grade  # noqa: E402
+
+main.add_command(grade)

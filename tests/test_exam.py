@@ -84,7 +84,7 @@ def manifest(out: Path) -> list[dict]:
 def test_every_output_file_is_there_and_nothing_else(built):
     folder, output, _ = built
     out = folder / "out"
-    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "students"}
+    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "responses.csv", "students"}
     expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key")}
     assert {str(p.relative_to(out)) for p in out.rglob("*")} == expected
     assert "Wrote the exam of 4 students" in output

@@ -1,0 +1,50 @@
+"""`qgen grade`: read the build and the filled responses, mark, write everything at once."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from qgen.errors import QgenError
+from qgen.exam.publish import Staging
+from qgen.grade.files import grades_csv, grades_json
+from qgen.grade.manifest import load_build
+from qgen.grade.responses import read_responses
+from qgen.grade.results import grade_students
+
+MARKER = "grades.json"  # an output folder holding it is ours to replace
+
+
+def read_fraction(text, field: str = "--follow-through") -> Fraction:
+    try:
+        value = Fraction(str(text).strip())
+    except (ValueError, ZeroDivisionError):
+        raise QgenError(f"{field}: expected a number from 0 to 1 such as 1, 0.5 or 1/2, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise QgenError(f"{field}: expected a number from 0 to 1, got {text!r}")
+    return value
+
+
+def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fraction=None,
+          pdfs: bool = True) -> Path:
+    """Grade a build; returns the output folder. Nothing is written unless everything succeeded."""
+    build_dir = Path(build_dir)
+    out_dir = Path(out_dir) if out_dir is not None else build_dir / "grades"
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
+        raise QgenError(f"--out {out_dir}: exists and holds no earlier grades; give a new or empty folder")
+    build = load_build(build_dir)
+    fraction = read_fraction(fraction if fraction is not None else build.exam.get("follow_through", 1))
+    responses = read_responses(responses_path, build)
+    results = grade_students(build, responses, fraction)
+    files = {"grades.csv": grades_csv(build, results), "grades.json": grades_json(build, results, fraction)}
+    if pdfs:
+        from qgen.grade.reports import feedback_pdfs, report_pdf
+
+        for student_id, pdf in feedback_pdfs(build, results, fraction).items():
+            files[f"feedback/{student_id}.pdf"] = pdf
+        files["report.pdf"] = report_pdf(build, results, fraction)
+    with Staging(out_dir, force=True) as stage:
+        for name, data in files.items():
+            stage.write(name, data)
+        stage.commit()
+    return out_dir
