@@ -188,11 +188,11 @@ def _mistaken(op_rule):
     return partials
 
 
-_MISTAKEN_PARTIALS = (
-    (M.NO_DERIVATIVE, _mistaken(lambda node, args, y: (1,)), set(ACTIVATION_OPS)),
-    (M.F_FOR_F_PRIME, _mistaken(lambda node, args, y: (y,)), set(ACTIVATION_OPS)),
+_MISTAKEN_PARTIALS = (  # the most specific first: at z = 0, ReLU′ = 1 and "no derivative" agree
     (M.RELU_KINK, _mistaken(lambda node, args, y: (1 if args[0] >= 0 else 0,) if node.op == "relu"
                             else _partials(node, args, y)), {"relu"}),
+    (M.NO_DERIVATIVE, _mistaken(lambda node, args, y: (1,)), set(ACTIVATION_OPS)),
+    (M.F_FOR_F_PRIME, _mistaken(lambda node, args, y: (y,)), set(ACTIVATION_OPS)),
 )
 
 

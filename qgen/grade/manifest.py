@@ -89,14 +89,14 @@ def build_from_doc(doc: dict, where: str = "manifest.json") -> Build:
     try:
         rows: dict[str, list[QuestionRow]] = {}
         for row in doc["rows"]:
-            rows.setdefault(row["student_id"], []).append(_question_row(row))
+            rows.setdefault(row["student_id"], []).append(question_row(row))
         students = tuple({k: s[k] for k in ("student_id", "name", "version_code")} for s in doc["students"])
         return Build(doc["exam"], students, {k: tuple(v) for k, v in rows.items()})
     except (KeyError, TypeError, ValueError) as e:
         raise QgenError(f"{where}: not a qgen exam manifest (missing or malformed {e})") from None
 
 
-def _question_row(row: dict) -> QuestionRow:
+def question_row(row: dict) -> QuestionRow:
     points = Fraction(str(row["points"]))
     answers = row["answers"]
     part_points = row.get("part_points")

@@ -5,6 +5,10 @@ the named mistakes (the step under a mistaken rule).
 Verdicts: "correct" (full points), "follow-through" (FRACTION of the points), a mistake's name,
 "wrong" or "blank" (0 points). A blank entry gives no follow-through to the steps after it.
 
+A mistake is named for an answer when the mistaken rule (on the key's inputs, or on the student's
+own) gives every entry of it that is wrong and not follow-through, and the right rule on the same
+inputs does not; at least one of those entries must be nonzero (a 0 matches too many wrong rules).
+
 Guard against gaming: no follow-through when an input the student changed is all zero while the
 key's is not, or when the student's inputs turn the step into the identity (its output equals one
 of their inputs while the key's output does not equal that input's key).
@@ -44,17 +48,19 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
     marking = _Marking(row, {a.name: _student_array(a, values, prefix) for a in row.answers})
     out = []
     for answer in row.answers:
-        explained = None
-        for i, entry in enumerate(answer.entries):
-            column = prefix + entry.name
+        columns = [prefix + e.name for e in answer.entries]
+        verdicts = {}
+        for i, (entry, column) in enumerate(zip(answer.entries, columns)):
             value = values.get(column)
             if value is None:
-                verdict = BLANK
+                verdicts[i] = BLANK
             elif accepts(entry, number(value)):
-                verdict = CORRECT
-            else:
-                explained = explained or marking.explain(answer)
-                verdict = explained(i, entry, value)
+                verdicts[i] = CORRECT
+        wrong = {i: values[c] for i, c in enumerate(columns) if i not in verdicts}
+        if wrong:
+            verdicts.update(marking.explain(answer, wrong))
+        for i, (entry, column) in enumerate(zip(answer.entries, columns)):
+            verdict = verdicts[i]
             points = answer.entry_points if verdict == CORRECT else (
                 answer.entry_points * fraction if verdict == FOLLOW_THROUGH else Fraction(0))
             out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points))
@@ -104,36 +110,39 @@ class _Marking:
             self._resolved[name] = value
         return self._resolved[name]
 
-    def explain(self, answer: AnswerSpec):
-        """A function (index, entry, value) -> verdict for this answer's wrong entries."""
+    def explain(self, answer: AnswerSpec, wrong: dict) -> dict[int, str]:
+        """The verdicts of this answer's wrong entries (index -> value given): follow-through where
+        the step on the student's own inputs gives their value; then a mistake, named when its
+        mistaken rule gives every remaining wrong entry (one of them nonzero: a 0 matches too many
+        wrong rules to name one); else wrong."""
         problem = self.problem
         step = problem.steps.get(answer.name)
         if step is None:
-            return lambda i, entry, value: WRONG
+            return {i: WRONG for i in wrong}
         keys = [problem.values[name] for name in step.inputs]
         mine = [self.resolve(name) for name in step.inputs]
         changed = mine if all(v is not None for v in mine) and not all(map(_same, mine, keys)) else None
-        follow = None
-        if changed is not None:
-            follow = _shaped(_run(step.rule, changed), answer.shape)
-            if follow is not None and _trivial(changed, keys, follow, problem.values[answer.name]):
-                follow = None
-        candidates = []
+        recomputed = None if changed is None else _shaped(_run(step.rule, changed), answer.shape)
+        follow = recomputed
+        if follow is not None and _trivial(changed, keys, follow, problem.values[answer.name]):
+            follow = None
+        entries = answer.entries
+        out = {i: FOLLOW_THROUGH for i, v in wrong.items()
+               if follow is not None and _accepted(entries[i], _at(follow, i), number(v))}
+        rest = {i: number(v) for i, v in wrong.items() if i not in out}
+        if not rest:
+            return out
+        key_output = problem.values[answer.name]
         for name, rule in step.mistakes:
-            for inputs in (keys, changed):
-                if inputs is not None:
-                    candidates.append((name, _shaped(_run(rule, inputs), answer.shape)))
-
-        def verdict(i: int, entry: Entry, value) -> str:
-            v = number(value)
-            if follow is not None and _accepted(entry, _at(follow, i), v):
-                return FOLLOW_THROUGH
-            for name, mistaken in candidates:
-                m = _at(mistaken, i)
-                if m is not None and not _accepted(entry, m, number(entry.key)) and _accepted(entry, m, v):
-                    return name
-            return WRONG
-        return verdict
+            for inputs, right in ((keys, key_output), (changed, recomputed)):
+                if inputs is None or right is None:
+                    continue
+                mistaken = _shaped(_run(rule, inputs), answer.shape)
+                if mistaken is not None and any(rest.values()) and all(
+                        not _accepted(entries[i], _at(mistaken, i), number(_at(right, i)))
+                        and _accepted(entries[i], _at(mistaken, i), v) for i, v in rest.items()):
+                    return {**out, **{i: name for i in rest}}
+        return {**out, **{i: WRONG for i in rest}}
 
 
 def _numbers(key):

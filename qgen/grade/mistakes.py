@@ -36,10 +36,11 @@ def sgd_sign(param, eta):
 def activation_mistakes(gate) -> tuple:
     """δ = f′(z) ⊙ g computed wrongly: without f′ (the identity gate's VJP), with f(z) for f′(z),
     or (ReLU and leaky ReLU) with the derivative 1 at z = 0."""
-    mistakes = [(NO_DERIVATIVE, lambda z, g: Identity().vjp(z, g)),
-                (F_FOR_F_PRIME, lambda z, g: gate.forward(z) * g)]
+    mistakes = []  # the most specific first: at z = 0, "ReLU′(0) = 1" and "no derivative" agree
     if gate.name in ("relu", "leaky_relu"):
         mistakes.append((RELU_KINK, lambda z, g: kink_derivative(gate, z) * g))
+    mistakes += [(NO_DERIVATIVE, lambda z, g: Identity().vjp(z, g)),
+                 (F_FOR_F_PRIME, lambda z, g: gate.forward(z) * g)]
     return tuple(mistakes)
 
 
