@@ -21,6 +21,16 @@ NO_HALF = "squared error without the ½"
 BIAS_AXIS = "bias gradient summed over the wrong axis"
 
 ALL = (TRANSPOSED, SGD_SIGN, NO_DERIVATIVE, F_FOR_F_PRIME, RELU_KINK, SOFTMAX_SIGN, NO_HALF, BIAS_AXIS)
+LATEX = {  # the names as the feedback and the report typeset them
+    TRANSPOSED: r"transposed gradient ($x\delta^{\mathsf T}$)",
+    SGD_SIGN: "SGD step with the wrong sign",
+    NO_DERIVATIVE: "activation derivative left out",
+    F_FOR_F_PRIME: r"$f$ used instead of $f'$",
+    RELU_KINK: r"$\mathrm{ReLU}'(0)$ taken as 1",
+    SOFTMAX_SIGN: r"softmax gradient $y - \hat y$",
+    NO_HALF: r"squared error without the $\frac12$",
+    BIAS_AXIS: "bias gradient summed over the wrong axis",
+}
 
 
 def transposed(linear):
