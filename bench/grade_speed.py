@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import sys
 import tempfile
 import time
@@ -59,10 +60,12 @@ def change(student: str, column: str, key: str) -> str:
     return key
 
 
-def timed(build: Path, folder: Path, pdfs: bool) -> float:
-    start = time.perf_counter()
+def timed(build: Path, folder: Path, pdfs: bool) -> tuple[float, float]:
+    """Wall-clock seconds, and CPU seconds of this process (the machines are shared: the CPU time
+    is what the grading itself costs; pdflatex runs in child processes and is not in it)."""
+    start, cpu = time.perf_counter(), time.process_time()
     grade(build, folder / "filled.csv", folder / ("with-pdf" if pdfs else "no-pdf"), pdfs=pdfs)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -76,10 +79,11 @@ def main() -> None:
             build = make_build(folder, min(DISTINCT, students))
             grow(build, students)
             (folder / "filled.csv").write_bytes(key_responses(build, change))
-            seconds = timed(build, folder, pdfs)
+            seconds, cpu = timed(build, folder, pdfs)
             what = "with feedback PDFs and the report" if pdfs else "without PDFs"
-            print(f"{students} students x 4 questions {what}: {seconds:.2f} s "
-                  f"({1000 * seconds / students:.2f} ms per student)")
+            print(f"{students} students x 4 questions {what}: {seconds:.2f} s wall "
+                  f"({1000 * seconds / students:.2f} ms per student), {cpu:.2f} s CPU in qgen's process; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ class AnswerSpec:
         values[:] = [e.key for e in self.entries]
         return values.reshape(self.shape)
 
-    @property
+    @cached_property
     def entry_points(self) -> Fraction:
         return self.points / len(self.entries)
 
@@ -113,7 +114,7 @@ def question_row(row: dict) -> QuestionRow:
 
 def _entry(answer: str, e: dict) -> Entry:
     name = e["name"]
-    index = tuple(int(i) for i in name[len(answer) + 1:-1].split(",")) if name != answer else ()
+    index = tuple(map(int, name[len(answer) + 1:-1].split(","))) if name != answer else ()
     exact = e.get("exact")
     if exact is None:
         key = float(e["decimal"])
@@ -121,6 +122,10 @@ def _entry(answer: str, e: dict) -> Entry:
         key = Ln(Fraction(exact[3:-1]))
     else:
         key = Fraction(exact)
-    precision = Precision(exact=e["asked"] == "exact", places=int(e["places"]),
-                          atol=Fraction(repr(float(e["atol"]))), rtol=Fraction(repr(float(e["rtol"]))))
+    precision = _precision(e["asked"] == "exact", int(e["places"]), float(e["atol"]), float(e["rtol"]))
     return Entry(name, answer, index, key, precision)
+
+
+@lru_cache(maxsize=None)
+def _precision(exact: bool, places: int, atol: float, rtol: float) -> Precision:
+    return Precision(exact=exact, places=places, atol=Fraction(repr(atol)), rtol=Fraction(repr(rtol)))

@@ -45,7 +45,7 @@ class Verdict:
 def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction) -> list[Verdict]:
     """The verdict of every entry of one question. values/texts: column -> parsed value / text."""
     prefix = f"q{row.question}."
-    marking = _Marking(row, {a.name: _student_array(a, values, prefix) for a in row.answers})
+    marking = _Marking(row, values, prefix)
     out = []
     for answer in row.answers:
         columns = [prefix + e.name for e in answer.entries]
@@ -80,8 +80,9 @@ def _student_array(answer: AnswerSpec, values: dict, prefix: str):
 class _Marking:
     """One student's question: the engine's chain, rebuilt only when an entry is wrong."""
 
-    def __init__(self, row: QuestionRow, student: dict):
-        self.row, self.student = row, student
+    def __init__(self, row: QuestionRow, values: dict, prefix: str):
+        self.row, self.values, self.prefix = row, values, prefix
+        self.answers = {a.name: a for a in row.answers}
         self._problem: Problem | None = None
         self._resolved: dict[str, object] = {}
 
@@ -98,8 +99,8 @@ class _Marking:
         the engine from their answers, or what the sheet gives. None when it rests on a blank."""
         if name not in self._resolved:
             problem = self.problem
-            if name in self.student:
-                value = self.student[name]
+            if name in self.answers:
+                value = _student_array(self.answers[name], self.values, self.prefix)
                 value = None if value is None else problem.cast(value)
             elif name in problem.steps:
                 step = problem.steps[name]

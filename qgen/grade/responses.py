@@ -46,7 +46,8 @@ def read_responses(path: Path, build: Build) -> dict[str, Response]:
     if not lines:
         raise QgenError(f"{path}: empty; expected the responses.csv of the build with answers filled in")
     header = [h.strip() for h in lines[0]]
-    known = set(build.columns())
+    columns = build.columns()
+    known = set(columns)
     for name in ID_COLUMNS:
         if name not in header:
             raise QgenError(f"{path}: row 1: column {name} missing (expected {', '.join(ID_COLUMNS)}, then the answers)")
@@ -54,7 +55,7 @@ def read_responses(path: Path, build: Build) -> dict[str, Response]:
         if h not in known and h not in ID_COLUMNS:
             raise QgenError(f"{path}: row 1, column {h!r}: names no answer entry of this build "
                             "(the columns are q<question>.<answer>[i,j] as in the build's responses.csv)")
-    missing = [c for c in build.columns() if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise QgenError(f"{path}: row 1: column {missing[0]} missing (keep every column of the build's responses.csv)")
     codes = {s["student_id"]: s["version_code"] for s in build.students}
@@ -77,14 +78,14 @@ def read_responses(path: Path, build: Build) -> dict[str, Response]:
             raise QgenError(f"{path}: row {number}, column version_code: expected {codes[sid]} for {sid}, "
                             f"got {row['version_code']!r} (is this CSV from another build?)")
         values = {}
-        for column in build.columns():
+        for column in columns:
             try:
                 values[column] = parse_value(row[column])
             except ValueError as e:
                 raise QgenError(f"{path}: row {number}, column {column}: {e}") from None
             if values[column] is not None and column not in entries[sid]:
                 raise QgenError(f"{path}: row {number}, column {column}: {sid}'s sheet asks no such entry; leave it blank")
-        out[sid] = Response(sid, values, {c: row[c] for c in build.columns()})
+        out[sid] = Response(sid, values, {c: row[c] for c in columns})
     for s in build.students:
         if s["student_id"] not in out:
             raise QgenError(f"{path}: student {s['student_id']} of the build has no row "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from qgen.grade.manifest import Build, QuestionRow
 from qgen.grade.mark import Verdict, mark_question
@@ -15,7 +16,7 @@ class QuestionResult:
     row: QuestionRow
     verdicts: tuple[Verdict, ...]
 
-    @property
+    @cached_property
     def points(self) -> Fraction:
         return sum((v.points for v in self.verdicts), Fraction(0))
 
@@ -25,11 +26,11 @@ class StudentResult:
     student: dict  # student_id, name, version_code
     questions: tuple[QuestionResult, ...]
 
-    @property
+    @cached_property
     def total(self) -> Fraction:
         return sum((q.points for q in self.questions), Fraction(0))
 
-    @property
+    @cached_property
     def max_points(self) -> Fraction:
         return sum((q.row.points for q in self.questions), Fraction(0))
 
