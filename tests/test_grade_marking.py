@@ -405,3 +405,29 @@ def test_bias_gradient_summed_over_the_wrong_axis_is_named():
             continue  # an all-zero answer is never named (0 matches too many wrong rules)
         assert_named(row, with_answer(key_texts(row), "dL/db1", np.array([sum(delta)] * len(delta), dtype=object)),
                      M.BIAS_AXIS)
+
+
+@pytest.mark.parametrize("kind,mode", KINDS_MODES)
+def test_every_step_on_the_key_inputs_gives_the_key(kind, mode):
+    """The chains rebuilt from the manifest's parameters are the engine's: each step, run on the
+    key's (or the sheet's) inputs, reproduces the key of the answer it computes."""
+    from qgen.grade.chains import problem_for
+
+    checked = 0
+    forms = {"jacobian": [{"form": f} for f in ("linear", "elementwise", "composition")],
+             "gates": [{"gate": g} for g in ("linear", "elementwise", "softmax_ce")]}.get(kind, [{}])
+    for seed, overrides in ((s, o) for s in SEEDS for o in forms):
+        row = row_for(kind, seed, mode, **overrides)
+        problem = problem_for(row.kind, row.parameters, row.options)
+        keys = {a.name: a for a in row.answers}
+        values = dict(problem.values)
+        for a in row.answers:
+            values[a.name] = problem.cast(np.array([number(e.key) for e in a.entries], dtype=object).reshape(a.shape))
+        for name, step in problem.steps.items():
+            if name not in keys:
+                continue
+            out = np.asarray(step.rule(*[values[i] for i in step.inputs]), dtype=object).reshape(-1)
+            for entry, value in zip(keys[name].entries, out):
+                assert accepts(entry, value), (kind, mode, seed, entry.name, value, entry.key_text())
+                checked += 1
+    assert checked or kind == "shapes"
