@@ -116,14 +116,14 @@ def _entry(answer: str, e: dict) -> Entry:
     name = e["name"]
     index = tuple(map(int, name[len(answer) + 1:-1].split(","))) if name != answer else ()
     exact = e.get("exact")
-    if exact is None:
-        key = float(e["decimal"])
-    elif exact.startswith("ln("):
-        key = Ln(Fraction(exact[3:-1]))
-    else:
-        key = Fraction(exact)
+    key = float(e["decimal"]) if exact is None else _exact_key(exact)
     precision = _precision(e["asked"] == "exact", int(e["places"]), float(e["atol"]), float(e["rtol"]))
     return Entry(name, answer, index, key, precision)
+
+
+@lru_cache(maxsize=65536)  # keys repeat across a class; Fractions and Ln are immutable
+def _exact_key(text: str):
+    return Ln(Fraction(text[3:-1])) if text.startswith("ln(") else Fraction(text)
 
 
 @lru_cache(maxsize=None)

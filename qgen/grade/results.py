@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from qgen.grade.manifest import Build, QuestionRow
 from qgen.grade.mark import Verdict, mark_question
@@ -50,6 +50,7 @@ def grade_students(build: Build, responses: dict[str, Response], fraction: Fract
     return out
 
 
+@lru_cache(maxsize=4096)  # a class has few distinct point values and hundreds of thousands of entries
 def points_text(points: Fraction) -> str:
     """Points as the grade files print them: 3, 2.5, 3.3333 (4 decimals at most)."""
     if points.denominator == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 from qgen.numbers import Ln
 
@@ -13,6 +14,7 @@ _LOG = re.compile(rf"ln\(\s*({_NUMBER})\s*\)")
 EXPECTED = "expected a number such as 2, -0.25, -3/4 or ln(12/5)"
 
 
+@lru_cache(maxsize=65536)  # answers repeat across a class; Fractions and Ln are immutable
 def parse_value(text: str) -> Fraction | Ln | None:
     """The exact value the grader typed (decimals read as the decimal they spell), None when blank.
     Raises ValueError with what was expected."""
