@@ -39,6 +39,11 @@ def _number(v):
 
 
 def network_problem(params: dict, options: dict) -> Problem:
+    return network_steps(network_from_params(params, options))
+
+
+def network_from_params(params: dict, options: dict) -> Network:
+    """The mlp question's network, gate by gate, from the manifest's parameters (printed values included)."""
     exact = options["mode"] != "calculator"
     num = (lambda v: Fraction(str(v))) if exact else (lambda v: float(Fraction(str(v))))
     alpha = num(params.get("alpha") or LEAKY_ALPHA)
@@ -57,8 +62,7 @@ def network_problem(params: dict, options: dict) -> Problem:
     else:
         loss = SoftmaxCrossEntropy(y)
     eta = params.get("learning_rate")
-    net = Network(_numbers(params["x"], exact), tuple(layers), loss, None if eta is None else num(eta))
-    return network_steps(net)
+    return Network(_numbers(params["x"], exact), tuple(layers), loss, None if eta is None else num(eta))
 
 
 def network_steps(net: Network) -> Problem:
