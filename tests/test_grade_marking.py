@@ -422,3 +422,19 @@ def test_every_step_on_the_key_inputs_gives_the_key(kind, mode):
                 assert accepts(entry, value), (kind, mode, seed, entry.name, value, entry.key_text())
                 checked += 1
     assert checked or kind == "shapes"
+
+
+def test_points_per_part_from_the_manifest_split_over_the_entries():
+    options = resolve_options("softmax-ce", "medium", "exact")
+    data = json.loads(json.dumps(draw_variant("softmax-ce", 4, options).to_json(), default=str))
+    parts = [Fraction(3), Fraction(1), Fraction(2)]  # yhat, L, dL/dz
+    row = question_row({"student_id": "s1", "question": 1, "kind": "softmax-ce", "points": 6,
+                        "options": data["options"], "parameters": data["parameters"], "answers": data["answers"],
+                        "part_points": [str(p) for p in parts]})
+    assert [a.name for a in row.answers] == ["yhat", "L", "dL/dz"]
+    texts = key_texts(row)
+    texts["L"] = ""
+    marks = mark(row, texts)
+    n = len(row.answers[0].entries)
+    assert marks["yhat[1]"].max_points == Fraction(3, n) and marks["dL/dz[1]"].max_points == Fraction(2, n)
+    assert sum(v.points for v in marks.values()) == 5
