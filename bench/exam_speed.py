@@ -1,16 +1,19 @@
-"""How fast `qgen exam` builds a class, against a per-student pipeline, in the same run.
+"""How fast `qgen exam` builds a class, against separate pdflatex runs, in the same run.
 
     .venv/bin/python bench/exam_speed.py                       # 200 students: mlp, softmax-ce, graph
-    .venv/bin/python bench/exam_speed.py --students 200 --kinds mlp softmax-ce shapes
+    .venv/bin/python bench/exam_speed.py --students 200 --kinds mlp softmax-ce shapes --per-student
 
-1. The batch pipeline (what `qgen exam` does): build_exam() on a class of N students, the whole
-   output folder written, timed per phase. A 2-student run first warms the precompiled-format
-   cache, as any second use of qgen would find it.
-2. A per-student pipeline, the way other exam generators work: for each student, one LaTeX
-   document for the sheet and one for the key, each compiled by its own pdflatex process (two
-   at a time, one per core, to be fair; diagrams included from the same cache, also in its
-   favour). Run on the first SUBSET students and extrapolated per student.
-The figures printed: seconds per student for each, and their ratio.
+1. The yardstick: N separate pdflatex runs of an empty document, one after the other (what a
+   per-student pipeline pays at the very least, before any page is typeset), timed first.
+2. The batch pipeline (what `qgen exam` does): build_exam() on a class of N students, the whole
+   output folder written, once per `exam.keys` setting: "grading" (one-page grading keys only),
+   "both" (grading and worked keys) and "worked". Each is timed per phase, and the typesetting
+   tasks are summed by kind of document: where the time goes. A 2-student run first warms the
+   precompiled-format cache of each, as any second use of qgen would find it.
+3. With --per-student: a per-student pipeline, the way other exam generators work (a sheet and
+   a worked key per student, each its own pdflatex process, one per core), on SUBSET students,
+   extrapolated.
+The figures printed: seconds, and each build's ratio to the yardstick.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qgen.build import DiagramCache, build_many  # noqa: E402
+from qgen.build import DiagramCache, build, build_many  # noqa: E402
 from qgen.exam import prepare as prepare_module  # noqa: E402
 from qgen.exam import sheets  # noqa: E402
 from qgen.practice import new_diagram_cache  # noqa: E402
@@ -36,8 +39,8 @@ LAST = ["Lovelace", "O'Brien-Łukasiewicz", "Núñez & Díaz", "Hopper", "Okafor
         "Tanaka", "Al-Hassan", "Müller"]
 
 
-def write_class(folder: Path, students: int, kinds: list[str]) -> tuple[Path, Path]:
-    config = folder / "exam.toml"
+def write_class(folder: Path, students: int, kinds: list[str], keys: str = "both") -> tuple[Path, Path]:
+    config = folder / f"exam-{keys}.toml"
     points = [10, 6, 4, 5, 5][: len(kinds)] + [5] * max(0, len(kinds) - 5)
     questions = "".join(f'\n[[questions]]\nkind = "{k}"\npoints = {p}\n' for k, p in zip(kinds, points))
     config.write_text(f'''[exam]
@@ -47,6 +50,7 @@ date = "2026-03-14"
 duration = 90
 instructions = "Answer every question."
 calculator = "None."
+keys = "{keys}"
 {questions}''', encoding="utf-8")
     roster = folder / "roster.csv"
     rows = [f"s{i:04d},{FIRST[i % 10]} {LAST[(i // 10) % 10]}" for i in range(1, students + 1)]
@@ -54,7 +58,7 @@ calculator = "None."
                       encoding="utf-8")
     # A fixed secret, so that every run of the bench draws the same class (a real exam uses
     # `qgen exam init`, which draws 32 random bytes).
-    (folder / "exam.secret").write_text(hashlib.sha256(b"qgen exam bench").hexdigest() + "\n")
+    config.with_suffix(".secret").write_text(hashlib.sha256(b"qgen exam bench").hexdigest() + "\n")
     return config, roster
 
 
@@ -101,68 +105,97 @@ class Phases:
         return ", ".join(f"{name.lower()} {b - a:.2f} s" for (name, a), (_, b) in zip(marks[1:], marks[2:]))
 
 
+def empty_runs(count: int) -> float:
+    """Seconds for `count` separate pdflatex runs of an empty document (one blank page: a run
+    that ships no page writes no PDF), one after the other, through qgen's confined runner."""
+    tex = "\\documentclass{article}\n\\begin{document}\n\\mbox{}\n\\end{document}\n"
+    started = time.perf_counter()
+    for _ in range(count):
+        build(tex, use_format=False)
+    return time.perf_counter() - started
+
+
 def per_student_pipeline(inputs, count: int) -> float:
     """Seconds for `count` students, each sheet and each key its own LaTeX document and process."""
     started = time.perf_counter()
-    prepared = prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students[:count])
+    prepared = prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students[:count],
+                                            sides=("questions", "key"))
     diagrams = new_diagram_cache()
     for p in prepared:
         for d in p.diagrams:
             diagrams.add(d)
     sources = []
     for p in prepared:
-        sheet_docs, key_docs = sheets.documents(inputs.config, [p.sheet], [p.key])
-        sources += sheet_docs + key_docs
+        docs = sheets.documents(inputs.config, {"questions": [p.parts["questions"]], "key": [p.parts["key"]]})
+        sources += docs["questions"] + docs["key"]
     build_many(sources, workers=os.cpu_count(), files=diagrams.files())
     return time.perf_counter() - started
+
+
+def _document(tex: str, **kwargs) -> str:
+    body = tex.split("\\begin{document}", 1)[1]
+    return ("sheet documents" if "\\qgenstudent" in body else
+            "grading documents" if "{qgenonepage}" in body else "worked key documents")
+
+
+def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -> None:
+    tasks = TaskTimes()
+    tasks.wrap(sheets, "build", _document)
+    tasks.wrap(sheets, "_cut", lambda result: "cutting")
+    tasks.wrap(DiagramCache, "build", lambda cache: "picture groups")
+    phases = Phases()
+    cpu = _cpu()
+    started = time.perf_counter()
+    try:
+        build_exam(inputs, out, progress=Progress(label=phases.label))
+    finally:
+        sheets.build, sheets._cut, DiagramCache.build = _REAL
+    took = time.perf_counter() - started
+    cpu = _cpu() - cpu
+    pages = {name: sheets.page_count((out / name).read_bytes())
+             for name in ("questions-print.pdf", "keys.pdf", "grading-keys.pdf") if (out / name).exists()}
+    print(f"keys = {keys!r:10} {took:6.2f} s = {1000 * took / students:5.1f} ms per student = "
+          f"{took / yardstick:.2f}x the empty runs  [{phases.report(started + took)}]; CPU {cpu:.1f} s")
+    print(f"    pages: {', '.join(f'{n} {c}' for n, c in pages.items())}")
+    print(f"    typesetting tasks, summed over the cores: {tasks.report()}")
+
+
+_REAL = (sheets.build, sheets._cut, DiagramCache.build)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--kinds", nargs="+", default=["mlp", "softmax-ce", "graph"])
+    parser.add_argument("--keys", nargs="+", default=["grading", "both", "worked"], choices=["grading", "both", "worked"])
+    parser.add_argument("--per-student", action="store_true", help="also time a per-student pipeline")
     parser.add_argument("--subset", type=int, default=20, help="students in the per-student pipeline")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="qgen-bench-") as tmp:
         tmp = Path(tmp)
-        config, roster = write_class(tmp, args.students, args.kinds)
-        inputs = read_inputs(config, roster)
         print(f"{args.students} students x {len(args.kinds)} questions ({', '.join(args.kinds)}), "
               f"{os.cpu_count()} cores")
+        yardstick = empty_runs(args.students)
+        print(f"yardstick: {args.students} separate empty pdflatex runs, one after the other: {yardstick:6.2f} s "
+              f"({1000 * yardstick / args.students:.0f} ms each)")
+        for keys in args.keys:
+            config, roster = write_class(tmp, args.students, args.kinds, keys)
+            inputs = read_inputs(config, roster)
+            warm = inputs.__class__(inputs.config, inputs.students[:2], inputs.secret)
+            build_exam(warm, tmp / f"warm-{keys}")  # fills the format cache, as any earlier run would
+            timed_build(inputs, tmp / f"out-{keys}", keys, yardstick, args.students)
+        pictures = len({d for p in prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students,
+                                                                 sides=("questions",)) for d in p.diagrams})
+        print(f"{pictures} distinct pictures")
 
-        warm = inputs.__class__(inputs.config, inputs.students[:2], inputs.secret)
-        build_exam(warm, tmp / "warm")  # fills the format cache, as any earlier run would
-
-        tasks = TaskTimes()
-        tasks.wrap(sheets, "build", lambda tex, **k: "sheet documents" if "\\qgenstudent" in
-                   tex.split("\\begin{document}", 1)[1] else "key documents")
-        tasks.wrap(sheets, "_cut", lambda result: "cutting")
-        tasks.wrap(DiagramCache, "build", lambda cache: "picture groups")
-        phases = Phases()
-        cpu = _cpu()
-        started = time.perf_counter()
-        build_exam(inputs, tmp / "out", progress=Progress(label=phases.label))
-        batch = time.perf_counter() - started
-        cpu = _cpu() - cpu
-        pages = sheets.page_count((tmp / "out" / "questions-print.pdf").read_bytes())
-        key_pages = sheets.page_count((tmp / "out" / "keys.pdf").read_bytes())
-        pictures = len({d for p in prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students)
-                        for d in p.diagrams})
-        print(f"batch (qgen exam):   {batch:6.2f} s for {args.students} students = {1000 * batch / args.students:6.1f} ms "
-              f"per student  [{phases.report(started + batch)}]; {pages} sheet pages, {key_pages} key pages; "
-              f"CPU {cpu:.1f} s (pdflatex and workers included)")
-        print(f"  typesetting tasks, summed over the cores: {tasks.report()}; {pictures} distinct pictures")
-
-        subset = min(args.subset, args.students)
-        cpu = _cpu()
-        separate = per_student_pipeline(inputs, subset)
-        cpu = _cpu() - cpu
-        per = separate / subset
-        print(f"per-student (separate pdflatex per sheet and key, {subset} students measured, extrapolated): "
-              f"{1000 * per:6.1f} ms per student = {per * args.students:6.1f} s for {args.students}; "
-              f"CPU {cpu / subset * args.students:.1f} s for {args.students}")
-        print(f"ratio: the per-student pipeline takes {per / (batch / args.students):.1f}x as long per student")
+        if args.per_student:
+            subset = min(args.subset, args.students)
+            separate = per_student_pipeline(inputs, subset)
+            per = separate / subset
+            print(f"per-student (separate pdflatex per sheet and worked key, {subset} students measured, "
+                  f"extrapolated): {per * args.students:6.1f} s for {args.students} = {per * args.students / yardstick:.2f}x "
+                  f"the empty runs")
 
 
 if __name__ == "__main__":

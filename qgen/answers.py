@@ -99,8 +99,8 @@ class Entry:
 
     def key_text(self) -> str:
         """The key as the sheet asks for it: "-3/4", "ln(12/5)", "0.0180"."""
-        if isinstance(self.key, Fraction) and (self.precision.exact or self.key.denominator == 1):
-            return fraction_text(self.key)  # an integer is exact at every precision: "3", not "3.0000"
+        if isinstance(self.key, Fraction) and self.precision.exact:
+            return fraction_text(self.key)
         if isinstance(self.key, Ln) and self.precision.exact:
             return str(self.key)
         return decimal_text(self.key, self.precision.places)
@@ -150,7 +150,10 @@ def too_small(entry: Entry) -> bool:
 
 
 def decimal_text(value, places: int) -> str:
-    """A value at `places` decimals with trailing zeros: 0.0180, -1.3000; never "-0.0000"."""
+    """A value at `places` decimals with trailing zeros: 0.0180, -1.3000; never "-0.0000". An
+    integer is exact at every precision and prints as one: 3, not 3.0000."""
+    if float(value).is_integer():
+        return str(int(float(value)))
     text = f"{float(value):.{places}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
@@ -177,3 +180,9 @@ def _exact(v) -> Fraction:
 def _decimal(v) -> float:
     value = round(float(v), 12)
     return 0.0 if value == 0 else value
+
+
+def rational(value) -> Fraction:
+    """The exact rational the rule compares for a key or a value (a float as the decimal it spells,
+    an Ln as its float): what the practice page's JavaScript copy of `accepts` is given."""
+    return _exact(value)

@@ -9,7 +9,7 @@ Public API
     DiagramCache                               TikZ pictures drawn once, included as PDFs
     VARIANT_MARKS                              preamble code that records where variants start
 
-Why it looks like this (measured figures in /work/shared/latex-notes.md, bench/latex_costs.py):
+Why it looks like this (measured by bench/latex_costs.py; the README's "Speed" section has the figures):
 starting pdflatex costs ~90 ms and loading TikZ ~100 ms per process, so documents hold many
 variants and are split afterwards, preambles are loaded from a precompiled format, and each
 distinct picture is drawn once. Documents hold user text, so every run is confined: no shell
@@ -40,9 +40,12 @@ from pathlib import Path
 
 import pikepdf
 
+from qgen import tempdirs
 from qgen.errors import QgenError
+from qgen.tempdirs import LATEX_PREFIX  # build folders: qgen-latex-<pid>-<random>
 
 ENGINE = "pdflatex"
+FAILED_PREFIX = "qgen-failed-"  # a failed document's .tex and .log, kept on purpose (named in the error)
 DEFAULT_EPOCH = 0  # 1970-01-01: obviously not a real date, and the same on every run
 MAX_FORMATS = 16  # formats are ~7 MB each; the least recently used beyond this are removed
 
@@ -52,6 +55,12 @@ _SIMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 class LatexError(QgenError):
     """pdflatex failed or timed out; the message has the LaTeX error and where the files are."""
+
+
+def require_tex() -> None:
+    """One clear line, not a traceback, when TeX Live is not installed."""
+    if shutil.which(ENGINE) is None:
+        raise QgenError(f"TeX Live is missing (no {ENGINE} on PATH): `make run` installs it (see the README's Set up)")
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ def variant_starts(result: BuildResult, name: str = STARTS_FILE) -> list[int]:
 def _safe_env(build_dir: Path, epoch: int) -> dict[str, str]:
     return dict(
         os.environ,
-        # latex-notes.md "Safety": read and write only in the build folder, no shell.
+        # Documents hold user text: read and write only in the build folder, no shell.
         openin_any="p",
         openout_any="p",
         shell_escape="f",
@@ -105,18 +114,39 @@ def _safe_env(build_dir: Path, epoch: int) -> dict[str, str]:
     )
 
 
+_running: set[subprocess.Popen] = set()  # TeX processes of this run, stopped by SIGINT/SIGTERM
+_running_guard = threading.RLock()  # re-entrant: the signal handler may run while it is held
+_stopping = threading.Event()
+
+
+def _stop_tex() -> None:
+    """Called on SIGINT/SIGTERM: end every TeX process now and start no new one."""
+    _stopping.set()
+    with _running_guard:
+        for process in _running:
+            process.kill()
+
+
+tempdirs.on_stop(_stop_tex)
+
+
 def _run_tex(args: list[str], build_dir: Path, timeout: float, epoch: int) -> int:
     """Run a TeX command in build_dir; returns its exit status (TimeoutExpired propagates)."""
-    done = subprocess.run(
-        args,
-        cwd=build_dir,
-        env=_safe_env(build_dir, epoch),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=timeout,
-    )
-    return done.returncode
+    with _running_guard:
+        if _stopping.is_set():
+            raise LatexError("stopped (the run was interrupted)")
+        process = subprocess.Popen(args, cwd=build_dir, env=_safe_env(build_dir, epoch), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _running.add(process)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        with _running_guard:
+            _running.discard(process)
 
 
 def _with_trailer_id(tex: str) -> str:
@@ -158,18 +188,21 @@ def _log_errors(log_path: Path) -> str:
 
 
 def _keep_failed(build_dir: Path, jobname: str, keep_failed_in: Path | None) -> Path:
-    """Where the failed .tex/.log now are: copied to keep_failed_in, else the build folder
-    itself (then kept). Any partial PDF is removed either way."""
-    (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
-    if keep_failed_in is None:
-        return build_dir
-    keep = Path(keep_failed_in)
-    keep.mkdir(parents=True, exist_ok=True)
-    for ext in (".tex", ".log"):
-        src = build_dir / f"{jobname}{ext}"
-        if src.exists():
-            shutil.copyfile(src, keep / src.name)
-    return keep
+    """Where the failed .tex/.log now are: copied to keep_failed_in, else (or when that cannot
+    be written) to a new qgen-failed-* folder in the temp folder, which is never swept."""
+    for keep in ([Path(keep_failed_in)] if keep_failed_in is not None else []) + [None]:
+        try:
+            if keep is None:
+                keep = Path(tempfile.mkdtemp(prefix=FAILED_PREFIX))
+            keep.mkdir(parents=True, exist_ok=True)
+            for ext in (".tex", ".log"):
+                src = build_dir / f"{jobname}{ext}"
+                if src.exists():
+                    shutil.copyfile(src, keep / src.name)
+            return keep
+        except OSError:
+            continue
+    return build_dir
 
 
 def build(
@@ -195,16 +228,16 @@ def build(
     _check_name(jobname, "jobname")
     for name in [*(files or {}), *collect]:
         _check_name(name, "file name")
+    require_tex()
     tex = _with_trailer_id(tex)
-    fmt = _format_for(tex, timeout, epoch) if use_format else None
 
-    build_dir = Path(tempfile.mkdtemp(prefix="qgen-latex-"))
+    build_dir = tempdirs.make(LATEX_PREFIX)
     keep_build_dir = False
     try:
         for name, data in (files or {}).items():
             (build_dir / name).write_bytes(data)
         (build_dir / f"{jobname}.tex").write_text(tex, encoding="utf-8")
-        status = _run_pdflatex(build_dir, jobname, fmt, timeout, epoch)
+        status = _run_pdflatex(build_dir, jobname, tex, timeout, epoch, use_format)
         pdf_path = build_dir / f"{jobname}.pdf"
         if status == 0 and pdf_path.exists():
             return BuildResult(
@@ -217,32 +250,54 @@ def build(
             problem = f"LaTeX wrote no pages for {jobname}.tex"
         else:
             problem = f"LaTeX failed on {jobname}.tex: {_log_errors(build_dir / f'{jobname}.log')}"
+        (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
         kept = _keep_failed(build_dir, jobname, keep_failed_in)
         keep_build_dir = kept == build_dir
         raise LatexError(f"{problem} (kept {jobname}.tex and {jobname}.log in {kept})")
     finally:
-        if not keep_build_dir:
-            shutil.rmtree(build_dir, ignore_errors=True)
+        if keep_build_dir:
+            tempdirs.forget(build_dir)
+        else:
+            tempdirs.remove(build_dir)
 
 
-def _run_pdflatex(build_dir: Path, jobname: str, fmt: Path | None, timeout: float, epoch: int) -> int | None:
-    """One pdflatex run (with the format if there is one); its exit status, None on timeout."""
+def _run_pdflatex(build_dir: Path, jobname: str, tex: str, timeout: float, epoch: int,
+                  use_format: bool) -> int | None:
+    """One pdflatex run with the preamble's format; its exit status, None on timeout.
+
+    A format changes the PDF's bytes (fonts are numbered differently), so the same format is
+    used whatever the state of the cache: the cached one, else one dumped for this process alone.
+    A plain run (without a format) happens only for a preamble that cannot work as a format.
+    """
 
     def run(fmt_path: Path | None) -> int:
+        (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
         args = [ENGINE, "-no-shell-escape", "-interaction=batchmode", "-halt-on-error"]
         if fmt_path is not None:
             args.append(f"-fmt={fmt_path.with_suffix('')}")
         return _run_tex([*args, f"-jobname={jobname}", f"{jobname}.tex"], build_dir, timeout, epoch)
 
     try:
+        if not use_format:
+            return run(None)
+        preamble = tex[: _BEGIN_DOCUMENT.search(tex).start(1)]
+        fmt = _format_for(preamble, timeout, epoch)
         status = run(fmt)
-        if status != 0 and fmt is not None:
-            # The document or the format? A plain run decides, and is what gets reported.
-            (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)
-            status = run(None)
-            if status == 0 and fmt.exists():  # (a format pruned meanwhile is not at fault)
-                _forget_format(fmt)
-        return status
+        if status == 0 or fmt is None:
+            return status
+        # The document or the format? A plain run decides, and is what gets reported.
+        status = run(None)
+        if status != 0:
+            return status
+        # The format failed where a plain run works (a damaged cached file?): a fresh one decides.
+        was_private = _is_private(fmt)
+        _forget_format(fmt)
+        if not was_private:
+            with _lock(_format_key(preamble, epoch)):
+                fresh = _private_format(preamble, timeout, epoch, fresh=True)
+            if fresh is not None and run(fresh) == 0:
+                return 0
+        return run(None)
     except subprocess.TimeoutExpired:
         return None
 
@@ -314,39 +369,67 @@ _format_locks: dict[str, threading.Lock] = {}
 _format_locks_guard = threading.Lock()
 
 
-def _format_for(tex: str, timeout: float, epoch: int) -> Path | None:
-    """The cached format for this source's preamble, built if missing; None if it cannot be."""
-    preamble = tex[: _BEGIN_DOCUMENT.search(tex).start(1)]
+def _format_key(preamble: str, epoch: int) -> str:
     # epoch too: a preamble may read the date (\year) while the format is dumped.
-    key = hashlib.sha256(f"{_engine_id()}\0{epoch}\0{preamble}".encode()).hexdigest()[:32]
-    folder = cache_root() / "formats"
-    fmt, failed = folder / f"{key}.fmt", folder / f"{key}.failed"
+    return hashlib.sha256(f"{_engine_id()}\0{epoch}\0{preamble}".encode()).hexdigest()[:32]
+
+
+def _lock(key: str) -> threading.Lock:
     with _format_locks_guard:
-        lock = _format_locks.setdefault(key, threading.Lock())
-    with lock:  # threads of one process build a format once; processes rely on the rename
+        return _format_locks.setdefault(key, threading.Lock())
+
+
+def _format_for(preamble: str, timeout: float, epoch: int) -> Path | None:
+    """The format for this preamble: the cached one (built if missing), else (no writable cache,
+    a full disk) one dumped for this process alone; None only if the preamble cannot be dumped."""
+    key = _format_key(preamble, epoch)
+    with _lock(key):  # threads of one process build a format once; processes rely on the rename
+        return _cached_format(key, preamble, timeout, epoch) or _private_format(preamble, timeout, epoch)
+
+
+def _cached_format(key: str, preamble: str, timeout: float, epoch: int) -> Path | None:
+    folder = cache_root() / "formats"
+    fmt = folder / f"{key}.fmt"
+    try:
+        if fmt.exists():
+            os.utime(fmt)  # mark as recently used, for pruning
+            return fmt
+        folder.mkdir(parents=True, exist_ok=True)
+        tempdirs.sweep((folder, ".building-"))
+        if _dump_format(preamble, fmt, timeout, epoch):
+            _prune_formats(folder)
+            return fmt
+    except OSError:  # an unwritable cache
+        pass
+    return None  # nothing is remembered: a failure must not change later output
+
+
+_private_formats: dict[str, Path | None] = {}  # key -> this process's own format (None: cannot be built)
+_private_folder: list[Path] = []
+
+
+def _private_format(preamble: str, timeout: float, epoch: int, fresh: bool = False) -> Path | None:
+    """A format dumped into this process's temporary folder (removed at exit): the same format
+    as a cached one, so the PDF has the same bytes. Dumped once per process and preamble (and
+    again with `fresh`). Call with the preamble's _lock held."""
+    key = _format_key(preamble, epoch)
+    if key not in _private_formats or fresh:
         try:
-            if fmt.exists():
-                os.utime(fmt)  # mark as recently used, for pruning
-                return fmt
-            if failed.exists():
-                return None
-            folder.mkdir(parents=True, exist_ok=True)
-            built = _dump_format(preamble, fmt, timeout, epoch)
-            if built:
-                _prune_formats(folder)
-                return fmt
-            if built is False:  # a LaTeX error, not a timeout on a busy machine: remember
-                failed.touch()
-        except OSError:  # unwritable cache: plain runs still work
-            pass
-    return None
+            with _format_locks_guard:
+                if not _private_folder:
+                    _private_folder.append(tempdirs.make(LATEX_PREFIX))
+            fmt = _private_folder[0] / f"{key}.fmt"
+            _private_formats[key] = fmt if _dump_format(preamble, fmt, timeout, epoch) else None
+        except OSError:
+            _private_formats[key] = None
+    return _private_formats[key]
 
 
 def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> bool | None:
-    """pdftex -ini with mylatexformat (latex-notes.md); the result is renamed into place
+    """pdftex -ini with mylatexformat (bench/latex_costs.py measures what it saves); the result is renamed into place
     atomically, so concurrent builders never see a half-written format.
-    True: built; False: LaTeX failed; None: timed out."""
-    work = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    True: built; False: LaTeX failed (or the disk is full); None: timed out."""
+    work = tempdirs.make(".building-", target.parent)
     try:
         (work / "doc.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", "utf-8")
         args = ["pdftex", "-ini", "-no-shell-escape", "-interaction=batchmode", "-halt-on-error",
@@ -360,14 +443,21 @@ def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> boo
         os.replace(work / "fmt.fmt", target)
         return True
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        tempdirs.remove(work)
+
+
+def _is_private(fmt: Path) -> bool:
+    return fmt in _private_formats.values()
 
 
 def _forget_format(fmt: Path) -> None:
-    """A format that fails where a plain run works is wrong for its preamble: never use it again."""
+    """A format that fails where a plain run works is damaged or wrong: delete it (a cached
+    one is dumped again by the next run that needs it)."""
+    for key, path in list(_private_formats.items()):
+        if path == fmt:
+            _private_formats[key] = None
     try:
         fmt.unlink(missing_ok=True)
-        fmt.with_suffix(".failed").touch()
     except OSError:
         pass
 

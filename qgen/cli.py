@@ -14,15 +14,23 @@ import click
 from qgen.cli_errors import OneLineErrors
 from qgen.errors import QgenError
 
+MAX_PROBLEM_BYTES = 1_000_000  # a `qgen solve` problem (README, "Limits")
+MAX_SET_QUESTIONS = 200  # questions in one practice set (count × kinds): a sheet, not a book
+MAX_SEED = 2**64 - 1
+SEED = click.IntRange(0, MAX_SEED)  # numpy's SeedSequence takes non-negative integers only
+
 
 @click.group(cls=OneLineErrors)
 @click.version_option(package_name="qgen")
 def main():
     """qgen: backpropagation questions with answer keys checked by an oracle."""
+    from qgen.tempdirs import install_signal_handlers
+
+    install_signal_handlers()  # SIGINT/SIGTERM remove every temporary folder, as an error does
 
 
 @main.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--exact", is_flag=True, help="Print every value as a reduced fraction; refuse problems that are not rational.")
 @click.option("--pdf", type=click.Path(dir_okay=False), metavar="OUT.pdf",
               help="Also write the worked solution, typeset like an answer key. On any error neither the "
@@ -31,17 +39,21 @@ def solve(file, exact, pdf):
     """Solve the problem in FILE (JSON, or - for stdin) and print the solution as JSON."""
     from qgen.solve import solve_text
 
+    name = getattr(file, "name", "<stdin>")
+    raw = file.read(MAX_PROBLEM_BYTES + 1)  # bounded: `qgen solve /dev/zero` must not fill the memory
+    if len(raw) > MAX_PROBLEM_BYTES:
+        raise QgenError(f"{name}: larger than {MAX_PROBLEM_BYTES:,} bytes, too large for a problem")
     try:
-        text = file.read()
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise QgenError(f"{file.name}: not UTF-8 text") from None
+        raise QgenError(f"{name}: not UTF-8 text") from None
     answer = solve_text(text, exact=exact)
     if pdf:  # before the JSON: all or nothing
         from pathlib import Path
 
         from qgen.worked import write_worked_pdf
 
-        write_worked_pdf(text, file.name, Path(pdf))
+        write_worked_pdf(text, name, Path(pdf))
     click.echo(json.dumps(answer, indent=2))
 
 
@@ -95,23 +107,37 @@ def _request(kind, count, seed, difficulty, mode, sets):
 @main.command()
 @click.option("--kind", "kind", multiple=True, required=True, help=KIND_HELP)
 @click.option("--count", type=int, default=1, show_default=True, help="Questions of each kind.")
-@click.option("--seed", type=int, required=True, help="Master seed: the same seed gives the same files.")
+@click.option("--seed", type=SEED, required=True, help="Master seed: the same seed gives the same files.")
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option (see `qgen kinds`); repeatable.")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: output/practice-KINDS-seedS].")
-def generate(kind, count, seed, difficulty, mode, sets, out):
-    """Write questions.pdf, answers.pdf, their .tex sources and answers.json."""
+@click.option("--format", "format_", default="pdf", show_default=True, metavar="pdf|html|pdf,html",
+              help="pdf: the sheet and key; html: practice.html, a self-checking page; or both.")
+@click.option("--paper", default="a4", show_default=True, help="Paper size: a4 or letter.")
+@click.option("--conventions", default="full", show_default=True,
+              help="The conventions box: notation, gate-table (notation and the note's gate table) or full.")
+def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, conventions):
+    """Write questions.pdf, answers.pdf, their .tex sources and answers.json (and practice.html)."""
+    from dataclasses import replace
     from pathlib import Path
 
-    from qgen.practice import default_out_dir, write_practice
+    from qgen.practice import default_out_dir, read_formats, write_practice
 
-    request = _request(kind, count, seed, difficulty, mode, sets)
+    formats = read_formats(format_)
+    for name, value, allowed in (("--paper", paper, ("a4", "letter")),
+                                 ("--conventions", conventions, ("notation", "gate-table", "full"))):
+        if value not in allowed:
+            raise QgenError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    if count * len(kind) > MAX_SET_QUESTIONS:
+        raise QgenError(f"--count: at most {MAX_SET_QUESTIONS} questions in one set, got {count} × {len(kind)} "
+                        f"kind{'s' if len(kind) > 1 else ''} = {count * len(kind)}; write several sets")
+    request = replace(_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions)
     out_dir = Path(out) if out else default_out_dir(request)
     total = count * len(kind)
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,
                            show_pos=True) if total >= 20 else _NoBar() as bar:
-        paths = write_practice(request, out_dir, progress=bar.update)
+        paths = write_practice(request, out_dir, progress=bar.update, formats=formats)
     click.echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
     for path in paths:
         click.echo(f"  {path.name}")
@@ -131,7 +157,7 @@ class _NoBar:
 @main.command()
 @click.option("--kind", "kind", multiple=True, help="Kinds to check [default: all]. " + KIND_HELP)
 @click.option("--count", type=int, default=1000, show_default=True, help="Variants per kind.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Master seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Master seed.")
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option; repeatable.")

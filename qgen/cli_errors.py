@@ -1,12 +1,15 @@
 """How every command reports failure: one line on stderr, no traceback.
 
 A QgenError (the user's input) exits with status 2; a VerificationError (an answer that failed
-its oracle: an engine bug) with status 1. Both the main group and `qgen exam` use OneLineErrors.
+its oracle: an engine bug) with status 1. A click usage error (`--count 1.5`, a missing option)
+is one line too, with the usage and where to find help, and exit status 2. Both the main group
+and `qgen exam` use OneLineErrors.
 """
 
 from __future__ import annotations
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from qgen.errors import QgenError, VerificationError
 
@@ -25,8 +28,36 @@ class InternalError(click.ClickException):
         click.echo(f"qgen: internal error, nothing was written: {self.message}", err=True)
 
 
+class OneLineUsageError(click.UsageError):
+    """click's usage error in one line: what is wrong, the usage, and the help command."""
+
+    def __init__(self, error: click.UsageError):
+        super().__init__(error.format_message(), error.ctx)
+
+    def show(self, file=None):
+        hint = ""
+        if self.ctx is not None:
+            usage = " ".join(self.ctx.command.collect_usage_pieces(self.ctx))
+            hint = f" (usage: {self.ctx.command_path} {usage}; see {self.ctx.command_path} --help)"
+        click.echo(f"qgen: {self.message.rstrip('.')}{hint}", err=True)
+
+
+def _one_line(error: click.ClickException) -> click.ClickException:
+    if isinstance(error, (UserError, InternalError, OneLineUsageError, NoArgsIsHelpError)):
+        return error  # (`qgen exam` alone asks for its help: click prints it whole)
+    if isinstance(error, click.UsageError):
+        return OneLineUsageError(error)
+    return UserError(error.format_message())  # e.g. click.File cannot open the file
+
+
 class OneLineErrors(click.Group):
     """A click group that turns the library's errors into one clear line each."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as e:
+            raise _one_line(e) from None
 
     def invoke(self, ctx):
         try:
@@ -35,3 +66,5 @@ class OneLineErrors(click.Group):
             raise UserError(str(e)) from None
         except VerificationError as e:
             raise InternalError(f"an answer failed the oracle check ({e})") from None
+        except click.ClickException as e:
+            raise _one_line(e) from None

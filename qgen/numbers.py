@@ -8,6 +8,7 @@ as the decimal they spell (0.1 is 1/10), so a problem written in decimals can st
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Union
 
@@ -17,38 +18,79 @@ from qgen.errors import QgenError
 
 Scalar = Union[Fraction, float]
 
-# Bound on numerator and denominator of a number a user writes: keeps exact runs fast and
-# the printed fractions readable. Anything larger is refused with a clear line.
-MAX_DIGITS = 30
+# The range of a number a user writes (README, "Limits"). Every written number is checked as
+# text BEFORE it is converted: Python's int() of a 5,000-digit string and Fraction("1e99999999")
+# take seconds to forever, so the text's length and exponent are bounded first.
+MAX_DIGITS = 30  # digits of the numerator and of the denominator of the exact value
+MAX_EXPONENT = 30  # |e| in 1.5e-3
+MAX_NUMBER_TEXT = 80  # characters of one written number
+_EXPONENT = re.compile(r"[eE]([+-]?[\d_]+)")  # as Fraction() reads it: underscores allowed
+
+
+class NumberRangeError(ValueError):
+    """A written number outside the documented range (its message says which bound)."""
+
+
+def check_number_text(text: str) -> None:
+    """Refuse, without converting it, a written number whose size alone would be a problem."""
+    text = text.strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        raise NumberRangeError(f"a number of {len(text):,} characters (at most {MAX_NUMBER_TEXT})")
+    match = _EXPONENT.search(text)
+    if match and match.group(1).strip("+-_"):
+        exponent = int(match.group(1).replace("_", ""))  # at most MAX_NUMBER_TEXT digits: instant
+        if abs(exponent) > MAX_EXPONENT:
+            raise NumberRangeError(f"exponent {exponent} out of range (at most ±{MAX_EXPONENT})")
+
+
+def check_int_range(value: int) -> None:
+    """An integer (already converted, e.g. from TOML) within the digits bound, checked without str()."""
+    if value.bit_length() > 4 * MAX_DIGITS:  # 2**120 > 10**30: no digit count of a huge int needed
+        raise NumberRangeError(f"more than {MAX_DIGITS} digits")
+
+
+def exact_number(text) -> Fraction:
+    """The exact value of a written number ("3/4", "-0.25", "1e-3", 7), within the documented range.
+
+    Raises NumberRangeError (a ValueError) outside the range, ValueError if it is no number."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        check_int_range(text)
+        result = Fraction(text)
+    else:
+        text = str(text)
+        check_number_text(text)
+        try:
+            result = Fraction(text.strip())
+        except ZeroDivisionError:
+            raise ValueError("division by zero") from None
+    if result.numerator.bit_length() > 4 * MAX_DIGITS or result.denominator.bit_length() > 4 * MAX_DIGITS \
+            or len(str(abs(result.numerator))) > MAX_DIGITS or len(str(result.denominator)) > MAX_DIGITS:
+        raise NumberRangeError(f"too large or too fine (at most {MAX_DIGITS} digits above and below the fraction bar)")
+    return result
 
 
 def parse_number(value: object, field: str) -> Fraction:
     """Read one user number (int, decimal text from JSON, or a string like "3/4") exactly."""
     if isinstance(value, bool) or value is None:
         raise QgenError(f"{field}: expected a number, got {_show(value)}")
-    if isinstance(value, int):
-        result = Fraction(value)
-    elif isinstance(value, float):
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise QgenError(f"{field}: expected a finite number, got {value}")
-        result = Fraction(repr(value))
-    elif isinstance(value, (str, Fraction)):
-        text = str(value).strip()
-        try:
-            result = Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            raise QgenError(
-                f"{field}: expected a number such as 2, -0.25 or \"3/4\", got {_show(value)}"
-            ) from None
-    else:
+        value = repr(value)
+    if not isinstance(value, (int, str, Fraction)):
         raise QgenError(f"{field}: expected a number, got {_show(value)}")
-    if len(str(abs(result.numerator))) > MAX_DIGITS or len(str(result.denominator)) > MAX_DIGITS:
-        raise QgenError(f"{field}: number too large or too fine (at most {MAX_DIGITS} digits), got {_show(value)}")
-    return result
+    try:
+        return exact_number(value)
+    except NumberRangeError as e:
+        raise QgenError(f"{field}: number out of range: {e}; got {_show(value)}") from None
+    except ValueError:
+        raise QgenError(f"{field}: expected a number such as 2, -0.25 or \"3/4\", got {_show(value)}") from None
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * MAX_DIGITS:
+        return f"a number of more than {MAX_DIGITS} digits"  # repr() of a huge int is itself slow or refused
+    text = repr(value) if not isinstance(value, str) or len(value) <= 40 else repr(value[:40])
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from qgen import __version__
-from qgen.build import DiagramCache, compile_many
+from qgen.build import DiagramCache, compile_many, require_tex
 from qgen.errors import QgenError
-from qgen.output import publish
+from qgen.output import check_file_target, check_folder, publish
 from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
 from qgen.render import render
 
@@ -32,6 +32,8 @@ class PracticeRequest:
     difficulty: str = "easy"
     mode: str = "exact"
     overrides: dict | None = None  # option name -> text, applied to the kinds that have it
+    paper: str = "a4"  # a4 or letter
+    conventions: str = "full"  # the conventions box: notation, gate-table or full
 
     def options_by_kind(self) -> dict[str, dict]:
         """Each kind's options; a --set applies to the kinds that have it, and must fit one."""
@@ -77,7 +79,8 @@ def answer_entries(answers, number_style: str) -> list[dict]:
     lines = []
     for a in answers:
         texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
-        lines.append({"label": a.label, "text": _inline_text(texts), "wide": np.ndim(a.value) >= 2})
+        text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
+        lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
     return lines
 
 
@@ -113,14 +116,14 @@ def _math(text: str) -> str:
 
 
 def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
-                    seed: int | None = None) -> tuple[str, str]:
+                    seed: int | None = None, paper: str = "a4", conventions: str = "full") -> tuple[str, str]:
     """The question sheet's and the key's LaTeX; their diagrams are registered in `diagrams`.
     The seed goes on the key only: from it anyone could regenerate the key with qgen itself."""
     questions = render("practice_questions.tex", title=title, subtitle=subtitle,
-                       questions=_entries(variants, "question", diagrams))
+                       questions=_entries(variants, "question", diagrams), paper=paper, conventions=conventions)
     key_subtitle = subtitle if seed is None else f"{subtitle}, seed {seed}"
     answers = render("practice_answers.tex", title=title, subtitle=key_subtitle,
-                     questions=_entries(variants, "solution", diagrams))
+                     questions=_entries(variants, "solution", diagrams), paper=paper)
     return questions, answers
 
 
@@ -129,23 +132,56 @@ def practice_title(request: PracticeRequest) -> tuple[str, str]:
     return "Backpropagation practice", f"{kinds}: {request.difficulty} questions, {request.mode} numbers"
 
 
-def write_practice(request: PracticeRequest, out_dir: Path, progress=None) -> list[Path]:
+FORMATS = ("pdf", "html")
+FILES = {"pdf": ("questions.pdf", "answers.pdf", "questions.tex", "answers.tex"), "html": ("practice.html",)}
+
+
+def read_formats(text: str) -> tuple[str, ...]:
+    """--format: pdf, html, or both as pdf,html."""
+    formats = tuple(f.strip() for f in text.split(","))
+    if not formats or any(f not in FORMATS for f in formats):
+        raise QgenError(f"--format {text}: expected pdf, html or pdf,html")
+    return formats
+
+
+def practice_files(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The files a set of these formats writes: answers.json always."""
+    return tuple(name for f in formats for name in FILES[f]) + ("answers.json",)
+
+
+def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
+                   formats: tuple[str, ...] = ("pdf",)) -> list[Path]:
     """Draw, check, render and compile; then put every file in `out_dir` at once.
 
-    Everything is built in a temporary folder beside `out_dir` and moved in only when all of it
-    succeeded, so a failure never leaves a half-written set (the old files stay as they were).
+    `formats`: "pdf" (questions and key, with their .tex) and/or "html" (practice.html, the
+    self-checking page); answers.json is always written. `out_dir` must be new, empty or a folder
+    qgen wrote, and each file it will hold absent or a regular file: checked before any work. The
+    files are moved in only when all of them are written, so a failure never leaves a half-written
+    set (the old files stay as they were).
     """
+    require_tex()
+    check_folder(out_dir, "--out")
+    for name in practice_files(formats):
+        check_file_target(out_dir / name, "--out")
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)
-    questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed)
-    files = {"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode(),
-             "answers.json": answers_json(request, variants).encode()}
-    kept = out_dir.parent / f"{out_dir.name}.failed"
-    questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
-                                              keep_failed_in=kept)
-    files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
-    return publish(files, out_dir)
+    files = {}
+    if "pdf" in formats:
+        questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed,
+                                                     request.paper, request.conventions)
+        files.update({"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode()})
+    files["answers.json"] = answers_json(request, variants).encode()
+    if "html" in formats:
+        from qgen.html_page import render_page  # imports this module: loaded only when asked
+
+        files["practice.html"] = render_page(variants, title, subtitle, diagrams).encode()
+    if "pdf" in formats:
+        kept = out_dir.parent / f"{out_dir.name}.failed"
+        questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
+                                                  keep_failed_in=kept)
+        files["questions.pdf"], files["answers.pdf"] = questions_pdf, answers_pdf
+    return publish({name: files[name] for name in practice_files(formats)}, out_dir, command="generate")
 
 
 def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:

@@ -16,7 +16,7 @@ from qgen.engine.gates import (
 )
 from qgen.engine.network import Layer, Network
 from qgen.errors import QgenError
-from qgen.numbers import array, parse_number
+from qgen.numbers import NumberRangeError, array, check_number_text, parse_number
 
 MAX_LAYERS = 10
 MAX_WIDTH = 32
@@ -48,10 +48,37 @@ def _reject_constant(name: str):
     raise QgenError(f"problem: {name} is not a number qgen accepts")
 
 
+def _json_int(text: str) -> int:
+    # Checked as text first: int() of a 5,000-digit string is refused (or slow) by Python itself.
+    try:
+        check_number_text(text)
+    except NumberRangeError as e:
+        raise QgenError(f"problem: number out of range: {e}") from None
+    return int(text)
+
+
+def _json_decimal(text: str) -> Decimal:
+    # Decimals keep 0.1 as the decimal the user wrote, so decimal problems can be exact.
+    try:
+        check_number_text(text)
+    except NumberRangeError as e:
+        raise QgenError(f"problem: number out of range: {e}; got {text[:20]}") from None
+    return Decimal(text)
+
+
+def _unique_keys(pairs: list) -> dict:
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise QgenError(f"problem: the key {json.dumps(key)[:40]} appears twice in one object; give it once")
+        seen[key] = value
+    return seen
+
+
 def _parse_json(text: str):
     try:
-        # Decimals keep 0.1 as the decimal the user wrote, so decimal problems can be exact.
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_reject_constant,
+                          object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
         raise QgenError(f"problem: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:

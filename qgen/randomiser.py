@@ -54,11 +54,28 @@ class Variant:
             "kind": self.kind,
             "seed": self.seed,
             "code": self.code,
-            "options": {k: str(v) for k, v in self.options.items()},
+            "options": options_json(self.options),
             "parameters": self.draw.params,
             "answers": [a.to_json(self.draw.number_style) for a in self.draw.answers],
             "notes": list(self.draw.notes),
         }
+
+
+def options_json(options: dict) -> dict:
+    """Options as JSON values, written as in EXAM.toml: true/false, whole numbers, and text for
+    the rest ("2-3-2", "3-5", "1/2", "relu"). draw_variant reads them back to the same options."""
+    return {k: v if type(v) in (bool, int, str) else str(v) for k, v in options.items()}
+
+
+def read_options(kind: str, options: dict) -> dict:
+    """Options as draw functions use them, from resolved options or from their JSON form
+    (answers.json, manifest.json): every kind option is read again by its parser."""
+    module = kind_module(kind)
+    out = dict(options)
+    for opt in module.OPTIONS:
+        if opt.name in out:
+            out[opt.name] = opt.read(out[opt.name], kind)
+    return out
 
 
 def resolve_options(kind: str, difficulty: str = "easy", mode: str = "exact", overrides: dict | None = None) -> dict:
@@ -103,6 +120,7 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     parameters counts as a reject (rule: no two identical variants in one sheet).
     """
     module = kind_module(kind)
+    options = read_options(kind, options)
     rng = np.random.default_rng(seed)
     rules = Counter()
     for _ in range(budget):

@@ -110,6 +110,17 @@ def inline(ctx, a) -> str:
     return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(one(v) for v in row) for row in arr) + "]"
 
 
+def groupby_runs(lines: list[dict]) -> list[dict]:
+    """Answer-summary lines in order, grouped into runs of the same `wide` flag."""
+    blocks: list[dict] = []
+    for line in lines:
+        if blocks and blocks[-1]["wide"] == line["wide"]:
+            blocks[-1]["items"].append(line)
+        else:
+            blocks.append({"wide": line["wide"], "items": [line]})
+    return blocks
+
+
 def shape(a) -> str:
     s = np.shape(a)
     return f"{s[0]}\\times 1" if len(s) == 1 else "\\times ".join(str(n) for n in s)
@@ -125,7 +136,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape,
+    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
                        esc=escape)
     return env
 

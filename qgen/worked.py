@@ -13,18 +13,19 @@ calls it before it prints the JSON answer, so on any error neither is produced.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from qgen.build import DiagramCache, compile_pdf
+from qgen.build import DiagramCache, build, require_tex
 from qgen.engine.expression import NOT_RATIONAL, parse_expression
 from qgen.errors import QgenError
 from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
-from qgen.output import publish
+from qgen.output import check_file_target, publish_file
 from qgen.practice import answer_entries, answer_rules, new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
@@ -32,6 +33,9 @@ from qgen.render import render
 MAX_UNITS = 6  # units per layer (input included): wider matrices run into the margin
 MAX_OPERATIONS = graph.MAX_OPS  # as for a fixed expression of the graph kind: the picture stays readable
 MIN_SCALE = 0.6  # an expression's picture shrunk below this is too small to read
+MAX_VARIABLE_NAME = 12  # characters of a variable name; whether the formulas fit is then checked (_check_margins)
+OVERFULL = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")  # LaTeX's log: a line too wide
+MARGIN_SLACK = 1.0  # pt a line may exceed the text width (invisible)
 MAX_DIGITS = 10  # digits of a printed number (a fraction's numerator or denominator, a decimal's whole part)
 PAGE_WIDTH = 16.5  # cm a diagram may take
 HEADER_NAME = 48  # characters of the file name in the running header
@@ -57,6 +61,10 @@ def _kind_and_key(problem) -> tuple[str, Draw]:
         if len(ops) > MAX_OPERATIONS:
             raise QgenError(f"--pdf: expressions of more than {MAX_OPERATIONS} operations do not fit a worked "
                             f"solution (this one has {len(ops)})" + NO_JSON)
+        long_name = next((v for v in expression.variables if len(v) > MAX_VARIABLE_NAME), None)
+        if long_name is not None:
+            raise QgenError(f"--pdf: variable names of more than {MAX_VARIABLE_NAME} characters do not fit the "
+                            f"picture and the formulas ({long_name[:20]}… has {len(long_name)})" + NO_JSON)
         mode = "float" if any(n.op in NOT_RATIONAL for n in expression.nodes) else "exact"
         draw = graph.draw_for_expression(expression, problem.values, mode)
         if draw.solution["scale"] < MIN_SCALE:
@@ -93,12 +101,23 @@ def write_worked_pdf(text: str, name: str, out: Path) -> Path:
     out = Path(out)
     if name not in STDIN_NAMES and Path(name).resolve() == out.resolve():
         raise QgenError(f"--pdf {out}: that is the problem file itself; choose another name")
+    check_file_target(out, "--pdf")  # before any work
+    require_tex()
     kind, draw = worked_draw(load_problem(text))
     shown = "standard input" if name in STDIN_NAMES else "".join(ch if is_printable(ch) else "?" for ch in name)
     diagrams = new_diagram_cache()
     tex = render_worked(kind, draw, shown, diagrams)
-    pdf = compile_pdf(tex, files=diagrams.files(), keep_failed_in=out.parent / f"{out.name}.failed")
-    return publish({out.name: pdf}, out.parent, option="--pdf")[0]
+    result = build(tex, files=diagrams.files(), keep_failed_in=out.parent / f"{out.name}.failed", collect=["doc.log"])
+    _check_margins(result.files.get("doc.log", b""))
+    return publish_file(result.pdf, out, option="--pdf")
+
+
+def _check_margins(log: bytes) -> None:
+    """Refuse a solution whose formulas run into the margin (long variable names make them wide)."""
+    widths = [float(w) for w in OVERFULL.findall(log.decode("latin-1"))]
+    if any(w > MARGIN_SLACK for w in widths):
+        raise QgenError(f"--pdf: a line of the worked solution would run {max(widths):.0f}pt into the margin; "
+                        "use shorter variable names" + NO_JSON)
 
 
 def _check_lengths(draw: Draw) -> None:

@@ -14,6 +14,7 @@ from qgen.exam.prepare import prepare_class
 from qgen.exam.responses import responses_csv
 from qgen.exam.roster import load_roster
 from qgen.exam.run import shared_structures
+from qgen.exam.secrets import secret_fingerprint
 
 SECRET = bytes(range(32))
 CONFIG = """
@@ -52,7 +53,7 @@ def make_build(folder: Path, students: int, config: str = CONFIG) -> Path:
     prepared = prepare_class(cfg, SECRET, load_roster(folder / "roster.csv"), workers=1)
     build = folder / "build"
     build.mkdir(exist_ok=True)
-    manifest = manifest_json(cfg, [row for p in prepared for row in p.rows])
+    manifest = manifest_json(cfg, [row for p in prepared for row in p.rows], secret_fingerprint(SECRET))
     (build / "manifest.json").write_bytes(manifest)
     (build / "responses.csv").write_bytes(responses_csv(manifest))
     return build

@@ -30,6 +30,8 @@ def printed_forms(answer: dict) -> set[str]:
     shape = answer["shape"]
     if not shape:
         return {keys[0]}
+    if answer.get("display") == "shape":  # a shape is written 2×3, as in the tables
+        return {"×".join(keys)}
     if len(shape) == 1:
         return {"(" + ",".join(keys) + ")"}
     rows = [keys[i:i + shape[1]] for i in range(0, len(keys), shape[1])]

@@ -65,6 +65,7 @@ def test_keys_print_at_the_asked_precision_with_trailing_zeros():
     assert one(-1.3, "rounded").key_text() == "-1.3000"
     assert one(-0.00001, "rounded").key_text() == "0.0000"
     assert one(F(-3, 4)).key_text() == "-3/4"
+    assert one(3.0, "rounded").key_text() == "3" and one(F(-2), "decimal").key_text() == "-2"  # integers stay integers
     assert one(F(7, 40), "decimal").key_text() == "0.1750"  # given mode asks 4 decimals
 
 

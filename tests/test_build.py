@@ -224,16 +224,15 @@ def test_format_is_built_once_and_reused(cache, monkeypatch):
     assert not list((cache / "formats").glob(".building-*"))  # no leftovers
 
 
-def test_a_broken_format_falls_back_to_a_plain_run(cache, monkeypatch):
+def test_a_broken_format_is_dumped_again_and_the_bytes_do_not_change(cache, monkeypatch):
     preamble = PREAMBLE + f"% unique {uuid.uuid4().hex}\n"
     tex = doc("still works", preamble)
-    compile_pdf(tex)
+    good = compile_pdf(tex)
     fmt = max((cache / "formats").glob("*.fmt"), key=lambda p: p.stat().st_mtime)
     fmt.write_bytes(b"not a format")
-    assert "still works" in pdf_text(compile_pdf(tex))
-    assert not fmt.exists() and fmt.with_suffix(".failed").exists()  # not used again
-    monkeypatch.setattr(B, "_dump_format", lambda *a: pytest.fail("must not rebuild"))
-    assert "still works" in pdf_text(compile_pdf(tex))
+    assert compile_pdf(tex) == good  # a fresh format, not a plain run (which numbers fonts otherwise)
+    assert not list((cache / "formats").glob("*.failed"))  # nothing remembered that changes output
+    assert compile_pdf(tex) == good and fmt.exists()  # the next run caches it again
 
 
 def test_unwritable_cache_still_compiles(monkeypatch, tmp_path):

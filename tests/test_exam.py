@@ -84,8 +84,9 @@ def manifest(out: Path) -> list[dict]:
 def test_every_output_file_is_there_and_nothing_else(built):
     folder, output, _ = built
     out = folder / "out"
-    expected = {"questions-print.pdf", "keys.pdf", "manifest.csv", "manifest.json", "responses.csv", "students"}
-    expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key")}
+    expected = {"questions-print.pdf", "keys.pdf", "grading-keys.pdf", "manifest.csv", "manifest.json", "students",
+                "responses.csv", ".qgen-output"}
+    expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key", "grading")}
     assert {str(p.relative_to(out)) for p in out.rglob("*")} == expected
     assert "Wrote the exam of 4 students" in output
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no staging folders left
@@ -96,15 +97,17 @@ def test_each_sheet_page_has_the_name_id_and_version_code(built):
     codes = {row["student_id"]: row["version_code"] for row in manifest(out)}
     assert len(set(codes.values())) == len(IDS)
     for student_id, name in zip(IDS, NAMES):
-        for side in ("questions", "key"):
+        for side in ("questions", "key", "grading"):
             pages = page_texts(out / "students" / f"{student_id}-{side}.pdf")
-            assert len(pages) >= 2
+            assert len(pages) >= 2 if side != "grading" else len(pages) == 1
             for number, page in enumerate(pages, start=1):
                 assert CODE.findall(page)[:1] == [codes[student_id]], (student_id, side, number)
                 assert f"{name} · ID {student_id}" in page, (student_id, side, number)
                 assert f"Page {number}" in page
             first = squeeze(pages[0])
             assert squeeze(f"Name: {name}") in first or squeeze(name) in first
+            if side == "grading":
+                continue
             assert "CS101{x}" in first and 'Midterm:Backprop&"friends"100%' in first
             assert "2026-03-14" in first and "90minutes" in first and "16.5pointsintotal" in first
         sheet = squeeze("".join(page_texts(out / "students" / f"{student_id}-questions.pdf")))
@@ -163,15 +166,17 @@ def test_the_manifest_csv_and_json_agree_and_hold_every_column(built):
     rows = manifest(out)
     with open(out / "manifest.csv", newline="", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
-    assert list(table[0]) == ["student_id", "name", "version_code", "question", "kind", "points", "seed",
-                              "options", "parameters", "answers"]
+    assert list(table[0]) == ["student_id", "name", "version_code", "question", "kind", "points", "part_points",
+                              "seed", "options", "parameters", "answers"]
     assert [(r["student_id"], r["question"]) for r in table] == [(i, str(q)) for i in IDS for q in (1, 2, 3)]
     assert [r["name"] for r in table[::3]] == NAMES
     for r, j in zip(table, rows):
         assert (r["kind"], r["points"], int(r["seed"])) == (j["kind"], str(j["points"]), j["seed"])
         assert json.loads(r["answers"]) == j["answers"] and json.loads(r["parameters"]) == j["parameters"]
+        assert json.loads(r["part_points"]) == j["part_points"] and len(j["part_points"]) == len(j["answers"])
+        assert sum(j["part_points"]) == j["points"]
         for answer in j["answers"]:
-            assert set(answer) == {"name", "shape", "exact", "decimal", "entries"}
+            assert set(answer) - {"display"} == {"name", "shape", "exact", "decimal", "entries"}
             assert all(set(e) == {"name", "key", "exact", "decimal", "asked", "places", "atol", "rtol"} for e in answer["entries"])
     assert [j["points"] for j in rows[:3]] == [10, 2.5, 4]
 
@@ -199,8 +204,9 @@ def test_same_secret_config_and_roster_give_byte_identical_files(built):
 def test_regen_reproduces_one_students_files_byte_for_byte(built):
     folder, _, output = built
     regen = folder / "regen"
-    assert sorted(p.name for p in regen.iterdir()) == ["s004-key.pdf", "s004-manifest.json", "s004-questions.pdf"]
-    for side in ("questions", "key"):
+    assert sorted(p.name for p in regen.iterdir()) == [".qgen-output", "s004-grading.pdf", "s004-key.pdf",
+                                                       "s004-manifest.json", "s004-questions.pdf"]
+    for side in ("questions", "key", "grading"):
         assert (regen / f"s004-{side}.pdf").read_bytes() == (folder / "out" / "students" / f"s004-{side}.pdf").read_bytes()
     rows = json.loads((regen / "s004-manifest.json").read_text(encoding="utf-8"))["rows"]
     assert rows == [r for r in manifest(folder / "out") if r["student_id"] == "s004"]
@@ -268,10 +274,10 @@ def test_an_unwritable_output_folder_is_one_line(small):
 def test_an_existing_output_folder_is_refused_unless_force(small):
     tmp_path, config, roster = small
     out = tmp_path / "out"
-    out.mkdir()
+    assert run(config, "--roster", roster, "--out", out).exit_code == 0  # a folder qgen wrote
     (out / "old.txt").write_text("old")
     one_line_error(run(config, "--roster", roster, "--out", out), "exists already; use --force to replace it")
-    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    assert (out / "old.txt").exists()
     result = run(config, "--roster", roster, "--out", out, "--force")
     assert result.exit_code == 0, result.output
     assert not (out / "old.txt").exists() and (out / "students" / "s002-key.pdf").exists()
@@ -317,12 +323,15 @@ def test_the_group_is_registered_in_qgen(small):
 
 
 def test_page_per_question_starts_each_later_question_on_a_new_page(tmp_path):
-    config = SMALL.replace('duration = "20 minutes"', 'duration = "20 minutes"\npage_per_question = true')
+    config = SMALL.replace('duration = "20 minutes"', 'duration = "20 minutes"\npage_per_question = true\n'
+                           'answer_space = "none"')
     config += '\n[[questions]]\nkind = "shapes"\npoints = 2\n'
     config_path, roster = write_class(tmp_path / "in", NAMES[:1], IDS[:1], config)
     assert run(config_path, "--roster", roster, "--out", tmp_path / "out").exit_code == 0
     pages = [squeeze(p) for p in page_texts(tmp_path / "out" / "students" / "s001-questions.pdf")]
-    assert len(pages) == 2 and "Question1" in pages[0] and "Question2" in pages[1] and "Question2" not in pages[0]
+    first = next(i for i, p in enumerate(pages) if "Question1" in p)
+    assert "Question2" not in "".join(pages[:first + 1]) and pages[first + 1].startswith("CS101·Quiz") \
+        and "Question2" in pages[first + 1] and len(pages) == first + 2
 
 
 def test_a_latex_error_in_one_document_is_one_line_and_writes_nothing(small, monkeypatch):
@@ -330,8 +339,9 @@ def test_a_latex_error_in_one_document_is_one_line_and_writes_nothing(small, mon
     real = sheets.documents
 
     def broken(*args):
-        sheet_docs, key_docs = real(*args)
-        return sheet_docs, [tex.replace(r"\end{document}", r"\undefinedmacro\end{document}") for tex in key_docs]
+        docs = real(*args)
+        docs["key"] = [tex.replace(r"\end{document}", r"\undefinedmacro\end{document}") for tex in docs["key"]]
+        return docs
 
     monkeypatch.setattr(sheets, "documents", broken)
     result = run(config, "--roster", roster, "--out", tmp_path / "out")
@@ -359,3 +369,23 @@ def test_same_structure_false_draws_a_graph_per_student(tmp_path):
     expressions = {draw_student(inputs.config, inputs.secret, s).variants[2].draw.params["expression"]
                    for s in inputs.students}
     assert len(expressions) > 1
+
+
+# --- the secret's fingerprint (issue 8, §5) ---------------------------------------------
+
+
+def test_the_build_records_a_fingerprint_of_its_secret_and_regen_refuses_another(built, tmp_path):
+    from qgen.exam.manifest import check_build_secret
+    from qgen.exam.secrets import load_secret, secret_fingerprint
+
+    folder, _, _ = built
+    secret = load_secret(folder / "exam.secret")
+    recorded = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))["secret_fingerprint"]
+    assert recorded == secret_fingerprint(secret) and secret.hex() not in recorded
+    assert check_build_secret(folder / "out", secret) is True
+    other = tmp_path / "other.secret"
+    other.write_text("ab" * 32 + "\n")
+    result = run("regen", folder / "exam.toml", "--roster", folder / "roster.csv", "--student", "s001",
+                 "--secret", other, "--build", folder / "out", "--out", tmp_path / "regen")
+    one_line_error(result, "manifest.json: this build was made with another secret than the one given")
+    assert not (tmp_path / "regen").exists()

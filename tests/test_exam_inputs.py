@@ -96,7 +96,7 @@ BAD_CONFIGS = [
     (GOOD.replace('title = "Midterm 1"\n', ""), "exam.toml: exam.title: missing (required: title, course, date, duration)"),
     (GOOD.replace('title = "Midterm 1"', 'title = "  "'), "exam.toml: exam.title: empty"),
     (GOOD.replace('course = "CS 101"', "course = 101"), "exam.toml: exam.course: expected a string, got a whole number"),
-    (GOOD.replace("duration = 90", "duration = -5"), "exam.toml: exam.duration: expected a positive number of minutes"),
+    (GOOD.replace("duration = 90", "duration = -5"), "exam.toml: exam.duration: expected a number of minutes from 1 to 1440"),
     (GOOD.replace('difficulty = "medium"', 'difficulty = "brutal"'), "exam.toml: exam.difficulty: expected one of easy, medium, hard, got 'brutal'"),
     (GOOD.replace('mode = "given"', 'mode = "vibes"'), "exam.toml: questions[2].mode: expected one of exact, given, calculator, got 'vibes'"),
     (GOOD.replace('calculator = "None."', 'calculater = "None."'), "exam.toml: exam.calculater: unknown field (allowed: title, course"),

@@ -240,7 +240,7 @@ def test_float_results_are_floats():
         ("n1 * x", "reserved for graph nodes"),
         ("_x + 1", "variable names are ASCII letters"),
         ("α + 1", "variable names are ASCII letters"),
-        ("1e400 * x", "number too large or too fine"),
+        ("1e400 * x", "number out of range"),
         ("x +", "not a valid expression"),
         ("x = 1", "not a valid expression"),
         ("", "not a valid expression"),

@@ -118,7 +118,7 @@ def test_grading_twice_gives_identical_files(graded):
     folder, build = graded
     first = {p.relative_to(build / "grades"): p.read_bytes() for p in (build / "grades").rglob("*") if p.is_file()}
     again = {p.relative_to(folder / "again"): p.read_bytes() for p in (folder / "again").rglob("*") if p.is_file()}
-    assert first == again and len(first) == STUDENTS + 3
+    assert first == again and len(first) == STUDENTS + 4  # grades.csv, grades.json, report, the qgen marker
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -187,5 +187,11 @@ def test_an_out_folder_with_other_files_is_refused(small):
     (small / "mine").mkdir()
     (small / "mine" / "notes.txt").write_text("keep me")
     result = run(small, "--responses", small / "filled.csv", "--out", small / "mine")
-    assert result.exit_code == 2 and "holds no earlier grades" in result.output
+    assert result.exit_code == 2 and "not empty and not written by qgen" in result.output
     assert (small / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_the_build_folder_itself_is_never_replaced(small):
+    result = run(small, "--responses", small / "filled.csv", "--out", small)
+    assert result.exit_code == 2 and "an input of this run" in result.output
+    assert (small / "manifest.json").exists()

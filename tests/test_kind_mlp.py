@@ -335,5 +335,5 @@ def test_question_shows_only_givens_and_key_shows_every_step():
     assert r"\includegraphics{pic.pdf}" in question and r"\boxed" not in question
     assert not {"work", "L", "yhat", "residual"} & set(draw.question)
     for text in (r"\hat y - y", r"\operatorname{Diag}", r"W^{[2]\mathsf{T}}\delta^{[2]}", r"\leftarrow",
-                 "shape of", "row", r"-\log"):
+                 "shape of", "row", r"-\ln"):
         assert text in key, text

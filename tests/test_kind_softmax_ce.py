@@ -8,10 +8,11 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from qgen.errors import VerificationError
-from qgen.errors import QgenError
+from qgen.answers import DECIMAL, accepts
+from qgen.errors import QgenError, VerificationError
 from qgen.kinds import softmax_ce
 from qgen.kinds.base import DIFFICULTIES, MODES, Redraw
+from qgen.numbers import Ln
 from qgen.randomiser import draw_variant, resolve_options
 from structure import class_structures
 from qgen.render import ENV, render
@@ -40,18 +41,18 @@ def test_exact_case_by_hand():
     a = _answers(draw)
     assert list(a["yhat"].value) == [F(1, 7), F(2, 7), F(4, 7)]
     assert list(a["dL/dz"].value) == [F(1, 7), F(-5, 7), F(4, 7)]
-    assert a["L"].value == pytest.approx(math.log(7 / 2), abs=1e-12)  # 1.2528
-    assert a["L"].tolerance == softmax_ce.LOSS_TOLERANCE
+    assert a["L"].value == Ln(F(7, 2)) and float(a["L"].value) == pytest.approx(math.log(7 / 2), abs=1e-12)
+    entry = a["L"].entries(draw.number_style)[0]
+    assert entry.key_text() == "ln(7/2)" and accepts(entry, 1.2528) and not accepts(entry, -1.2528)
     assert draw.solution["ratio"] == F(7, 2) and draw.number_style == "fraction"
-    assert "loss_exact" not in draw.params  # parameters hold no answer; the key's note states L exactly
-    assert "L = ln(7/2)" in draw.notes[0]
+    assert "loss_exact" not in draw.params  # parameters hold no answer
 
 
 def test_exact_shift_changes_nothing_but_the_logits():
     plain = _answers(softmax_ce.build_exact([3, 1, 2], 0, 0, "hard"))
     shifted = _answers(softmax_ce.build_exact([3, 1, 2], -2, 0, "hard"))
     assert list(plain["yhat"].value) == list(shifted["yhat"].value) == [F(1, 2), F(1, 6), F(1, 3)]
-    assert shifted["L"].value == pytest.approx(math.log(2), abs=1e-12)
+    assert shifted["L"].value == Ln(2)
 
 
 def test_given_case_by_hand():
@@ -78,7 +79,7 @@ def test_calculator_case_by_hand():
     np.testing.assert_allclose(a["yhat"].value, p, rtol=1e-12)
     np.testing.assert_allclose(a["dL/dz"].value, p - [0, 0, 1], rtol=1e-12, atol=1e-15)
     assert a["L"].value == pytest.approx(-math.log(p[2]), rel=1e-12)
-    assert all(ans.tolerance == 0.01 for ans in draw.answers)
+    assert all(e.precision == DECIMAL for ans in draw.answers for e in ans.entries(draw.number_style))
     assert draw.number_style == "rounded" and draw.notes
 
 
@@ -121,17 +122,17 @@ def test_every_difficulty_and_mode_draws_and_checks(mode, difficulty):
             assert a["L"].value == pytest.approx(-math.log(printed[target]), rel=1e-12)
             assert [F(v) for v in a["dL/dz"].value] == [F(v) - (k == target) for k, v in enumerate(params["printed_yhat"])]
             assert np.all(np.abs(np.asarray(a["dL/dz"].value, dtype=float) - grad) < 0.01 + 1e-6)
-            # the printed logarithms give L with one subtraction, within the loss tolerance
+            # the printed logarithms give L with one subtraction, accepted by the one rule
             from_logs = float(params["ln_100"]) - float(params["ln_100_yhat"][target])
-            assert from_logs == pytest.approx(a["L"].value, abs=softmax_ce.LOSS_TOLERANCE)
+            assert accepts(a["L"].entries(draw.number_style)[0], from_logs)
         else:
             np.testing.assert_allclose(np.asarray(a["yhat"].value, dtype=float), true, rtol=1e-10)
-            assert a["L"].value == pytest.approx(_ce(z, target), rel=1e-10)
+            assert float(a["L"].value) == pytest.approx(_ce(z, target), rel=1e-10)
             np.testing.assert_allclose(np.asarray(a["dL/dz"].value, dtype=float), grad, rtol=1e-5, atol=1e-6)
         if mode == "exact":
             assert all(isinstance(v, F) for v in a["yhat"].value) and sum(a["yhat"].value) == 1
             counts = params["counts"]
-            assert a["L"].value == pytest.approx(math.log(F(sum(counts), counts[target])), rel=1e-12)
+            assert a["L"].value == Ln(F(sum(counts), counts[target]))
 
 
 def test_same_seed_same_question():

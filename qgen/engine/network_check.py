@@ -140,9 +140,11 @@ class _Plain:
             yhat = p + (np.diag(p) - np.outer(p, p)) @ (a - a_base)
             loss = -float(np.sum(self.y * np.log(yhat)))
         elif self.softmax:
-            e = np.exp(a - a.max())
-            yhat = e / e.sum()
-            loss = -float(np.sum(self.y * np.log(yhat)))
+            # log ŷ = a − logsumexp(a), via numpy's logaddexp (the engine shifts by the max
+            # instead): finite for logits of any size, where log(exp(a)/Σexp) would be log 0.
+            log_yhat = a - np.logaddexp.reduce(a)
+            yhat = np.exp(log_yhat)
+            loss = -float(np.sum(self.y * log_yhat))
         else:
             yhat = a
             loss = 0.5 * float(np.sum((a - self.y) ** 2))

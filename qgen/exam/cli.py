@@ -2,7 +2,8 @@
 
     qgen exam EXAM.toml --roster ROSTER.csv [--out DIR] [--force]     (= qgen exam build ...)
     qgen exam init [DIR | EXAM.toml]
-    qgen exam regen EXAM.toml --roster ROSTER.csv --student ID [--out DIR] [--force]
+    qgen exam regen EXAM.toml --roster ROSTER.csv --student ID [--out DIR] [--force] [--build DIR]
+    qgen exam keys EXAM.toml --roster ROSTER.csv [--out DIR] [--force]   (the worked keys, later)
 
 Errors in the input are one line on stderr and exit status 2, as everywhere in qgen.
 """
@@ -35,6 +36,7 @@ def exam():
       qgen exam init [DIR]                      starter exam.toml, roster.csv and exam.secret
       qgen exam EXAM.toml --roster ROSTER.csv   build the whole exam (same as `qgen exam build`)
       qgen exam regen EXAM.toml --roster ROSTER.csv --student ID
+      qgen exam keys EXAM.toml --roster ROSTER.csv     the worked keys, later
     """
 
 
@@ -82,11 +84,13 @@ class _Bar:
 @click.option("--roster", required=True, type=click.Path(path_type=Path), help="CSV with id and name columns (UTF-8).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: output/<exam title>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder (atomically).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing output folder that qgen wrote (or an empty one), atomically.")
 @_secret_option
 def build(config, roster, out, force, secret):
     """Write every student's sheet and key, the print file, keys.pdf and the manifest."""
     from qgen.exam.run import build_exam, default_out_dir, read_inputs
+    from qgen.exam.sheets import sides_for
 
     started = time.perf_counter()
     inputs = read_inputs(config, roster, secret)
@@ -94,11 +98,37 @@ def build(config, roster, out, force, secret):
     with _Bar(len(inputs.students)) as progress:
         build_exam(inputs, out_dir, force=force, progress=progress)
     n = len(inputs.students)
+    keys = inputs.config.keys
     click.echo(f"Wrote the exam of {n} student{'s' if n != 1 else ''} to {out_dir}/ in {time.perf_counter() - started:.1f} s:")
     click.echo("  questions-print.pdf  every question sheet, each student from an odd page (print duplex)")
-    click.echo("  keys.pdf             every answer key")
+    if keys in ("worked", "both"):
+        click.echo("  keys.pdf             every worked answer key")
+    if keys in ("grading", "both"):
+        click.echo("  grading-keys.pdf     every grading key, one page per student")
     click.echo("  manifest.csv, manifest.json   a row per student and question: seeds, parameters, answers")
-    click.echo(f"  students/            <id>-questions.pdf and <id>-key.pdf for each student")
+    files = ", ".join(f"<id>-{side}.pdf" for side in sides_for(inputs.config))
+    click.echo(f"  students/            {files} for each student")
+
+
+@exam.command()
+@click.argument("config", metavar="EXAM.toml", type=click.Path(path_type=Path))
+@click.option("--roster", required=True, type=click.Path(path_type=Path), help="The roster the exam was built with.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: output/<exam title>-keys].")
+@click.option("--force", is_flag=True, help="Replace an existing output folder (atomically).")
+@_secret_option
+def keys(config, roster, out, force, secret):
+    """Write the worked keys later: students/<id>-key.pdf and keys.pdf, byte-identical to a build's."""
+    from qgen.exam.run import build_worked_keys, default_out_dir, read_inputs
+
+    inputs = read_inputs(config, roster, secret)
+    out_dir = out or default_out_dir(inputs.config).with_name(default_out_dir(inputs.config).name + "-keys")
+    with _Bar(len(inputs.students)) as progress:
+        build_worked_keys(inputs, out_dir, force=force, progress=progress)
+    n = len(inputs.students)
+    click.echo(f"Wrote the worked keys of {n} student{'s' if n != 1 else ''} to {out_dir}/:")
+    click.echo("  keys.pdf             every worked answer key")
+    click.echo("  students/            <id>-key.pdf for each student")
 
 
 @exam.command()
@@ -108,12 +138,16 @@ def build(config, roster, out, force, secret):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: output/<exam title>-regen].")
 @click.option("--force", is_flag=True, help="Replace this student's files in the output folder.")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The class build, whose secret must be the one given [default: output/<exam title>].")
 @_secret_option
-def regen(config, roster, student_id, out, force, secret):
+def regen(config, roster, student_id, out, force, build_dir, secret):
     """Regenerate one student's sheet and key, byte-identical to the class run's (needs the secret)."""
+    from qgen.exam.manifest import check_build_secret
     from qgen.exam.run import default_out_dir, find_student, read_inputs, regen_student
 
     inputs = read_inputs(config, roster, secret)
+    check_build_secret(build_dir or default_out_dir(inputs.config), inputs.secret, required=build_dir is not None)
     from qgen.exam import sheets
 
     index = find_student(inputs, student_id)

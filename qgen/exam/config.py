@@ -11,12 +11,17 @@
     mode = "exact"                 # optional default for the questions
     page_per_question = false      # optional: start every question after the first on a new page
     same_structure = true          # optional: every student gets the same graph structure, own numbers
+    answer_space = "boxes"         # optional: boxes, lines or none (answer booklets); per question too
+    keys = "both"                  # optional: grading (one page per student), worked, or both
+    conventions = "gate-table"     # optional: notation, gate-table or full
+    paper = "a4"                   # optional: a4 or letter
 
     [[questions]]                  # one block per question, in sheet order
     kind = "mlp"
-    points = 10
+    points = 10                    # or one number per part: [2, 4, 4]
     difficulty = "medium"          # optional
     mode = "given"                 # optional
+    answer_space = "lines"         # optional: overrides the exam's
     [questions.options]            # optional: the kind's options, as listed by `qgen kinds`
     sizes = "2-3-2"
 
@@ -28,6 +33,7 @@ from __future__ import annotations
 import datetime
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,21 +45,31 @@ from qgen.exam.textfile import read_text
 from qgen.randomiser import KIND_MODULES, resolve_options
 
 EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
-             "page_per_question", "same_structure")
+             "page_per_question", "same_structure", "answer_space", "keys", "conventions", "paper")
 REQUIRED_EXAM_KEYS = ("title", "course", "date", "duration")
-QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options")
+QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options", "answer_space")
+ANSWER_SPACES = ("boxes", "lines", "none")
+KEYS = ("grading", "worked", "both")
+CONVENTIONS = ("notation", "gate-table", "full")
+PAPERS = ("a4", "letter")
 MAX_QUESTIONS = 50
 MAX_TEXT = 4000  # characters of one text field: an exam header, not a book
+MAX_HEADER = 150  # characters of course + title: the page header holds them on two lines
+MIN_DURATION, MAX_DURATION = 1, 1440  # minutes, when given as a number: up to a day
+MAX_POINTS = 1000
+POINTS_STEP = Decimal("0.01")  # points have at most 2 decimals: 1e-300 would print 300 digits
 
 
 @dataclass(frozen=True)
 class Question:
     number: int  # 1-based, as printed
     kind: str
-    points: Decimal  # as written: 2, 1.5 (Decimal so that totals add up exactly)
+    points: Decimal  # the question's total: 2, 1.5 (Decimal so that totals add up exactly)
     difficulty: str
     mode: str
     options: dict  # resolved by resolve_options: what draw_variant gets
+    answer_space: str = "boxes"  # boxes, lines or none
+    part_points: tuple[Decimal, ...] | None = None  # as written when `points` is a list, one per part
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,10 @@ class ExamConfig:
     page_per_question: bool
     same_structure: bool  # kinds with class_options draw one structure for the whole class
     questions: tuple[Question, ...]
+    answer_space: str = "boxes"  # the questions' default: boxes, lines or none
+    keys: str = "both"  # grading (one page per student), worked (worked solutions), or both
+    conventions: str = "gate-table"  # notation, gate-table or full
+    paper: str = "a4"  # a4 or letter
 
     @property
     def total_points(self) -> Decimal:
@@ -92,6 +112,8 @@ def load_config(path: Path) -> ExamConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise QgenError(f"{where}: not valid TOML: {e}") from None
+    except ValueError:  # tomllib's int() of an integer of thousands of digits
+        raise QgenError(f"{where}: not valid TOML: an integer of more than 4,300 digits") from None
 
     _only_keys(data, ("exam", "questions"), where, "")
     exam = data.get("exam")
@@ -106,6 +128,7 @@ def load_config(path: Path) -> ExamConfig:
 
     title = _text(exam["title"], f"{where}: exam.title", required=True)
     course = _text(exam["course"], f"{where}: exam.course", required=True)
+    _check_header(title, course, f"{where}: exam.title")
     date = _date(exam["date"], f"{where}: exam.date")
     duration = _duration(exam["duration"], f"{where}: exam.duration")
     instructions, as_list = _instructions(exam.get("instructions", ""), f"{where}: exam.instructions")
@@ -114,6 +137,10 @@ def load_config(path: Path) -> ExamConfig:
     mode = _choice(exam.get("mode", "exact"), MODES, f"{where}: exam.mode")
     page_per_question = _flag(exam, "page_per_question", False, where)
     same_structure = _flag(exam, "same_structure", True, where)
+    answer_space = _choice(exam.get("answer_space", "boxes"), ANSWER_SPACES, f"{where}: exam.answer_space")
+    keys = _choice(exam.get("keys", "both"), KEYS, f"{where}: exam.keys")
+    conventions = _choice(exam.get("conventions", "gate-table"), CONVENTIONS, f"{where}: exam.conventions")
+    paper = _choice(exam.get("paper", "a4"), PAPERS, f"{where}: exam.paper")
 
     questions_raw = data.get("questions")
     if questions_raw is None:
@@ -124,12 +151,13 @@ def load_config(path: Path) -> ExamConfig:
         raise QgenError(f"{where}: questions: no questions; add at least one [[questions]] block")
     if len(questions_raw) > MAX_QUESTIONS:
         raise QgenError(f"{where}: questions: {len(questions_raw)} questions, at most {MAX_QUESTIONS} allowed")
-    questions = tuple(_question(q, i, where, difficulty, mode) for i, q in enumerate(questions_raw, start=1))
+    questions = tuple(_question(q, i, where, difficulty, mode, answer_space)
+                      for i, q in enumerate(questions_raw, start=1))
     return ExamConfig(path, title, course, date, duration, instructions, as_list, calculator, page_per_question,
-                      same_structure, questions)
+                      same_structure, questions, answer_space, keys, conventions, paper)
 
 
-def _question(raw: dict, number: int, where: str, difficulty: str, mode: str) -> Question:
+def _question(raw: dict, number: int, where: str, difficulty: str, mode: str, answer_space: str) -> Question:
     field = f"{where}: questions[{number}]"
     _only_keys(raw, QUESTION_KEYS, where, f"questions[{number}].")
     if "kind" not in raw:
@@ -139,7 +167,8 @@ def _question(raw: dict, number: int, where: str, difficulty: str, mode: str) ->
         raise QgenError(f"{field}.kind: unknown kind {kind!r} (allowed: {', '.join(KIND_MODULES)})")
     if "points" not in raw:
         raise QgenError(f"{field}.points: missing; expected a positive number")
-    points = _points(raw["points"], f"{field}.points")
+    points, part_points = _question_points(raw["points"], f"{field}.points")
+    answer_space = _choice(raw.get("answer_space", answer_space), ANSWER_SPACES, f"{field}.answer_space")
     difficulty = _choice(raw.get("difficulty", difficulty), DIFFICULTIES, f"{field}.difficulty")
     mode = _choice(raw.get("mode", mode), MODES, f"{field}.mode")
     options_raw = raw.get("options", {})
@@ -158,7 +187,14 @@ def _question(raw: dict, number: int, where: str, difficulty: str, mode: str) ->
         raise QgenError(f"{field}.kind: kind {kind!r} is not available in this installation") from None
     except QgenError as e:
         raise QgenError(f"{field}.options: {e}") from None
-    return Question(number, kind, points, difficulty, mode, options)
+    return Question(number, kind, points, difficulty, mode, options, answer_space, part_points)
+
+
+def _check_header(title: str, course: str, field: str) -> None:
+    """Every page's header prints course · title on at most two lines beside the version code."""
+    if len(title) + len(course) > MAX_HEADER:
+        raise QgenError(f"{field}: with exam.course {len(title) + len(course)} characters, at most {MAX_HEADER} "
+                        f"fit the page header; shorten the title or the course")
 
 
 def _only_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -> None:
@@ -182,7 +218,7 @@ def _type(value) -> str:
 def _text(value, field: str, required: bool = False) -> str:
     if not isinstance(value, str):
         raise QgenError(f"{field}: expected a string, got {_type(value)}")
-    value = value.strip()
+    value = unicodedata.normalize("NFC", value).strip()  # "José" typed on macOS arrives decomposed
     if required and not value:
         raise QgenError(f"{field}: empty; expected some text")
     if len(value) > MAX_TEXT:
@@ -193,7 +229,11 @@ def _text(value, field: str, required: bool = False) -> str:
 
 def _date(value, field: str) -> str:
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        text = value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
+        if value.utcoffset() is not None:  # printed as written, never dropped: 09:00 UTC-08:00
+            offset = value.strftime("%z")
+            text += f" UTC{offset[:3]}:{offset[3:5]}"
+        return text
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
@@ -202,8 +242,10 @@ def _date(value, field: str) -> str:
 
 
 def _duration(value, field: str) -> str:
-    if isinstance(value, bool) or isinstance(value, (int, float)) and not (math.isfinite(value) and value > 0):
-        raise QgenError(f"{field}: expected a positive number of minutes or a string such as \"90 minutes\", got {value!r}")
+    if isinstance(value, bool) or isinstance(value, (int, float)) and not (
+            math.isfinite(value) and MIN_DURATION <= value <= MAX_DURATION):
+        raise QgenError(f"{field}: expected a number of minutes from {MIN_DURATION} to {MAX_DURATION} "
+                        f"or a string such as \"90 minutes\", got {value!r}")
     if isinstance(value, (int, float)):
         return f"{value:g} minutes"
     return _text(value, field, required=True)
@@ -224,12 +266,23 @@ def _choice(value, allowed: tuple[str, ...], field: str) -> str:
     return value
 
 
+def _question_points(value, field: str) -> tuple[Decimal, tuple[Decimal, ...] | None]:
+    """A number (the total, split over the parts later) or a list of numbers, one per part."""
+    if not isinstance(value, list):
+        return _points(value, field), None
+    if not value:
+        raise QgenError(f"{field}: expected a positive number or a list of positive numbers (one per part), got []")
+    parts = tuple(_points(v, f"{field}[{i}]") for i, v in enumerate(value, start=1))
+    return sum(parts, Decimal(0)), parts
+
+
 def _points(value, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise QgenError(f"{field}: expected a positive number, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value) or not value > 0:
         raise QgenError(f"{field}: expected a positive number, got {value!r}")
     points = Decimal(str(value))
-    if points > 1000:
-        raise QgenError(f"{field}: expected a positive number up to 1000, got {value!r}")
+    if points > MAX_POINTS or points != points.quantize(POINTS_STEP):
+        raise QgenError(f"{field}: expected a positive number up to {MAX_POINTS} with at most 2 decimals "
+                        f"(2, 2.5, 0.25), got {value!r}")
     return points

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig
 from qgen.exam.roster import Student
 from qgen.exam.secrets import question_seed, version_code
@@ -25,8 +26,11 @@ class StudentExam:
 def draw_student(config: ExamConfig, secret: bytes, student: Student) -> StudentExam:
     code = version_code(secret, config.title, student.id)
     seen: set[str] = set()  # no two identical questions on one sheet
-    variants = tuple(
-        draw_variant(q.kind, question_seed(secret, config.title, student.id, q.number), q.options, code=code, avoid=seen)
-        for q in config.questions
-    )
-    return StudentExam(student, code, variants)
+    variants = []
+    for q in config.questions:
+        seed = question_seed(secret, config.title, student.id, q.number)
+        try:
+            variants.append(draw_variant(q.kind, seed, q.options, code=code, avoid=seen))
+        except QgenError as e:  # e.g. no acceptable variant: say which question's options to loosen
+            raise QgenError(f"{config.path.name}: questions[{q.number}] (student {student.id}): {e}") from None
+    return StudentExam(student, code, tuple(variants))

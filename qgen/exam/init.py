@@ -22,9 +22,9 @@ course = "CS 4780 Machine Learning"
 date = "2026-03-14"                   # a string or a TOML date
 duration = "90 minutes"               # a string, or a whole number of minutes
 calculator = "A non-programmable calculator is allowed."
+# The sheet says first where to write (from answer_space); these instructions follow.
 instructions = """
-Write your answers in the space below each question. Show your work: a correct answer \
-without the steps that lead to it earns partial credit only.
+Show your work: a correct answer without the steps that lead to it earns partial credit only.
 
 Give exact fractions where the numbers allow it, otherwise 4 decimals.
 """
@@ -32,13 +32,17 @@ difficulty = "easy"                   # default for the questions: easy, medium 
 mode = "exact"                        # default for the questions: exact, given or calculator
 page_per_question = false             # true: every question after the first starts a new page
 same_structure = true                 # graph questions: one structure for the class, numbers per student
+answer_space = "boxes"                # boxes (one per number), lines (room per part), none (answer booklets)
+keys = "both"                         # grading (one page per student), worked (worked solutions), or both
+conventions = "gate-table"            # notation, gate-table (notation + the note's gate table) or full
+paper = "a4"                          # a4 or letter
 
 # One [[questions]] block per question, in the order of the sheet. `qgen kinds` lists the
 # kinds and their options; options left out take the difficulty's defaults.
 
 [[questions]]
 kind = "mlp"
-points = 10
+points = 10                           # split over the parts; or one number per part: [1, 1, 2, …]
 [questions.options]
 sizes = "2-2-2"
 activation = "relu"
@@ -80,6 +84,10 @@ def init_exam(where: Path) -> list[str]:
         raise QgenError(f"{folder}: cannot create the folder ({e.strerror})") from None
     roster = folder / "roster.csv"
     secret = secret_path_for(config)
+    for path in (config, roster, secret):  # writing would follow the link and create its target
+        if path.is_symlink() and not path.exists():
+            raise QgenError(f"{path}: a symbolic link to a missing file; remove it or make it point to a file "
+                            "(qgen does not write through it)")
     lines = []
     for path, text, what in ((config, STARTER_TOML, "the exam: title, questions, points"),
                              (roster, STARTER_ROSTER, "the class: id and name columns")):
@@ -87,7 +95,8 @@ def init_exam(where: Path) -> list[str]:
             lines.append(f"kept    {path} (exists)")
             continue
         try:
-            path.write_text(text, encoding="utf-8")
+            with open(path, "x", encoding="utf-8") as f:  # O_EXCL: never through a link, never over a file
+                f.write(text)
         except OSError as e:
             raise QgenError(f"{path}: cannot write it ({e.strerror})") from None
         lines.append(f"wrote   {path} ({what})")

@@ -1,9 +1,10 @@
 """The grading manifest: one row per student × question, as CSV and as JSON.
 
-Columns: student_id, name, version_code, question, kind, points, seed, options, parameters,
-answers. In the CSV, options, parameters and answers are JSON text in their cells; answers is a
-list of {name, shape, exact, decimal, entries}, each entry with its key, precision and acceptance
-rule (qgen.answers: the one rule every output states).
+Columns: student_id, name, version_code, question, kind, points, part_points, seed, options,
+parameters, answers. points is the question's total; part_points the points of each answer (a
+part), in the order of `answers`. In the CSV, part_points, options, parameters and answers are
+JSON text in their cells; answers is a list of {name, shape, exact, decimal, entries}, each entry
+with its key, precision and acceptance rule (qgen.answers: the one rule every output states).
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from qgen import __version__
 from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
+from qgen.exam.points import part_points
+from qgen.exam.secrets import secret_fingerprint
+from qgen.errors import QgenError
+from qgen.randomiser import options_json
 
-COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "seed", "options",
+
+COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "part_points", "seed", "options",
            "parameters", "answers")
 
 
@@ -32,6 +39,7 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
                 "question": q.number,
                 "kind": q.kind,
                 "points": points_json(q.points),
+                "part_points": [points_json(p) for p in part_points(config, q, len(v.draw.answers))],
                 "seed": v.seed,
                 "options": data["options"],
                 "parameters": data["parameters"],
@@ -40,9 +48,16 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
     return out
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (=HYPERLINK(…) in a
+# name): such text cells get a leading apostrophe, as spreadsheet exports do.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
@@ -55,13 +70,15 @@ def manifest_csv(all_rows: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
+def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) -> bytes:
+    """fingerprint: secret_fingerprint of the secret the exam was drawn with."""
     students = {}
     for row in all_rows:
         students.setdefault(row["student_id"], {"student_id": row["student_id"], "name": row["name"],
                                                 "version_code": row["version_code"]})
     doc = {
         "qgen": __version__,
+        "secret_fingerprint": fingerprint,
         "exam": {
             "title": config.title,
             "course": config.course,
@@ -70,7 +87,8 @@ def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
             "total_points": points_json(config.total_points),
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
-                 "options": {k: str(v) for k, v in q.options.items()}}
+                 "answer_space": q.answer_space,
+                 "options": options_json(q.options)}
                 for q in config.questions
             ],
         },
@@ -78,3 +96,24 @@ def manifest_json(config: ExamConfig, all_rows: list[dict]) -> bytes:
         "rows": all_rows,
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+
+def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -> bool:
+    """Refuse a secret other than the one the build in build_dir was made with (its manifest.json
+    holds the fingerprint). False when there is no build there to check against, unless required."""
+    path = Path(build_dir) / "manifest.json"
+    try:
+        with open(path, encoding="utf-8") as f:
+            recorded = json.load(f).get("secret_fingerprint")
+    except FileNotFoundError:
+        if required:
+            raise QgenError(f"{path}: no such file; --build must name the folder `qgen exam` wrote") from None
+        return False
+    except (OSError, ValueError, AttributeError):
+        raise QgenError(f"{path}: cannot read the build's manifest (not a qgen manifest.json)") from None
+    if recorded is None:
+        return False  # written before fingerprints existed
+    if recorded != secret_fingerprint(secret):
+        raise QgenError(f"{path}: this build was made with another secret than the one given; "
+                        "give the build's secret with --secret")
+    return True

@@ -28,37 +28,38 @@ class Prepared:
     student: Student
     code: str
     rows: tuple[dict, ...]  # manifest rows, one per question
-    sheet: str  # LaTeX: this student's part of the question document
-    key: str  # LaTeX: this student's part of the key document
+    parts: dict[str, str]  # LaTeX: this student's part of each side's document (sheets.SIDES)
     diagrams: tuple[str, ...]  # TikZ sources the parts include
 
 
-def prepare_student(config: ExamConfig, secret: bytes, student: Student) -> Prepared:
+def prepare_student(config: ExamConfig, secret: bytes, student: Student,
+                    sides: tuple[str, ...] | None = None) -> Prepared:
     exam = draw_student(config, secret, student)
-    sheet, key = student_parts(config, exam)
+    parts = student_parts(config, exam, sides)
     diagrams = tuple(v.draw.diagram for v in exam.variants if v.draw.diagram)
-    return Prepared(student, exam.code, tuple(rows(config, [exam])), sheet, key, diagrams)
+    return Prepared(student, exam.code, tuple(rows(config, [exam])), parts, diagrams)
 
 
-def _batch(config: ExamConfig, secret: bytes, students: tuple[Student, ...]) -> list[Prepared]:
-    return [prepare_student(config, secret, s) for s in students]
+def _batch(config: ExamConfig, secret: bytes, students: tuple[Student, ...], sides) -> list[Prepared]:
+    return [prepare_student(config, secret, s, sides) for s in students]
 
 
 def prepare_class(config: ExamConfig, secret: bytes, students: tuple[Student, ...], workers: int | None = None,
-                  progress=None) -> list[Prepared]:
-    """Every student prepared, in roster order; `progress(n)` is called as students are done."""
+                  progress=None, sides: tuple[str, ...] | None = None) -> list[Prepared]:
+    """Every student prepared, in roster order; `progress(n)` is called as students are done.
+    sides: the documents to render (default: those config.keys asks for, sheets.sides_for)."""
     progress = progress or (lambda n: None)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(students) < POOL_MIN_STUDENTS:
         done = []
         for s in students:
-            done.append(prepare_student(config, secret, s))
+            done.append(prepare_student(config, secret, s, sides))
             progress(1)
         return done
     batches = [students[i:i + BATCH] for i in range(0, len(students), BATCH)]
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        futures = [pool.submit(_batch, config, secret, batch) for batch in batches]
+        futures = [pool.submit(_batch, config, secret, batch, sides) for batch in batches]
         done = []
         for future, batch in zip(futures, batches):  # in order: the first error in roster order is raised
             done.extend(future.result())

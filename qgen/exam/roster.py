@@ -16,11 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from qgen.errors import QgenError
-from qgen.exam.textfile import read_text
+from qgen.exam.textfile import MAX_ROSTER_BYTES, read_text
 from qgen.latex_text import check_printable
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -39,7 +40,7 @@ class Student:
 
 def load_roster(path: Path) -> tuple[Student, ...]:
     text = read_text(path, "a roster CSV file", "roster.csv",
-                     'save the roster as UTF-8 ("CSV UTF-8" in spreadsheet programs)')
+                     'save the roster as UTF-8 ("CSV UTF-8" in spreadsheet programs)', limit=MAX_ROSTER_BYTES)
     return parse_roster(text, Path(path).name)
 
 
@@ -73,7 +74,8 @@ def parse_roster(text: str, where: str = "roster.csv") -> tuple[Student, ...]:
         if len(row) != len(header):
             raise QgenError(f"{where}: line {line}: expected {len(header)} fields ({','.join(columns)}), got {len(row)}"
                             + (" (a name with a comma needs double quotes)" if len(row) > len(header) else ""))
-        student_id, name = row[id_col].strip(), row[name_col].strip()
+        # NFC: a name typed on macOS arrives decomposed ("Jose" + U+0301), and is printed composed.
+        student_id, name = row[id_col].strip(), unicodedata.normalize("NFC", row[name_col]).strip()
         if not student_id:
             raise QgenError(f"{where}: line {line}: empty id")
         if not ID_PATTERN.match(student_id) or len(student_id) > MAX_ID:

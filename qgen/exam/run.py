@@ -17,14 +17,16 @@ import numpy as np
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig, load_config
 from qgen.exam.manifest import manifest_csv, manifest_json
+from qgen.exam.points import check_part_points
 from qgen.exam.prepare import Prepared, prepare_class
 from qgen.exam.publish import Staging, check_target
 from qgen.exam.responses import responses_csv
 from qgen.exam.roster import Student, load_roster
-from qgen.exam.secrets import class_seed, load_secret, secret_path_for
+from qgen.exam.secrets import class_seed, load_secret, secret_fingerprint, secret_path_for
 from qgen.exam import sheets as sheets_module
-from qgen.exam.sheets import Typeset, typeset
-from qgen.output import publish
+from qgen.exam.sheets import Typeset, sides_for, typeset
+from qgen.build import require_tex
+from qgen.output import check_file_target, check_folder, publish
 from qgen.randomiser import kind_module
 
 
@@ -33,13 +35,17 @@ class Inputs:
     config: ExamConfig
     students: tuple[Student, ...]
     secret: bytes
+    paths: tuple[Path, ...] = ()  # the files read (config, roster, secret): never replaced by output
 
 
 def read_inputs(config_path: Path, roster_path: Path, secret_path: Path | None = None) -> Inputs:
     config = load_config(config_path)
     students = load_roster(roster_path)
-    secret = load_secret(secret_path or secret_path_for(config_path), config_path)
-    return Inputs(shared_structures(config, secret), students, secret)
+    secret_path = secret_path or secret_path_for(config_path)
+    secret = load_secret(secret_path, config_path)
+    config = shared_structures(config, secret)
+    check_part_points(config, secret)  # a points list must match the parts asked, before any work
+    return Inputs(config, students, secret, (config_path, roster_path, secret_path))
 
 
 def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
@@ -53,7 +59,10 @@ def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
         hook = getattr(kind_module(q.kind), "class_options", None)
         if hook is not None:
             rng = np.random.default_rng(class_seed(secret, config.title, q.number))
-            q = replace(q, options=hook(rng, q.options))
+            try:
+                q = replace(q, options=hook(rng, q.options))
+            except QgenError as e:
+                raise QgenError(f"{config.path.name}: questions[{q.number}]: {e}") from None
         questions.append(q)
     return replace(config, questions=tuple(questions))
 
@@ -76,36 +85,68 @@ class Progress:
         self.label = label or (lambda text: None)
 
 
-def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress,
-          emit) -> tuple[list[Prepared], Typeset]:
+def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emit,
+          sides: tuple[str, ...] | None = None) -> tuple[list[Prepared], Typeset]:
+    sides = sides or sides_for(inputs.config)
     progress.label("Drawing and checking")
-    prepared = prepare_class(inputs.config, inputs.secret, students, progress=progress.update)
+    prepared = prepare_class(inputs.config, inputs.secret, students, progress=progress.update, sides=sides)
     progress.label("Typesetting")
-    sheets = typeset(inputs.config, [p.sheet for p in prepared], [p.key for p in prepared],
-                     [p.diagrams for p in prepared], emit=emit, progress=progress.update)
+    parts = {side: [p.parts[side] for p in prepared] for side in sides}
+    sheets = typeset(inputs.config, parts, [p.diagrams for p in prepared], emit=emit, progress=progress.update)
     return prepared, sheets
+
+
+# The files a build writes per student and for the class, by side (sheets.SIDES).
+STUDENT_FILES = {"questions": "{id}-questions.pdf", "key": "{id}-key.pdf", "grading": "{id}-grading.pdf"}
+CLASS_FILES = {"questions": "questions-print.pdf", "key": "keys.pdf", "grading": "grading-keys.pdf"}
+
+
+def _class_pdfs(sheets: Typeset) -> dict[str, bytes]:
+    by_side = {"questions": sheets.print_file, "key": sheets.all_keys, "grading": sheets.all_grading}
+    return {CLASS_FILES[side]: pdf for side, pdf in by_side.items() if pdf is not None}
 
 
 def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Progress | None = None) -> list[Path]:
     """Write the whole output folder; returns the top-level files written."""
     progress = progress or Progress()
-    check_target(out_dir, force)
-    with Staging(out_dir, force) as stage:  # an unwritable place fails here, before the work
+    require_tex()
+    check_target(out_dir, force, inputs.paths)
+    with Staging(out_dir, force, inputs.paths) as stage:  # an unwritable place fails here, before the work
         ids = [s.id for s in inputs.students]
 
         def emit(side: str, index: int, pdf: bytes) -> None:
-            stage.write(f"students/{ids[index]}-{side}.pdf", pdf)
+            stage.write("students/" + STUDENT_FILES[side].format(id=ids[index]), pdf)
 
         prepared, sheets = _make(inputs, inputs.students, progress, emit)
         progress.label("Writing")
         rows = [row for p in prepared for row in p.rows]
-        top = {"questions-print.pdf": sheets.print_file, "keys.pdf": sheets.all_keys,
-               "manifest.csv": manifest_csv(rows), "manifest.json": manifest_json(inputs.config, rows)}
+        top = {**_class_pdfs(sheets), "manifest.csv": manifest_csv(rows),
+               "manifest.json": manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))}
         top["responses.csv"] = responses_csv(top["manifest.json"])
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()
     return [out_dir / name for name in top]
+
+
+def build_worked_keys(inputs: Inputs, out_dir: Path, force: bool = False, progress: Progress | None = None) -> list[Path]:
+    """`qgen exam keys`: the worked keys alone (students/<id>-key.pdf and keys.pdf), later, byte-
+    identical to those of a build with exam.keys = "both" or "worked" (the same documents are
+    typeset: a key document holds keys only, whatever else the build made)."""
+    progress = progress or Progress()
+    require_tex()
+    check_target(out_dir, force, inputs.paths)
+    with Staging(out_dir, force, inputs.paths) as stage:
+        ids = [s.id for s in inputs.students]
+
+        def emit(side: str, index: int, pdf: bytes) -> None:
+            stage.write("students/" + STUDENT_FILES[side].format(id=ids[index]), pdf)
+
+        _, sheets = _make(inputs, inputs.students, progress, emit, sides=("key",))
+        progress.label("Writing")
+        stage.write(CLASS_FILES["key"], sheets.all_keys)
+        stage.commit()
+    return [out_dir / CLASS_FILES["key"]]
 
 
 def find_student(inputs: Inputs, student_id: str) -> int:
@@ -125,10 +166,15 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
     that chunk is typeset again as the class run did.
     """
     progress = progress or Progress()
+    require_tex()
+    check_folder(out_dir, "--out", inputs.paths)
     index = find_student(inputs, student_id)
     chunk = sheets_module.CHUNK
     first = index - index % chunk
-    names = [f"{student_id}-questions.pdf", f"{student_id}-key.pdf", f"{student_id}-manifest.json"]
+    sides = sides_for(inputs.config)
+    names = [STUDENT_FILES[side].format(id=student_id) for side in sides] + [f"{student_id}-manifest.json"]
+    for name in names:
+        check_file_target(out_dir / name, "--out")
     existing = [n for n in names if (out_dir / n).exists()]
     if existing and not force:
         raise QgenError(f"{out_dir / existing[0]}: exists already; use --force to replace it")
@@ -140,6 +186,6 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
             pdfs[side] = pdf
 
     prepared, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
-    files = {names[0]: pdfs["questions"], names[1]: pdfs["key"],
-             names[2]: manifest_json(inputs.config, list(prepared[k].rows))}
-    return prepared[k], publish(files, out_dir)
+    files = {name: pdfs[side] for name, side in zip(names, sides)}
+    files[names[-1]] = manifest_json(inputs.config, list(prepared[k].rows), secret_fingerprint(inputs.secret))
+    return prepared[k], publish(files, out_dir, command="exam regen")

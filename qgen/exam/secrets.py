@@ -5,6 +5,7 @@ From it and public facts (exam title, student id, question number):
 
     seed(k)      = first 63 bits of HMAC(secret, ["qgen-seed", title, id, k])
     version code = 40 bits of HMAC(secret, ["qgen-version", title, id]), 8 characters
+    fingerprint  = 128 bits of HMAC(secret, ["qgen-secret-fingerprint"]), in manifest.json
 
 HMAC is a pseudo-random function: without the secret, the code printed on a sheet says nothing
 about the seeds, so the program and a sheet are not enough to regenerate a key. With the secret,
@@ -23,11 +24,12 @@ import secrets as _random
 from pathlib import Path
 
 from qgen.errors import QgenError
+from qgen.exam.textfile import MAX_SECRET_BYTES, read_bounded
 from qgen.randomiser import CODE_ALPHABET
 
 SECRET_BYTES = 32
 CODE_LENGTH = 8  # 40 bits: collisions in a class of 2,000 have probability ~2e-6
-_HEX = re.compile(r"^[0-9a-f]{64}$")
+_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def secret_path_for(config: Path) -> Path:
@@ -54,7 +56,7 @@ def create_secret(path: Path) -> None:
 def load_secret(path: Path, config: Path | None = None) -> bytes:
     path = Path(path)
     try:
-        text = path.read_text(encoding="ascii").strip()
+        text = read_bounded(path, MAX_SECRET_BYTES, "a qgen secret").decode("ascii").strip()
     except FileNotFoundError:
         where = f" beside {Path(config).name}" if config is not None else ""
         raise QgenError(f"{path}: no secret file{where}; run `qgen exam init {path.parent}` once to create it "
@@ -64,7 +66,7 @@ def load_secret(path: Path, config: Path | None = None) -> bytes:
         raise QgenError(f"{path}: cannot read the secret ({reason})") from None
     if not _HEX.match(text):
         raise QgenError(f"{path}: not a qgen secret (expected {2 * SECRET_BYTES} hex digits, as `qgen exam init` writes)")
-    return bytes.fromhex(text)
+    return bytes.fromhex(text)  # upper- or lower-case hex: the same 32 bytes
 
 
 def _mac(secret: bytes, *parts) -> bytes:
@@ -87,3 +89,9 @@ def version_code(secret: bytes, title: str, student_id: str) -> str:
     value = int.from_bytes(_mac(secret, "qgen-version", title, student_id)[:5], "big")
     chars = "".join(CODE_ALPHABET[(value >> (5 * i)) & 31] for i in range(CODE_LENGTH))
     return f"{chars[:4]}-{chars[4:]}"
+
+
+def secret_fingerprint(secret: bytes) -> str:
+    """HMAC(secret, a fixed label), written into manifest.json so that a later command can tell
+    whether it was given the secret the build was made with. Says nothing about the secret."""
+    return _mac(secret, "qgen-secret-fingerprint").hex()[:32]

@@ -1,8 +1,10 @@
-"""All question sheets in one LaTeX document, all keys in another, then cut per student.
+"""All question sheets in one LaTeX document, all grading keys in another, all worked keys in a
+third (the sides of SIDES that exam.keys asks for), then cut per student.
 
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
-(/work/shared/latex-notes.md). So the class is typeset in a few large documents, each student's
-part starting with \\qgenvariant (qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
+(measured by bench/latex_costs.py and bench/exam_speed.py; README, "Speed"). So the class is
+typeset in a few large documents, each student's part starting with \\qgenvariant
+(qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
 
 Documents hold CHUNK students each, a constant: the bytes of a student's PDF depend on the
 document it was cut from (fonts are subset per document), so chunking by the number of cores
@@ -24,23 +26,42 @@ from dataclasses import dataclass
 
 
 from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, join_pdfs, page_count, split_pdf, variant_starts
+from qgen.exam import areas
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
+from qgen.exam.points import part_points
 from qgen.practice import answer_entries, answer_rules, new_diagram_cache
 from qgen.render import render
 
-__all__ = ["CHUNK", "Typeset", "page_count", "student_parts", "typeset"]
+__all__ = ["CHUNK", "SIDES", "Typeset", "page_count", "sides_for", "student_parts", "typeset"]
 
 CHUNK = 100  # students per document (a constant: see above)
 DIAGRAM_GROUP = 30  # at most this many pictures per standalone document
 BLANKS_FILE = "doc.blanks"
-POINTS_PER_ROW = 10  # questions per row of the points table
+POINTS_PER_TABLE = 10  # questions per points table on the cover
+
+# Each side of the exam: the per-student template and the document holding a chunk of them.
+SIDES = {"questions": ("exam/sheet.tex", "exam_questions.tex"),
+         "key": ("exam/key.tex", "exam_answers.tex"),
+         "grading": ("exam/grading.tex", "exam_grading.tex")}
+WHERE_TO_WRITE = {
+    "boxes": "write each answer in its boxes below the question, one number per box (an integer, a fraction "
+             "or a decimal); use the room marked Working for your working.",
+    "lines": "write your working and each answer in the room below its part.",
+    "none": "write your working and answers in the answer booklet, each under its question number.",
+}
+
+
+def sides_for(config: ExamConfig) -> tuple[str, ...]:
+    """The documents a build makes: the question sheets, and the keys `exam.keys` asks for."""
+    return ("questions",) + {"grading": ("grading",), "worked": ("key",), "both": ("key", "grading")}[config.keys]
 
 
 @dataclass(frozen=True)
 class Typeset:
     print_file: bytes  # every question sheet, each student from an odd page
-    all_keys: bytes
+    all_keys: bytes | None  # every worked key (None when exam.keys = "grading")
+    all_grading: bytes | None = None  # every grading key, one page each (None when exam.keys = "worked")
 
 
 def _points_label(points) -> str:
@@ -48,15 +69,30 @@ def _points_label(points) -> str:
     return f"{text} point" + ("" if text == "1" else "s")
 
 
+def where_to_write(config: ExamConfig) -> str:
+    """The first instruction, from the questions' answer spaces (not from the user's text)."""
+    spaces: dict[str, list[int]] = {}
+    for q in config.questions:
+        spaces.setdefault(q.answer_space, []).append(q.number)
+    if len(spaces) == 1:
+        sentence = WHERE_TO_WRITE[next(iter(spaces))]
+        return sentence[0].upper() + sentence[1:]
+    parts = []
+    for space, numbers in spaces.items():
+        which = ", ".join(map(str, numbers))
+        parts.append(f"Question{'s' if len(numbers) > 1 else ''} {which}: {WHERE_TO_WRITE[space]}")
+    return " ".join(parts)
+
+
 def exam_context(config: ExamConfig) -> dict:
-    cells = [{"label": str(q.number), "points": points_text(q.points)} for q in config.questions]
-    cells.append({"label": "Total", "points": points_text(config.total_points)})
     return {
         "title": config.title, "course": config.course, "date": config.date, "duration": config.duration,
+        "header": f"{config.course} · {config.title}",
         "instructions": config.instructions, "instructions_are_list": config.instructions_are_list,
+        "where_to_write": where_to_write(config), "conventions": config.conventions, "paper": config.paper,
         "calculator": config.calculator, "page_per_question": config.page_per_question,
         "total_label": f"{_points_label(config.total_points)} in total",
-        "points_rows": [cells[i:i + POINTS_PER_ROW] for i in range(0, len(cells), POINTS_PER_ROW)],
+        "total_points": points_text(config.total_points),
     }
 
 
@@ -68,95 +104,108 @@ def _diagram_name(source: str) -> str:
 def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
     questions = []
     for q, v in zip(config.questions, exam.variants):
+        points = part_points(config, q, len(v.draw.answers))
+        parts = areas.parts(v.draw.answers, points, v.draw.number_style)
         questions.append({
             "number": q.number,
             "points_label": _points_label(q.points),
+            "points_summary": areas.points_summary(points),
             "kind": v.kind.replace("-", "_"),
             "number_style": v.draw.number_style,
-            "context": v.draw.question if side == "question" else v.draw.solution,
+            "context": v.draw.question if side == "questions" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
             "answers": answer_entries(v.draw.answers, v.draw.number_style),  # partials/answer_summary.tex
             "rules": answer_rules(v.draw.answers, v.draw.number_style),
+            "parts": parts,
+            "answer_space": q.answer_space,
+            "working": areas.working_room(parts),
         })
-    return {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "questions": questions}
+    rows = [{"label": str(q["number"]), "parts": q["points_summary"], "points": points_text(c.points)}
+            for q, c in zip(questions, config.questions)]
+    tables = [rows[i:i + POINTS_PER_TABLE] for i in range(0, len(rows), POINTS_PER_TABLE)]
+    return {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "questions": questions,
+            "points_tables": tables}
 
 
-def student_parts(config: ExamConfig, exam: StudentExam) -> tuple[str, str]:
-    """One student's part of the question document and of the key document (LaTeX)."""
+def student_parts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...] | None = None) -> dict[str, str]:
+    """One student's part of each side's document (LaTeX): side -> text."""
     context = exam_context(config)
-    sheet = render("exam/sheet.tex", exam=context, s=_student_context(config, exam, "question"), key=False)
-    key = render("exam/key.tex", exam=context, s=_student_context(config, exam, "solution"), key=True)
-    return sheet, key
+    return {side: render(SIDES[side][0], exam=context, s=_student_context(config, exam, side), key=side != "questions")
+            for side in (sides or sides_for(config))}
 
 
-def documents(config: ExamConfig, sheets: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
-    """The LaTeX of the question documents and of the key documents, CHUNK students each."""
+def documents(config: ExamConfig, parts: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each side's LaTeX documents, CHUNK students each: side -> documents."""
     context = exam_context(config)
-    out: tuple[list[str], list[str]] = ([], [])
-    for start in range(0, len(sheets), CHUNK):
-        for template, parts, docs in (("exam_questions.tex", sheets, out[0]), ("exam_answers.tex", keys, out[1])):
-            docs.append(render(template, exam=context, parts=parts[start:start + CHUNK], variant_marks=VARIANT_MARKS))
-    return out
+    return {side: [render(SIDES[side][1], exam=context, parts=texts[start:start + CHUNK], variant_marks=VARIANT_MARKS,
+                          paper=config.paper)
+                   for start in range(0, len(texts), CHUNK)]
+            for side, texts in parts.items()}
 
 
-def typeset(config: ExamConfig, sheets: list[str], keys: list[str], diagrams: list[tuple[str, ...]],
+def typeset(config: ExamConfig, parts: dict[str, list[str]], diagrams: list[tuple[str, ...]],
             emit: Callable[[str, int, bytes], None], workers: int | None = None, progress=None) -> Typeset:
     """Compile every chunk's diagrams and documents on every core, and cut them per student.
 
+    parts: side ("questions", "key", "grading") -> each student's LaTeX part.
     diagrams: each student's TikZ sources. A chunk's distinct pictures are drawn in groups of at
     most DIAGRAM_GROUP, dealt out by file name, so the grouping depends on the chunk alone (the
     bytes of a picture depend on the document it was drawn in, fonts being subset per document).
-    Tasks run one per core in this order: the picture groups, the key documents (the longest),
-    the sheet documents, the cutting of each document (Python, beside the other pdflatex runs).
-    A task waits only for tasks submitted before it, so the pool cannot deadlock.
-    emit("questions" or "key", student index, pdf) receives each student's PDFs as they are cut
-    (from the pool's threads), so a class of thousands is never held in memory at once.
-    `progress(n)` is called with the number of students of each key document cut.
+    Tasks run one per core in this order: the picture groups, the worked key documents (the
+    longest), the grading keys, the sheet documents, the cutting of each document (Python,
+    beside the other pdflatex runs). A task waits only for tasks submitted before it, so the
+    pool cannot deadlock. The grading keys include no picture, so they need not wait for any.
+    emit(side, student index, pdf) receives each student's PDFs as they are cut (from the
+    pool's threads), so a class of thousands is never held in memory at once.
+    `progress(n)` is called with the number of students of each document of the last side cut.
     """
-    sheet_sources, key_sources = documents(config, sheets, keys)
-    chunk_sizes = [len(sheets[start:start + CHUNK]) for start in range(0, len(sheets), CHUNK)]
+    sources = documents(config, parts)
+    count = len(next(iter(parts.values())))
+    chunk_sizes = [len(range(start, min(start + CHUNK, count))) for start in range(0, count, CHUNK)]
     groups = []  # (chunk, DiagramCache)
-    for chunk, start in enumerate(range(0, len(sheets), CHUNK)):
-        sources = {}
+    for chunk, start in enumerate(range(0, count, CHUNK)):
+        named = {}
         for source in (d for student in diagrams[start:start + CHUNK] for d in student):
-            sources[_diagram_name(source)] = source
-        names = sorted(sources)
-        count = -(-len(names) // DIAGRAM_GROUP)  # groups of at most DIAGRAM_GROUP, sizes balanced
-        for i in range(count):
+            named[_diagram_name(source)] = source
+        names = sorted(named)
+        n_groups = -(-len(names) // DIAGRAM_GROUP)  # groups of at most DIAGRAM_GROUP, sizes balanced
+        for i in range(n_groups):
             cache = new_diagram_cache()
-            for name in names[i::count]:
-                cache.add(sources[name])
+            for name in names[i::n_groups]:
+                cache.add(named[name])
             groups.append((chunk, cache))
 
+    order = [side for side in ("key", "grading", "questions") if side in sources]
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         drawn = [(chunk, pool.submit(cache.files)) for chunk, cache in groups]
 
-        def compile_doc(chunk: int, tex: str) -> BuildResult:
+        def compile_doc(chunk: int, tex: str, side: str) -> BuildResult:
             files: dict[str, bytes] = {}
-            for c, future in drawn:
-                if c == chunk:
-                    files.update(future.result())
+            if side != "grading":
+                for c, future in drawn:
+                    if c == chunk:
+                        files.update(future.result())
             return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
 
         def cut(compiled, chunk: int, side: str) -> None:
             for i, part in enumerate(_cut(compiled.result())):
                 emit(side, chunk * CHUNK + i, part)
-            if progress and side == "key":
+            if progress and side == order[0]:
                 progress(chunk_sizes[chunk])
 
-        keys_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(key_sources)]
-        sheets_built = [pool.submit(compile_doc, c, tex) for c, tex in enumerate(sheet_sources)]
-        keys_cut = [pool.submit(cut, f, c, "key") for c, f in enumerate(keys_built)]
-        sheets_cut = [pool.submit(cut, f, c, "questions") for c, f in enumerate(sheets_built)]
+        built = {side: [pool.submit(compile_doc, c, tex, side) for c, tex in enumerate(sources[side])]
+                 for side in order}
+        cuts = [pool.submit(cut, f, c, side) for side in order for c, f in enumerate(built[side])]
         try:
-            key_docs, sheet_docs = [f.result() for f in keys_built], [f.result() for f in sheets_built]
-            for f in keys_cut + sheets_cut:
+            docs = {side: [f.result() for f in built[side]] for side in order}
+            for f in cuts:
                 f.result()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
             raise
-    return Typeset(print_file=_join([r.pdf for r in sheet_docs]), all_keys=_join([r.pdf for r in key_docs]))
+    joined = {side: _join([r.pdf for r in docs[side]]) for side in order}
+    return Typeset(print_file=joined.get("questions"), all_keys=joined.get("key"), all_grading=joined.get("grading"))
 
 
 def _blanks(result: BuildResult) -> list[int]:

@@ -7,14 +7,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from qgen.errors import QgenError
-from qgen.exam.publish import Staging
+from qgen.exam.publish import Staging, check_target
 from qgen.grade.files import grades_csv, grades_json
 from qgen.grade.manifest import load_build
 from qgen.grade.responses import read_responses
 from qgen.grade.results import grade_students
-
-MARKER = "grades.json"  # an output folder holding it is ours to replace
-
 
 def read_fraction(text, field: str = "--follow-through") -> Fraction:
     try:
@@ -31,8 +28,8 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
     """Grade a build; returns the output folder. Nothing is written unless everything succeeded."""
     build_dir = Path(build_dir)
     out_dir = Path(out_dir) if out_dir is not None else build_dir / "grades"
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
-        raise QgenError(f"--out {out_dir}: exists and holds no earlier grades; give a new or empty folder")
+    inputs = (Path(responses_path), build_dir / "manifest.json")
+    check_target(out_dir, True, inputs)  # a folder qgen wrote (earlier grades) is replaced; nothing else
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a class's manifest is millions of small objects, none cyclic: the collector's
     try:          # full passes over them cost more than the marking
@@ -50,7 +47,7 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
         for student_id, pdf in feedback_pdfs(build, results, fraction).items():
             files[f"feedback/{student_id}.pdf"] = pdf
         files["report.pdf"] = report_pdf(build, results, fraction)
-    with Staging(out_dir, force=True) as stage:
+    with Staging(out_dir, force=True, inputs=inputs, command="grade") as stage:
         for name, data in files.items():
             stage.write(name, data)
         stage.commit()

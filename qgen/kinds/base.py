@@ -16,7 +16,7 @@ import numpy as np
 
 from qgen.answers import Entry, entries
 from qgen.errors import QgenError
-from qgen.numbers import Ln, fraction_text
+from qgen.numbers import Ln, NumberRangeError, exact_number, fraction_text
 
 MODES = ("exact", "given", "calculator")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -60,6 +60,7 @@ class Answer:
     label: str  # LaTeX math the key uses for it
     value: Any
     tolerance: float = 0.0  # superseded by qgen.answers; kept while the kinds still pass it
+    display: str = "value"  # "shape": the value is a shape (rows, columns), written 2×3 like the tables
 
     def entries(self, number_style: str) -> list[Entry]:
         return entries(self.name, self.value, number_style)
@@ -73,6 +74,7 @@ class Answer:
             "exact": _nested(arr, _exact_text) if exact else None,
             "decimal": _nested(arr, _decimal),
             "entries": [e.to_json() for e in self.entries(number_style)],
+            **({"display": self.display} if self.display != "value" else {}),
         }
 
 
@@ -140,8 +142,10 @@ def parse_bool(text) -> bool:
 
 def parse_fraction(text) -> Fraction:
     try:
-        value = Fraction(str(text))
-    except (ValueError, ZeroDivisionError):
+        value = exact_number(text)  # the text's size is checked first: Fraction("1e-999999999") never ends
+    except NumberRangeError as e:
+        raise ValueError(f"number out of range: {e}") from None
+    except ValueError:
         raise ValueError(f"expected a number such as 1/2 or 0.1, got {text!r}") from None
     if value <= 0 or value > 10:
         raise ValueError(f"expected a number above 0 and at most 10, got {text!r}")

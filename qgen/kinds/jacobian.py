@@ -38,7 +38,7 @@ RULE_ZERO_INNER = "no composition with f(x) = 0 or V f(x) + c = 0"  # φ' there 
 LIMIT = 40  # bounded answer size
 NUMBER_STYLE = {"exact": "fraction", "given": "decimal", "calculator": "rounded"}
 CALCULATOR_NOTE = ("Inputs are printed with 2 decimals and the answers are computed from those printed "
-                   "values, shown to 4 decimals; answers within 0.01 are accepted.")
+                   "values, shown to 4 decimals.")
 
 def length(text):
     """A vector length option: "auto" (drawn once per class for the difficulty) or 2 to MAX_LENGTH."""

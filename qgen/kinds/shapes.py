@@ -47,9 +47,12 @@ LABELS = {
 
 
 def _layer_count(text) -> int:
-    n = int(text)
+    try:
+        n = int(str(text)) if len(str(text)) <= 3 else 0  # a short whole number; "1e9", "2.5" are not
+    except ValueError:
+        n = 0
     if not 1 <= n <= 5:
-        raise ValueError(f"expected 1 to 5 layers, got {text!r}")
+        raise ValueError(f"expected 1 to 5 layers (a whole number), got {text!r}")
     return n
 
 
@@ -118,7 +121,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         rows.append({"layer": l, "m": m, "n": n, **{k: _text(v) for k, v in shapes.items()}})
         for key, value in shapes.items():
             if value is not None:
-                answers.append(Answer(f"shape {key} layer {l}", LABELS[key].replace("@-1", str(l - 1)).replace("@", str(l)), list(value)))
+                answers.append(Answer(f"shape {key} layer {l}", LABELS[key].replace("@-1", str(l - 1)).replace("@", str(l)),
+                                  list(value), display="shape"))
     count = sum(n * m + (n if bias else 0) for m, n in zip(sizes, sizes[1:]))
     if count != sum(w.size + (0 if b is None else b.size) for w, b in ((l.linear.W, l.linear.b) for l in net.layers)):
         raise VerificationError("parameter count disagrees with the engine's network")

@@ -3,8 +3,8 @@
 
 Modes.
 - exact: z_k = ln c_k (+ s) with small positive integers c_k, so e^{z_k} = c_k (· e^s),
-  ŷ_k = c_k / Σc exactly and L = ln(Σc / c_c), a logarithm of a fraction. Its decimal value is
-  graded within LOSS_TOLERANCE; ŷ and ∂L/∂z are exact fractions.
+  ŷ_k = c_k / Σc exactly and L = ln(Σc / c_c), asked and keyed exactly as that logarithm (an Ln
+  key: no calculator needed); ŷ and ∂L/∂z are exact fractions.
 - given: z to 1 decimal; the sheet prints ŷ to 2 decimals (largest remainder, so it sums to 1),
   so ŷ_k = m_k/100 with whole m_k, and the logarithms the student needs to 4 decimals: ln 100 and
   ln m_k for every class. L = −ln ŷ_c = ln 100 − ln m_c is then one subtraction, and neither L
@@ -29,12 +29,12 @@ from qgen.engine.gates import Elementwise, GivenSoftmaxCrossEntropy, Linear, Sof
 from qgen.engine.network import Layer, Network, solve_network
 from qgen.engine.network_check import check_network
 from qgen.errors import VerificationError
-from qgen.kinds.base import Answer, Draw, Option, Redraw, parse_bool, tolerance
+from qgen.kinds.base import Answer, Draw, Option, Redraw, parse_bool
+from qgen.numbers import Ln
 
 NAME = "softmax-ce"
 SUMMARY = "logits and a target class given; softmax output, cross-entropy loss and dL/dz = yhat - y"
 
-LOSS_TOLERANCE = 5e-4  # the loss is a logarithm: graded by its decimal value in exact/given mode
 NEAR_ONE_HOT = 0.9  # reject max ŷ above this: the question would be trivial
 COUNT_MAX = 5  # exact mode: z_k = ln c_k with c_k in 1..COUNT_MAX
 SHIFT_MAX = 3  # a shift s is a nonzero integer in ±1..SHIFT_MAX
@@ -42,7 +42,7 @@ GIVEN_RANGE = 20  # given mode: logits k/10 with |k| ≤ 20
 CALCULATOR_RANGE = 250  # calculator mode: logits k/100 with |k| ≤ 250
 PRINTED_DIGITS = 2  # given mode: ŷ printed to 2 decimals
 MIN_TARGET = 0.05  # given/calculator: ŷ_c at least this, see _small_target
-LOG_DIGITS = 4  # given mode: ln 100 and ln m_k printed to 4 decimals (L off by ≤ 1e-4, inside LOSS_TOLERANCE)
+LOG_DIGITS = 4  # given mode: ln 100 and ln m_k printed to 4 decimals (L off by at most 1e-4: inside qgen.answers' rule)
 RULE_LOSS_PRINTED = "the loss is not a printed number"  # given: ln 100 − ln m_c = ln m_k when m_c·m_k = 100
 
 
@@ -117,13 +117,11 @@ def build_exact(counts: list[int], shift: int, target: int, difficulty: str) -> 
                 "loss": sol.loss, "ratio": ratio, "yhat_c": yhat[target]}
     answers = (
         Answer("yhat", "\\hat y", yhat),
-        Answer("L", "L", sol.loss, LOSS_TOLERANCE),
+        Answer("L", "L", Ln(ratio)),  # keyed exactly: L = ln(Σc / c_c)
         Answer("dL/dz", "\\pd{L}{z}", delta),
     )
     params = {"mode": "exact", "classes": n, "target": target + 1, "counts": counts, "shift": shift}
-    notes = (f"The loss is exact as a logarithm, L = ln({ratio}); its decimal value is accepted within "
-             f"{LOSS_TOLERANCE:g}.",)
-    return Draw(params, answers, question, solution, number_style="fraction", notes=notes)
+    return Draw(params, answers, question, solution, number_style="fraction")
 
 
 def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str) -> Draw:
@@ -159,15 +157,14 @@ def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str
     solution = {**question, "difficulty": difficulty, **ref, "true": true, "delta": delta, "loss": sol.loss,
                 "yhat_c": printed[target], "m_c": hundredths[target], "log_c": logs[target]}
     answers = (
-        Answer("L", "L", sol.loss, LOSS_TOLERANCE),
+        Answer("L", "L", sol.loss),
         Answer("dL/dz", "\\pd{L}{z}", delta),
     )
     params = {"mode": "given", "classes": n, "target": target + 1, "logits": [_dec(v, 1) for v in logits],
               "printed_yhat": [_dec(p, PRINTED_DIGITS) for p in printed], "shift": shift,
               "ln_100": _dec(log_100, LOG_DIGITS), "ln_100_yhat": [_dec(v, LOG_DIGITS) for v in logs]}
     notes = ("The softmax output is printed to 2 decimals (largest-remainder rounding, so it sums to 1); "
-             "the key works from exactly these printed values.",
-             f"The loss is accepted within {LOSS_TOLERANCE:g}.")
+             "the key works from exactly these printed values.",)
     return Draw(params, answers, question, solution, number_style="decimal", notes=notes)
 
 
@@ -183,20 +180,19 @@ def build_calculator(logits: list[Fraction], shift: int, target: int, difficulty
 
     ref = _reference(z, shift)
     _same("e^z / sum", ref["exps"] / ref["total"], sol.yhat)  # the exponentials the key shows give its ŷ
-    tol = tolerance("calculator")
     question = {"mode": "calculator", "n": n, "target": target + 1, "z": np.array(logits, dtype=object),
                 "y": _one_hot(n, target, Fraction), "shift": shift}
     solution = {**question, "difficulty": difficulty, **ref, "yhat": sol.yhat, "delta": delta, "loss": sol.loss,
                 "yhat_c": sol.yhat[target]}
     answers = (
-        Answer("yhat", "\\hat y", sol.yhat, tol),
-        Answer("L", "L", sol.loss, tol),
-        Answer("dL/dz", "\\pd{L}{z}", delta, tol),
+        Answer("yhat", "\\hat y", sol.yhat),
+        Answer("L", "L", sol.loss),
+        Answer("dL/dz", "\\pd{L}{z}", delta),
     )
     params = {"mode": "calculator", "classes": n, "target": target + 1, "logits": [_dec(v, 2) for v in logits],
               "shift": shift}
-    notes = (f"Calculator mode: the logits are given to 2 decimals; the answers are computed from them and "
-             f"printed to 4 decimals; answers within {tol:g} of the key are accepted.",)
+    notes = ("Calculator mode: the logits are given to 2 decimals; the answers are computed from them and "
+             "printed to 4 decimals.",)
     return Draw(params, answers, question, solution, number_style="rounded", notes=notes)
 
 

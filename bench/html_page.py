@@ -1,0 +1,55 @@
+"""The practice page's weight and the time Chromium takes to open it, against an empty page.
+
+    .venv/bin/python bench/html_page.py
+
+Ten mixed questions (graph, gates, softmax-ce, mlp, jacobian; hard, given), written with
+`qgen generate --format html`, opened five times from disk in the distribution's Chromium; the
+figure is the median time to the load event, reported beside the same for an empty page opened
+in the same run (the ratio is what to compare: the machines are shared and noisy).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from qgen.practice import PracticeRequest, write_practice  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def load_ms(page, uri: str, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        page.goto(uri, wait_until="load")
+        times.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+    return statistics.median(times)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "set"
+        write_practice(PracticeRequest(("graph", "gates", "softmax-ce", "mlp", "jacobian"), 2, 9, "hard", "given"),
+                       out, formats=("html",))
+        html = out / "practice.html"
+        empty = Path(tmp) / "empty.html"
+        empty.write_text("<!doctype html><title>empty</title>")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            base, full = load_ms(page, empty.as_uri()), load_ms(page, html.as_uri())
+            browser.close()
+        print(f"practice.html, 10 questions: {html.stat().st_size / 1e6:.2f} MB")
+        print(f"load event: empty page {base:.0f} ms, practice page {full:.0f} ms (median of 5), ratio {full / base:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

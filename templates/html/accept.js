@@ -1,0 +1,61 @@
+// The acceptance rule of qgen.answers, once in JavaScript: |v - key| <= atol + rtol*|key|,
+// in exact rational arithmetic (BigInt), so a correctly rounded answer on the boundary
+// (0.13 for 1/8) is never lost to a float rounding error. Keys and tolerances arrive as exact
+// "p/q" text from Python; a student's text is read exactly: 3, -0.25, 1.5e-3, -3/4, ln(12/5).
+"use strict";
+const qgenAccept = (() => {
+  function rat(n, d) {
+    if (d === 0n) return null;
+    if (d < 0n) { n = -n; d = -d; }
+    return { n, d };
+  }
+
+  // "p/q" (from Python) or a decimal with an optional exponent, read exactly.
+  function exact(text) {
+    let m = /^([+-]?\d+)\/(\d+)$/.exec(text);
+    if (m) return rat(BigInt(m[1]), BigInt(m[2]));
+    m = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(text);
+    if (!m || (m[2] + (m[3] || "")) === "") return null;
+    const digits = BigInt((m[2] || "0") + (m[3] || ""));
+    const exponent = Number(m[4] || 0) - (m[3] || "").length;
+    const sign = m[1] === "-" ? -1n : 1n;
+    return exponent >= 0 ? rat(sign * digits * 10n ** BigInt(exponent), 1n)
+                         : rat(sign * digits, 10n ** BigInt(-exponent));
+  }
+
+  // A float as Python's Fraction(repr(f)): the shortest decimal that spells it.
+  function fromFloat(x) {
+    return Number.isFinite(x) ? exact(String(x)) : null;
+  }
+
+  // What a student typed: a number, a fraction, or an exact logarithm ln(a/b) (its float, as
+  // Python's Ln). Spaces and a typographic minus are allowed. null when it is not a number.
+  function parse(text) {
+    const t = String(text).trim().replace(/\u2212/g, "-").replace(/\s+/g, "");
+    if (t === "") return null;
+    const ln = /^([+-]?)ln\(?([^()]+)\)?$/i.exec(t);
+    if (ln) {
+      const arg = exact(ln[2]);
+      if (!arg || arg.n <= 0n) return null;
+      const value = Math.log(Number(arg.n)) - Math.log(Number(arg.d));
+      return fromFloat(ln[1] === "-" ? -value : value);
+    }
+    return exact(t);
+  }
+
+  const abs = (x) => (x < 0n ? -x : x);
+
+  // entry: {key, atol, rtol} as "p/q" text. True, false, or null when the text is no number.
+  function accepts(entry, text) {
+    const v = parse(text);
+    if (v === null) return null;
+    const k = exact(entry.key), a = exact(entry.atol), r = exact(entry.rtol);
+    // |v.n/v.d - k.n/k.d| <= a.n/a.d + (r.n/r.d)(|k.n|/k.d), all denominators positive
+    const lhsN = abs(v.n * k.d - k.n * v.d), lhsD = v.d * k.d;
+    const rhsN = a.n * r.d * k.d + r.n * abs(k.n) * a.d, rhsD = a.d * r.d * k.d;
+    return lhsN * rhsD <= rhsN * lhsD;
+  }
+
+  return { accepts, parse };
+})();
+if (typeof module !== "undefined") module.exports = qgenAccept;
