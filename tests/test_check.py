@@ -45,3 +45,35 @@ def test_cli_exits_1_when_the_engine_gives_a_wrong_answer(monkeypatch):
     result = CliRunner().invoke(main, ["check", "--kind", "mlp", "--count", "5"])
     assert result.exit_code == 1
     assert "5 failures" in result.output and "FAILED" in result.output and "dL/dW^1" in result.output
+
+
+def test_watched_numbers_are_read_from_any_kinds_draw():
+    from fractions import Fraction as F
+
+    from qgen.check import watched_numbers
+    from qgen.kinds.base import Answer, Draw
+
+    draw = Draw(params={"W": [[["0", "1"], ["2", "3"]], [["1", "1"]]], "b": [["0", "0"], ["0"]], "x": ["1", "2"]},
+                answers=(Answer("delta1", "", [F(0), F(1)]), Answer("dL/dW1", "", [[F(0)]])), question={}, solution={})
+    got = watched_numbers(draw)
+    assert got == {"W": ["0", "1", "2", "3", "1", "1"], "x": ["1", "2"], "δ": [F(0), F(1)]}  # b is no weight
+    graph = Draw(params={"values": {"x": "0", "y": "2"}, "nodes": {"n1": "x * y"}},
+                 answers=(Answer("n1", "", F(0)), Answer("df/dx", "", F(2)), Answer("df/dy", "", F(0))),
+                 question={}, solution={})
+    assert watched_numbers(graph) == {"W": [], "x": ["0", "2"], "δ": [F(2), F(0)]}
+
+
+def test_check_reports_the_share_of_variants_with_zeros():
+    from fractions import Fraction as F
+
+    from qgen.randomiser import child_seeds, draw_variant
+
+    options = resolve_options("gates", "medium", "exact", {"gate": "linear"})
+    report = check_kind("gates", 60, 3, options)
+    draws = [draw_variant("gates", seed, options).draw for seed in child_seeds(3, 60)]
+    zero_w = sum(any(F(v) == 0 for row in d.params["W"] for v in row) for d in draws)
+    zero_x = sum(any(F(v) == 0 for v in d.params["x"]) for d in draws)
+    assert report.zero_share("W") == zero_w / 60 and report.zero_share("x") == zero_x / 60
+    assert report.zero_share("δ") is not None
+    assert f"variants with a zero in: W {zero_w / 60:.0%}, x {zero_x / 60:.0%}, δ" in report.line()
+    assert "W -, x -, δ -" in check_kind("shapes", 5, 3, resolve_options("shapes")).line()  # nothing to watch

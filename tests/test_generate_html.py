@@ -38,7 +38,8 @@ def test_html_and_pdf_from_one_draw_hold_the_same_keys(tmp_path):
                  "--mode", "given", "--format", "pdf,html", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["answers.json", "answers.pdf", "answers.tex", "practice.html", "questions.pdf", "questions.tex"]
+    assert names == [".qgen-output", "answers.json", "answers.pdf", "answers.tex", "practice.html", "questions.pdf",
+                     "questions.tex"]
     page = Inputs()
     page.feed((tmp_path / "practice.html").read_text(encoding="utf-8"))
     data = json.loads((tmp_path / "answers.json").read_text())
@@ -66,7 +67,7 @@ def test_each_picture_and_glyph_is_on_the_page_once(tmp_path):
 def test_html_alone_writes_no_pdf(tmp_path):
     result = run("--kind", "shapes", "--seed", "1", "--format", "html", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.json", "practice.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".qgen-output", "answers.json", "practice.html"]
     assert "practice.html" in result.output
 
 

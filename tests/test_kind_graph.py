@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 from fractions import Fraction as F
 
@@ -11,7 +12,8 @@ import pytest
 from gradcheck import numeric_jacobian
 from qgen.engine.expression import parse_expression, solve_expression
 from qgen.errors import QgenError, VerificationError
-from qgen.kinds import graph, graph_layout
+from qgen.kinds import graph, graph_layout, graph_sampling
+from qgen.kinds import base
 from qgen.kinds.base import Redraw
 from qgen.randomiser import draw_variant, resolve_options
 from qgen.render import render
@@ -323,3 +325,125 @@ def test_templates_render_for_every_mode(monkeypatch):
         assert r"\includegraphics" in sheet and r"\boxed" not in sheet
         assert key.count(r"\boxed") >= len(draw.params["values"])
         assert ("tabular" in sheet) == (mode == "given")
+
+
+# ---------------------------------------------------------------------------------------------
+# No degenerate draws; one structure for a class; what answers.json records
+
+
+def chain_terms(node, family) -> list[str]:
+    """The terms of a chain of + and − (family "add") or of × ("mul") in the printed text, read
+    with Python's own parser (independent of the engine's graph)."""
+    ops = (ast.Add, ast.Sub) if family == "add" else (ast.Mult,)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ops):
+        return chain_terms(node.left, family) + chain_terms(node.right, family)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return [f"const:{-node.operand.value}"]  # -2 written in front of a number is one constant
+    return [f"const:{node.value}" if isinstance(node, ast.Constant) else ast.dump(node)]
+
+
+def chains(text: str):
+    """Every chain (its terms) in the expression, for both families."""
+    for node in ast.walk(ast.parse(text, mode="eval")):
+        for family, ops in (("add", (ast.Add, ast.Sub)), ("mul", (ast.Mult,))):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ops):
+                yield chain_terms(node, family)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_no_degenerate_graphs_in_many_draws(mode, difficulty):
+    """The issue's hard given seed 156 had 6 of 9 node gradients 0 and a dead σ branch, and
+    expressions such as x − w − w and x + 2 + … + 3 were drawn."""
+    options = resolve_options("graph", difficulty, mode)
+    for seed in range(120):
+        draw = draw_variant("graph", seed, options).draw
+        got = answers(draw)
+        grads = {k[4:]: float(v) for k, v in got.items() if k.startswith("df/d")}
+        zeros = [k for k, v in grads.items() if abs(v) < 1e-9]
+        assert 4 * len(zeros) <= len(grads), (draw.params, zeros)
+        assert all(k in draw.params["values"] for k in zeros), (draw.params, zeros)  # only an input cut off
+        for terms in chains(draw.params["expression"]):
+            assert len(set(terms)) == len(terms), draw.params["expression"]
+            assert sum(t.startswith("const:") for t in terms) <= 1, draw.params["expression"]
+
+
+def test_the_issues_dead_branch_is_refused():
+    with pytest.raises(Redraw) as caught:
+        reject("w - max(sigmoid(relu(-x) * (w ** 2 * w)), max(y * z, -x))", "given",
+               x=F(1), y=F(1), z=F(1), w=F(-3))
+    assert caught.value.rule == graph.RULE_DEAD_BRANCH
+
+
+@pytest.mark.parametrize("text, values, rule", [
+    ("relu(x - y) * z + x * y", {"x": F(1), "y": F(2), "z": F(3)}, graph.RULE_DEAD_BRANCH),  # inactive ReLU
+    ("x * y * (z + w) + x * z", {"x": F(1), "y": F(2), "z": F(1), "w": F(-1)}, graph.RULE_DEAD_BRANCH),  # factor 0
+    ("max(x, y)", {"x": F(1), "y": F(2)}, base.RULE_ZERO_GRADIENTS),  # one of two gradients is 0
+])  # fmt: skip
+def test_zero_gradient_rules_fire(text, values, rule):
+    with pytest.raises(Redraw) as caught:
+        reject(text, **values)
+    assert caught.value.rule == rule
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("x - w - w", graph.RULE_REPEATED_TERM),
+    ("x * z - y - (w - y)", graph.RULE_REPEATED_TERM),
+    ("x * y * (z + w) * y", graph.RULE_REPEATED_TERM),  # y twice in one product
+    ("x + 2 + y * z + 3", graph.RULE_CONSTANTS),
+    ("2 * (x * 3)", graph.RULE_CONSTANTS),
+])
+def test_chain_rules_fire(text, rule):
+    with pytest.raises(Redraw) as caught:
+        graph._check_chains(parse_expression(text))
+    assert caught.value.rule == rule
+
+
+@pytest.mark.parametrize("text", ["x * y + max(x, z)", "x * y * (z + x * y)", "2 * (x * y + max(z, w))", "(x + y) * (x - y)",
+                                  "sigmoid(w0 * x0 + w1 * x1 + w2)", "x * 2 + 3"])
+def test_chain_rules_keep_the_classics(text):
+    graph._check_chains(parse_expression(text))
+
+
+def test_a_max_of_two_computed_values_is_never_drawn():
+    """Its losing side would always be a dead branch."""
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        text = graph_sampling.random_text(rng, 8, "exact", "any")
+        for node in ast.walk(ast.parse(text, mode="eval")):
+            if isinstance(node, ast.Call) and node.func.id in ("max", "min"):
+                assert any(isinstance(a, ast.Name) for a in node.args), text
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_class_options_fix_the_expression_and_are_idempotent(mode):
+    options = resolve_options("graph", "hard", mode)
+    shared = graph.class_options(np.random.default_rng(7), options)
+    assert shared["expression"] != graph.NO_EXPRESSION
+    assert graph.class_options(np.random.default_rng(8), shared) == shared
+    draws = [draw_variant("graph", seed, shared).draw for seed in range(30)]
+    layouts = {(tuple(a.name for a in d.answers), str(d.question["tables"]), d.diagram) for d in draws}
+    assert len(layouts) == 1  # the same answers, printed tables and picture for every student
+    assert len({str(d.params["values"]) for d in draws}) > 20
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_answers_json_gives_each_node_its_subexpression(mode):
+    draw = draw_variant("graph", 3, resolve_options("graph", "medium", mode)).draw
+    values = {k: F(v) if mode == "exact" else float(F(v)) for k, v in draw.params["values"].items()}
+    got = answers(draw)
+    assert set(draw.params["nodes"]) == {k for k in got if not k.startswith("df/d")}
+    for node_id, text in draw.params["nodes"].items():  # n1, n2, … each the value of its subexpression
+        assert float(got[node_id]) == pytest.approx(float(evaluate(text, values)), abs=1e-9), (node_id, text)
+    assert list(draw.params["nodes"]) == sorted(draw.params["nodes"], key=lambda n: int(n[1:]))
+
+
+def test_given_mode_parameters_hold_the_printed_tables():
+    draw = draw_variant("graph", 5, resolve_options("graph", "medium", "given")).draw
+    tables = draw.params["tables"]
+    assert tables and set(tables) == {t["op"] for t in draw.question["tables"]}
+    for op, table in tables.items():
+        low, high = graph.TABLES[op]
+        assert list(table) == [str(k) for k in range(low, high + 1)]
+        for k, text in table.items():
+            assert float(text) == pytest.approx(FUNCTIONS[op](int(k)), abs=5e-5) and len(text.split(".")[1]) == 4

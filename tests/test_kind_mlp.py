@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qgen.errors import QgenError
-from qgen.kinds import mlp
+from qgen.kinds import base, mlp
 from qgen.kinds.base import DIFFICULTIES, Redraw
 from qgen.randomiser import draw_variant, resolve_options
 from qgen.render import render
@@ -146,18 +146,18 @@ def fixed_draw(monkeypatch, x, Ws, bs, y, **overrides):
 
 
 def test_hand_checked_relu_network(monkeypatch):
-    # z1 = W1 x + b1 = [1·1 − 1·2 + 0, 2·1 + 0·2 + 1] = [−1, 3]; a1 = [0, 3]; ŷ = z2 = 1·0 + 2·3 + 0 = 6
-    # L = ½(6 − 4)² = 2; δ2 = 2; ∂L/∂W2 = δ2 a1ᵀ = [0, 6]; ∂L/∂a1 = W2ᵀδ2 = [2, 4]; δ1 = [0, 4] (mask 0, 1)
-    # ∂L/∂W1 = δ1 xᵀ = [[0, 0], [4, 8]]; η = 1/2: W1 ← [[1, −1], [0, −4]], b1 ← [0, −1], W2 ← [[1, −1]], b2 ← [−1]
-    draw = fixed_draw(monkeypatch, [1, 2], [[[1, -1], [2, 0]], [[1, 2]]], [[0, 1], [0]], [4],
+    # z1 = W1 x + b1 = [1·1 − 1·2 + 0, 2·1 + 0·2 + 1] = [−1, 3]; a1 = [0, 3]; ŷ = z2 = 1·0 + 2·3 + 1 = 7
+    # L = ½(7 − 5)² = 2; δ2 = 2; ∂L/∂W2 = δ2 a1ᵀ = [0, 6]; ∂L/∂a1 = W2ᵀδ2 = [2, 4]; δ1 = [0, 4] (mask 0, 1)
+    # ∂L/∂W1 = δ1 xᵀ = [[0, 0], [4, 8]]; η = 1/2: W1 ← [[1, −1], [0, −4]], b1 ← [0, −1], W2 ← [[1, −1]], b2 ← [0]
+    draw = fixed_draw(monkeypatch, [1, 2], [[[1, -1], [2, 0]], [[1, 2]]], [[0, 1], [1]], [5],
                       sizes="2-2-1", learning_rate="1/2")
     got = {name: values(a) for name, a in answers(draw).items()}
-    assert got["z1"] == [-1, 3] and got["a1"] == [0, 3] and got["z2"] == [6] and got["yhat"] == [6]
+    assert got["z1"] == [-1, 3] and got["a1"] == [0, 3] and got["z2"] == [7] and got["yhat"] == [7]
     assert got["L"] == [2] and got["dL/dyhat"] == [2] and got["delta2"] == [2]
     assert got["dL/dW2"] == [0, 6] and got["dL/db2"] == [2] and got["dL/da1"] == [2, 4]
     assert got["delta1"] == [0, 4] and got["dL/dW1"] == [0, 0, 4, 8] and got["dL/db1"] == [0, 4]
     assert got["updated W1"] == [1, -1, 0, -4] and got["updated b1"] == [0, -1]
-    assert got["updated W2"] == [1, -1] and got["updated b2"] == [-1]
+    assert got["updated W2"] == [1, -1] and got["updated b2"] == [0]
     assert np.shape(answers(draw)["dL/dW1"].value) == (2, 2)
     assert draw.number_style == "fraction" and all(a.tolerance == 0 for a in draw.answers)
 
@@ -241,20 +241,29 @@ def test_same_seed_same_question():
 
 
 @pytest.mark.parametrize("x,Ws,bs,y,overrides,rule", [
-    ([1, 1], [[[1, -1], [1, 1]], [[1, 1]]], [[0, 0], [0]], [0], {}, "no pre-activation at a ReLU kink"),
-    ([1, 1], [[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]], [2], {}, "no all-zero gradient"),  # output = target
-    ([1, 1], [[[-1, -1], [-1, -2]], [[1, 1]]], [[0, 0], [0]], [0], {}, "at least half of a ReLU layer active"),
+    ([1, 1], [[[1, -1], [1, 1]], [[1, 1]]], [[0, 1], [1]], [0], {}, "no pre-activation at a ReLU kink"),
+    ([1, 1], [[[1, 0], [0, 1]], [[1, 1]]], [[1, 0], [1]], [4], {}, "no all-zero gradient"),  # output = target
+    ([1, 1], [[[-1, -1], [-1, -2]], [[1, 1]]], [[1, 0], [1]], [0], {}, "at least half of a ReLU layer active"),
     ([2, 2], [[[2, 2], [2, 2]], [[2, 2]]], [[2, 2], [2]], [0], {}, "answers of bounded size"),
-    ([2, 2], [[[2, 2], [1, 1]], [[1, 1]]], [[0, 0], [0]], [0], {"activation": "sigmoid"}, "no saturated sigmoid"),
-    ([2, 2], [[[2, 2], [1, 0]], [[1, 1], [-1, -1]]], [[0, 0], [0, 0]], [1, 0],
+    ([2, 2], [[[2, 2], [1, 1]], [[1, 1]]], [[1, 0], [1]], [0], {"activation": "sigmoid"}, "no saturated sigmoid"),
+    ([2, 2], [[[2, 2], [1, 0]], [[1, 1], [-1, -1]]], [[1, 0], [1, 0]], [1, 0],
      {"loss": "softmax_ce", "sizes": "2-2-2"}, "no near-one-hot softmax"),
+    # the issue's seed 380: row 2 of W1 and W2 zero, so ŷ2 is constant
+    ([1, 2], [[[1, 2], [0, 0]], [[1, 1], [0, 0]]], [[1, 1], [1, 1]], [1, 0], {"sizes": "2-2-2"},
+     base.RULE_ZERO_LINE),
+    ([1, 2], [[[1, 0], [2, 0]], [[1, 1]]], [[1, 1], [1]], [1], {}, base.RULE_ZERO_LINE),  # x2 ignored
+    ([0, 0], [[[1, 2], [2, 1]], [[1, 1]]], [[1, 1], [1]], [1], {}, base.RULE_ZERO_VECTOR),
+    ([1, 2], [[[1, 2], [2, 1]], [[1, 1]]], [[0, 0], [1]], [1], {}, base.RULE_ZERO_BIAS),
+    ([1, 2], [[[1, 2], [2, 1]], [[1, 1]]], [[1, 0], [0]], [1], {}, base.RULE_ZERO_BIAS),  # b2 = [0] does nothing
+    ([1, 2], [[[1, 2], [2, 1]], [[1, 1], [1, -1]]], [[1, 1], [1, 1]], [12, 0], {"sizes": "2-2-2"},
+     mlp.RULE_OUTPUT_DELTA),  # ŷ = [12, 2]: the first output is at its target
 ])
 def test_reject_rules_fire(monkeypatch, x, Ws, bs, y, overrides, rule):
     queue = [F(v) for v in x] + [F(v) for W in Ws for row in W for v in row] + [F(v) for b in bs for v in b]
     it = iter(queue)
     monkeypatch.setattr(mlp, "_entry", lambda *args: next(it))
     monkeypatch.setattr(mlp, "_target", lambda *args: [F(v) for v in y])
-    mode = "given" if overrides else "exact"
+    mode = "given" if {"activation", "loss"} & set(overrides) else "exact"
     options = resolve_options("mlp", "easy", mode, overrides)
     with pytest.raises(Redraw) as e:
         mlp.draw(np.random.default_rng(0), options)
@@ -337,3 +346,55 @@ def test_question_shows_only_givens_and_key_shows_every_step():
     for text in (r"\hat y - y", r"\operatorname{Diag}", r"W^{[2]\mathsf{T}}\delta^{[2]}", r"\leftarrow",
                  "shape of", "row", r"-\ln"):
         assert text in key, text
+
+
+# ---------------------------------------------------------------------------------------------
+# No degenerate draws, and one structure for a class.
+
+
+def matrix(rows) -> np.ndarray:
+    return np.array([[F(t) for t in row] for row in rows], dtype=object)
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+@pytest.mark.parametrize("mode", ["exact", "given", "calculator"])
+def test_no_idle_numbers_in_many_draws(difficulty, mode):
+    """The issue's rates were 70-94% of exact variants with a zero weight and 9-19% with a whole
+    zero row. Now: no zero row or column, no zero x, no all-zero bias, no output δ entry 0, hidden
+    layers 2 wide or more, and a zero weight in well under half of the variants."""
+    options = resolve_options("mlp", difficulty, mode)
+    with_zero_weight = 0
+    for seed in range(150):
+        draw = draw_variant("mlp", seed, options).draw
+        p = draw.params
+        assert all(values(answers(draw)[f"delta{len(p['sizes']) - 1}"]))  # no output at its target
+        assert min(p["sizes"][1:-1]) >= 2
+        assert any(F(t) for t in p["x"])
+        for W in map(matrix, p["W"]):
+            assert all(any(row) for row in W) and all(any(col) for col in W.T), p["W"]
+        assert all(any(F(t) for t in b) for b in p["b"]), p["b"]
+        with_zero_weight += any(F(t) == 0 for W in p["W"] for row in W for t in row)
+    assert with_zero_weight <= 0.45 * 150
+
+
+def test_class_options_fix_the_structure_and_draw_numbers_per_student():
+    options = resolve_options("mlp", "hard", "given", {"activation": "sigmoid", "loss": "softmax_ce"})
+    shared = mlp.class_options(np.random.default_rng(1), options)
+    assert mlp.class_options(np.random.default_rng(2), shared) == shared  # idempotent
+    assert {k: shared[k] for k in ("sizes", "activation", "output_activation", "loss", "bias", "learning_rate")} \
+        == {k: options[k] for k in ("sizes", "activation", "output_activation", "loss", "bias", "learning_rate")}
+    draws = [draw_variant("mlp", seed, shared).draw for seed in range(40)]
+    shapes = {tuple((a.name, np.shape(a.value)) for a in d.answers) for d in draws}
+    assert len(shapes) == 1  # every student: the same answers, of the same shapes
+    assert len({str(d.params["W"]) for d in draws}) == 40  # and numbers of their own
+
+
+def test_given_mode_without_printed_values_prints_no_heading_for_them():
+    """Issue 7 §6: relu hidden, identity output, half_sse in given mode printed "Printed values
+    (rounded to 2 decimals): use exactly these, …" followed by nothing."""
+    plain = draw_variant("mlp", 408, resolve_options("mlp", "hard", "given")).draw
+    sheet = render("kinds/mlp_question.tex", d=plain.question, diagram=None, number_style="decimal")
+    assert "Printed values" not in sheet and "need not be recomputed" not in sheet
+    smooth = draw_variant("mlp", 408, resolve_options("mlp", "hard", "given", {"activation": "tanh"})).draw
+    sheet = render("kinds/mlp_question.tex", d=smooth.question, diagram=None, number_style="decimal")
+    assert "Printed values" in sheet and r"a^{[1]} = \tanh(z^{[1]})" in sheet

@@ -10,7 +10,7 @@
     difficulty = "easy"            # optional default for the questions
     mode = "exact"                 # optional default for the questions
     page_per_question = false      # optional: start every question after the first on a new page
-    same_structure = true          # optional: every student gets the same graph structure, own numbers
+    same_structure = true          # optional: one structure per question for the class, own numbers
     answer_space = "boxes"         # optional: boxes, lines or none (answer booklets); per question too
     keys = "both"                  # optional: grading (one page per student), worked, or both
     conventions = "gate-table"     # optional: notation, gate-table or full

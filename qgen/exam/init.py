@@ -31,7 +31,7 @@ Give exact fractions where the numbers allow it, otherwise 4 decimals.
 difficulty = "easy"                   # default for the questions: easy, medium or hard
 mode = "exact"                        # default for the questions: exact, given or calculator
 page_per_question = false             # true: every question after the first starts a new page
-same_structure = true                 # graph questions: one structure for the class, numbers per student
+same_structure = true                 # one structure per question for the class, numbers per student (false: unequal)
 answer_space = "boxes"                # boxes (one per number), lines (room per part), none (answer booklets)
 keys = "both"                         # grading (one page per student), worked (worked solutions), or both
 conventions = "gate-table"            # notation, gate-table (notation + the note's gate table) or full

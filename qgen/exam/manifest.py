@@ -5,6 +5,10 @@ parameters, answers. points is the question's total; part_points the points of e
 part), in the order of `answers`. In the CSV, part_points, options, parameters and answers are
 JSON text in their cells; answers is a list of {name, shape, exact, decimal, entries}, each entry
 with its key, precision and acceptance rule (qgen.answers: the one rule every output states).
+
+manifest.json's exam.questions[k].structure is the question's class structure: the options every
+student's question was drawn with (JSON values), when the exam has same_structure = true and the
+kind draws its structure once per class; null when each student has a structure of their own.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from qgen.exam.draw import StudentExam
 from qgen.exam.points import part_points
 from qgen.exam.secrets import secret_fingerprint
 from qgen.errors import QgenError
-from qgen.randomiser import options_json
+from qgen.randomiser import kind_module, options_json
 
 
 COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "part_points", "seed", "options",
@@ -51,6 +55,14 @@ def rows(config: ExamConfig, exams: list[StudentExam]) -> list[dict]:
 # A spreadsheet runs a cell that begins with one of these as a formula (=HYPERLINK(…) in a
 # name): such text cells get a leading apostrophe, as spreadsheet exports do.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def class_structure(config: ExamConfig, question) -> dict | None:
+    """The options the whole class drew question `question` with, as JSON values (a fraction or
+    sizes as the text a user writes: "1/2", "2-3-2"); None without one structure for the class."""
+    if not config.same_structure or not hasattr(kind_module(question.kind), "class_options"):
+        return None
+    return options_json(question.options)
 
 
 def _cell(value) -> str:
@@ -88,7 +100,8 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
                  "answer_space": q.answer_space,
-                 "options": options_json(q.options)}
+                 "options": options_json(q.options),
+                 "structure": class_structure(config, q)}
                 for q in config.questions
             ],
         },

@@ -49,9 +49,12 @@ def read_inputs(config_path: Path, roster_path: Path, secret_path: Path | None =
 
 
 def shared_structures(config: ExamConfig, secret: bytes) -> ExamConfig:
-    """With same_structure, a kind that has class_options (graph) draws its structure once per
-    question from the secret: every student works the same graph with their own numbers, so
-    sheets are equally hard and the class needs one picture per question, not one per student."""
+    """With same_structure (the default), every structural choice of a question (gate type,
+    Jacobian form, sizes, activations, loss, parts asked, the graph expression) is drawn once per
+    question from the secret, by the kind's class_options; each student's draw then draws only
+    numbers. So every student has the same answers (names and shapes), the same work and the same
+    layout, and the class needs one picture per question. Without it (same_structure = false),
+    each student's draw also draws a structure of its own: the exam is then not equal."""
     if not config.same_structure:
         return config
     questions = []

@@ -200,3 +200,14 @@ def reject_zero_vector(x, rule: str = RULE_ZERO_VECTOR) -> None:
     """Redraw when every entry of x is zero (an input or a drawn bias that does nothing)."""
     if x is not None and not any(np.asarray(x, dtype=object).flat):
         raise Redraw(rule)
+
+
+RULE_ZERO_GRADIENTS = "at most a quarter of the gradients are 0"
+
+
+def reject_zero_share(values, rule: str = RULE_ZERO_GRADIENTS, most: float = 0.25, tiny: float = 1e-9) -> None:
+    """Redraw when more than `most` of the numbers are 0 (|v| < tiny: float uses that cancel leave
+    ~1e-17): a backward pass that is mostly zeros is little work and teaches little."""
+    flat = [v for v in np.asarray(values, dtype=object).flat]
+    if sum(abs(float(v)) < tiny for v in flat) > most * len(flat):
+        raise Redraw(rule)

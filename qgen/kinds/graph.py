@@ -35,7 +35,7 @@ from qgen.engine.expression import (
 )
 from qgen.engine.expression_check import check_expression
 from qgen.errors import QgenError, VerificationError
-from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, round_to, small_int
+from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, reject_zero_share, round_to, small_int
 from qgen.kinds.base import tolerance as base_tolerance
 from qgen.kinds.graph_layout import layout as draw_layout
 from qgen.kinds.graph_sampling import CLASSICS, VARIABLES, classics, draw_text
@@ -55,6 +55,10 @@ VALUE_TRIES = 8  # input values drawn for one graph before the graph itself is r
 TABLES = {"exp": (-3, 3), "sigmoid": (-4, 4), "tanh": (-2, 2), "log": (1, 8)}  # given mode: printed k
 SATURATION = {"sigmoid": 4, "tanh": 2.5}  # |argument| beyond this: the gradient all but vanishes
 NO_EXPRESSION = "none"  # the expression option's default: draw one
+RULE_DEAD_BRANCH = "no dead branch (an operation whose gradient is 0)"
+RULE_REPEATED_TERM = "no term repeated in a chain of + and − (or of ×)"
+RULE_CONSTANTS = "at most one constant in a chain of + and − (or of ×)"
+CHAINS = ({"add", "sub"}, {"mul"})  # operations that read as one chain: x − w − w, 2 · x · 3
 FLOAT_NOTE = ("Exp, log, sigmoid and tanh leave the fractions, so every value is computed in floating point "
               "(float64) and printed rounded to 4 decimals; each step works with the unrounded values, so "
               "redoing it from the printed ones may differ in the last digit.")
@@ -163,6 +167,29 @@ def _check_structure(graph: Graph, options: dict, columns: int) -> None:
         raise Redraw("given mode needs a function with printed values")
     if columns > MAX_DEPTH:
         raise Redraw("diagram too deep for the page")
+    _check_chains(graph)
+
+
+def _check_chains(graph: Graph) -> None:
+    """A chain of + and − (or of ×) reads as one sum (product) of terms: a term in it twice
+    (x − w − w) or two constants (x + 2 + y + 3) is a roundabout way to write a shorter expression."""
+    for node in graph.nodes:
+        for family in CHAINS:
+            if node.op in family:
+                terms = _chain_terms(graph, node.id, family)
+                if len(set(terms)) < len(terms):
+                    raise Redraw(RULE_REPEATED_TERM)
+                if sum(graph.node(t).op == "const" for t in terms) > 1:
+                    raise Redraw(RULE_CONSTANTS)
+
+
+def _chain_terms(graph: Graph, node_id: str, family: set[str]) -> list[str]:
+    """The terms of the chain of `family` operations under node_id (node ids; a shared node or
+    constant keeps its one id, so a repeat shows as the same id twice)."""
+    terms = []
+    for i in graph.node(node_id).inputs:
+        terms += _chain_terms(graph, i, family) if graph.node(i).op in family else [i]
+    return terms
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +246,12 @@ def _reject(graph: Graph, solution: ExpressionSolution, mode: str) -> None:
         raise Redraw("all-zero gradient at the inputs")
     if zeros > 1:  # one input cut off (the losing side of a max) teaches; more is a dull question
         raise Redraw("more than one input with zero gradient")
+    # An operation with gradient 0 (the losing side of a max, an inactive ReLU, a factor 0) cuts
+    # off its whole branch: the student works it forward for nothing. Only an input may be cut off.
+    grads = {t.id: t.grad for t in solution.nodes}
+    if any(abs(grads[n.id]) < 1e-9 for n in graph.nodes if n.op not in ("input", "const")):
+        raise Redraw(RULE_DEAD_BRANCH)
+    reject_zero_share([grads[i] for i in _gradient_ids(graph)])
     numbers = [x for t in solution.nodes for x in (t.value, t.grad, *t.local)]
     bounded(numbers, LIMIT[mode])
     if mode == "exact" and any(Fraction(x).denominator > MAX_DENOMINATOR for x in numbers):
@@ -284,20 +317,37 @@ def _draw_solution(rng: np.random.Generator, graph: Graph, options: dict) -> tup
 
 
 def draw(rng: np.random.Generator, options: dict) -> Draw:
+    """One question: the structure (the expression) unless the options fix it, then the values."""
     mode = options["mode"]
     if options["expression"] == NO_EXPRESSION:
-        text, origin = draw_text(rng, options)
+        graph, origin, layout = _drawn_structure(rng, options)
     else:
-        text, origin = options["expression"], "given"
-    graph = parse_expression(text)  # the engine's graph is the single source of truth
-    layout = _layout(graph)
-    if options["expression"] == NO_EXPRESSION:
-        _check_structure(graph, options, layout["columns"])
+        graph, origin = parse_expression(options["expression"]), "given"
+        layout = _layout(graph)
     values, solution = _draw_solution(rng, graph, options)
     params = {"expression": expression_text(graph, graph.output), "shape": origin,
               "values": {v: f"{float(values[v]):.2f}" if mode == "calculator" else str(values[v])
-                         for v in _variables(graph)}}
+                         for v in _variables(graph)},
+              "nodes": _subexpressions(graph)}
+    if mode == "given":  # the printed tables are given values too: answers.json alone can check the key
+        params["tables"] = {t["op"]: {str(p["k"]): f"{float(p['value']):.4f}" for p in t["points"]}
+                            for t in _tables(graph)}
     return _key(graph, values, solution, mode, params, layout)
+
+
+def _drawn_structure(rng: np.random.Generator, options: dict) -> tuple[Graph, str, dict]:
+    """A drawn expression's graph, the shape it came from and its layout; Redraw when it breaks a
+    structural rule. The same step makes a class's expression (class_options) and a practice one."""
+    text, origin = draw_text(rng, options)
+    graph = parse_expression(text)  # the engine's graph is the single source of truth
+    layout = _layout(graph)
+    _check_structure(graph, options, layout["columns"])
+    return graph, origin, layout
+
+
+def _subexpressions(graph: Graph) -> dict[str, str]:
+    """Each operation node's id and the subexpression it computes (n1: "x * y")."""
+    return {n.id: expression_text(graph, n.id) for n in graph.nodes if n.op not in ("input", "const")}
 
 
 CLASS_TRIES = 50  # expressions tried for a class before giving up
@@ -306,15 +356,15 @@ CLASS_PROBES = 5  # students' values that must be drawable from a class expressi
 
 def class_options(rng: np.random.Generator, options: dict) -> dict:
     """Options for a whole class (`qgen exam`): one expression drawn for everyone, so every
-    student works the same structure (the same amount of work, one picture for the class) with
-    values of their own. A fixed `expression` option is kept as it is."""
+    student works the same structure (the same amount of work, the same printed tables, one
+    picture for the class) with values of their own. A fixed `expression` option is kept as it
+    is, so class_options is idempotent. (`draw` draws its expression with the same step,
+    _drawn_structure, but without the probes: a practice question needs values for one student.)"""
     if options["expression"] != NO_EXPRESSION:
         return options
     for _ in range(CLASS_TRIES):
-        text, _ = draw_text(rng, options)
-        graph = parse_expression(text)
         try:
-            _check_structure(graph, options, _layout(graph)["columns"])
+            graph, _, _ = _drawn_structure(rng, options)
             shared = {**options, "expression": expression_text(graph, graph.output)}
             check_options(shared)
         except (Redraw, QgenError):
@@ -348,7 +398,7 @@ def draw_for_expression(graph: Graph, values: dict, mode: str) -> Draw:
     solution = solve_expression(graph, values, exact=mode == "exact")
     check_expression(graph, values, solution)
     params = {"expression": expression_text(graph, graph.output),
-              "values": {v: str(values[v]) for v in _variables(graph)}}
+              "values": {v: str(values[v]) for v in _variables(graph)}, "nodes": _subexpressions(graph)}
     return _key(graph, values, solution, mode, params, _layout(graph))
 
 
@@ -397,6 +447,11 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
 
 # ---------------------------------------------------------------------------------------------
 # Template data: names, formulas, the forward and backward pass
+
+
+def _gradient_ids(graph: Graph) -> list[str]:
+    """The nodes whose gradient is asked: every operation but the output, then the inputs."""
+    return [n.id for n in graph.nodes if n.op not in ("input", "const") and n.id != graph.output] + list(_variables(graph))
 
 
 def _variables(graph: Graph) -> tuple[str, ...]:

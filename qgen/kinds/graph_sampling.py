@@ -95,7 +95,10 @@ def _weighted(rng, weights: dict) -> str:
 
 
 def _binary(rng, a: _Sub, b: _Sub) -> _Sub:
-    op = _weighted(rng, BINARY)
+    weights = dict(BINARY)
+    if a.top != "input" and b.top != "input":
+        del weights["max"], weights["min"]  # the losing side, a whole computed branch, would be dead
+    op = _weighted(rng, weights)
     if a.text == b.text and op in ("sub", "max", "min"):
         op = "mul"  # x - x, max(x, x): degenerate
     text = f"{op}({a.text}, {b.text})" if op in ("max", "min") else f"({a.text} {SYMBOL[op]} {b.text})"

@@ -19,7 +19,8 @@ from qgen.engine.network import Layer, Network, NetworkSolution, solve_network
 from qgen.engine.network_check import PRINTED_TOL, check_network
 from qgen.errors import QgenError
 from qgen.kinds.base import (
-    Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, round_to, split_sizes, tolerance,
+    RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, reject_zero_lines,
+    reject_zero_vector, round_to, split_sizes, tolerance,
 )
 from qgen.render import render
 from qgen.solve import solve_guarded
@@ -38,6 +39,8 @@ LIMIT = 30  # largest answer a person should handle
 MAX_DENOMINATOR = 1000  # exact mode: "simple fractions"
 MAX_PLACES = 8  # given mode: the key prints finite decimals of at most this many places
 SOFTMAX_MAX, SOFTMAX_MIN = 0.9, 0.02
+RULE_OUTPUT_DELTA = "no zero in the output layer's δ"
+ZERO_WEIGHT = 0.03  # exact and given weights: chance of a 0 (a missing connection); otherwise nonzero
 FLOAT_NOTE = ("Sigmoid, tanh and softmax leave the fractions, so every value is computed in floating point "
               "(float64) and printed rounded to 4 decimals; each step works with the unrounded values, so "
               "redoing it from the printed ones may differ in the last digit.")
@@ -116,7 +119,7 @@ def _entry(rng, mode: str, role: str, difficulty: str, smooth: bool, big: bool, 
         if role == "x":
             return _nonzero(lambda: Fraction(int(rng.integers(-2, 3) if smooth else rng.integers(-20, 21)),
                                              1 if smooth else 10))
-        return Fraction(int(rng.integers(-2 + big, 3 - big) if role == "W" else rng.integers(-1, 2)))
+        return _weight(rng, 2 - big) if role == "W" else Fraction(int(rng.integers(-1, 2)))
     if role == "x":
         return _nonzero(lambda: Fraction(int(rng.integers(-2, 3))))
     if role == "b":
@@ -125,7 +128,15 @@ def _entry(rng, mode: str, role: str, difficulty: str, smooth: bool, big: bool, 
     top = 1 if big else 3 if difficulty == "hard" else 2
     if halves and rng.random() < 0.25:
         return Fraction(int(rng.choice([k for k in range(-2 * top + 1, 2 * top, 2)])), 2)
-    return Fraction(int(rng.integers(-top, top + 1)))
+    return _weight(rng, top)
+
+
+def _weight(rng, top: int) -> Fraction:
+    """An integer weight in [-top, top]: 0 only now and then (drawn uniformly, 0 would be a fifth of
+    all weights, and most networks would have a missing connection or a whole dead row)."""
+    if rng.random() < ZERO_WEIGHT:
+        return Fraction(0)
+    return _nonzero(lambda: Fraction(int(rng.integers(-top, top + 1))))
 
 
 def _nonzero(draw_one) -> Fraction:
@@ -215,7 +226,17 @@ def _true_chain_agrees(net: Network) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reject rules on the solved network.
+# Reject rules on the drawn numbers, then on the solved network.
+
+
+def _reject_idle_numbers(x, Ws, bs) -> None:
+    """A zero row of W makes a unit constant (its output and δ say nothing), a zero column ignores
+    an input, a zero x or bias is a term that does nothing on the sheet."""
+    reject_zero_vector(x)
+    for W in Ws:
+        reject_zero_lines(W)
+    for b in bs:
+        reject_zero_vector(b, RULE_ZERO_BIAS)
 
 
 def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
@@ -231,6 +252,10 @@ def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
     for g in sol.gradients:
         if not np.any(np.array(g.dW, dtype=float)):
             raise Redraw("no all-zero gradient")
+    # An output exactly at its target (or a dead output unit) leaves a zero row in ∂L/∂W of the
+    # last layer and an SGD step that does nothing there: chance, not a lesson (unlike a ReLU mask).
+    if not np.all(np.array(sol.gradients[-1].dz, dtype=float)):
+        raise Redraw(RULE_OUTPUT_DELTA)
     numbers = _all_numbers(sol)
     bounded(numbers, LIMIT)
     exact_numbers = [v for v in numbers if isinstance(v, Fraction)]
@@ -260,7 +285,17 @@ def _places(v: Fraction) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def class_options(rng: np.random.Generator, options: dict) -> dict:
+    """Options for a whole class (`qgen exam`): every structural choice of an mlp question is an
+    option with one value (sizes, activations, loss, bias, η), and every part is always asked, so
+    nothing is left to draw: the class options are the options. The numbers, the target and, with
+    softmax_ce, the target class are each student's own; they change no answer's name or shape.
+    Idempotent, and `draw` calls it, as every kind's draw does."""
+    return dict(options)
+
+
 def draw(rng: np.random.Generator, options: dict) -> Draw:
+    options = class_options(rng, options)
     sizes, mode, loss, bias = options["sizes"], options["mode"], options["loss"], options["bias"]
     acts, eta = _activations(options), options["learning_rate"]
     exact = mode != "calculator"
@@ -274,6 +309,7 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     x = [entry("x") for _ in range(sizes[0])]
     Ws = [[[entry("W") for _ in range(m)] for _ in range(n)] for m, n in zip(sizes, sizes[1:])]
     bs = [[entry("b") for _ in range(n)] if bias else None for n in sizes[1:]]
+    _reject_idle_numbers(x, Ws, bs)
     y = _target(rng, mode, sizes[-1], loss, acts[-1])
 
     net = _build(_array(x, exact), [_array(W, exact) for W in Ws],
