@@ -264,7 +264,7 @@ def test_a_slip_upstream_loses_only_its_own_points(kind, mode, overrides, slip):
         assert sum(v.points for v in marks.values()) == row.points - sum(marks[k].max_points for k in own)
         half = mark(row, texts, Fraction(1, 2))
         assert sum(v.points for v in half.values()) == row.points - sum(
-            marks[k].max_points for k in own) - sum(marks[k].max_points for k in wrong - own) / 2
+            (marks[k].max_points for k in own), Fraction(0)) - sum((marks[k].max_points for k in wrong - own), Fraction(0)) / 2
     assert followed > 0
 
 
