@@ -186,3 +186,6 @@ main.add_command(exam)
 from qgen.moodle.cli import export  # noqa: E402
 
 main.add_command(export)
+from qgen.grade.cli import grade  # noqa: E402
+
+main.add_command(grade)

@@ -85,7 +85,7 @@ def test_every_output_file_is_there_and_nothing_else(built):
     folder, output, _ = built
     out = folder / "out"
     expected = {"questions-print.pdf", "keys.pdf", "grading-keys.pdf", "manifest.csv", "manifest.json", "students",
-                ".qgen-output"}
+                "responses.csv", ".qgen-output"}
     expected |= {f"students/{i}-{side}.pdf" for i in IDS for side in ("questions", "key", "grading")}
     assert {str(p.relative_to(out)) for p in out.rglob("*")} == expected
     assert "Wrote the exam of 4 students" in output

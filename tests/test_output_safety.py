@@ -199,7 +199,8 @@ def test_output_works_in_a_folder_whose_parent_is_read_only(exam_folder, tmp_pat
     assert page_texts(home / "u1" / "sol.pdf")
     assert (home / "u2" / "questions.pdf").exists() and (home / "u2" / MARKER).exists()
     assert sorted(p.name for p in (home / "u3").iterdir()) == sorted(
-        [MARKER, "grading-keys.pdf", "keys.pdf", "manifest.csv", "manifest.json", "questions-print.pdf", "students"])
+        [MARKER, "grading-keys.pdf", "keys.pdf", "manifest.csv", "manifest.json", "questions-print.pdf", "responses.csv",
+         "students"])
     assert leftovers(home, home / "u1", home / "u2", home / "u3") == []
 
 

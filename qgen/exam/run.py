@@ -20,6 +20,7 @@ from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.points import check_part_points
 from qgen.exam.prepare import Prepared, prepare_class
 from qgen.exam.publish import Staging, check_target
+from qgen.exam.responses import responses_csv
 from qgen.exam.roster import Student, load_roster
 from qgen.exam.secrets import class_seed, load_secret, secret_fingerprint, secret_path_for
 from qgen.exam import sheets as sheets_module
@@ -124,6 +125,7 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
         rows = [row for p in prepared for row in p.rows]
         top = {**_class_pdfs(sheets), "manifest.csv": manifest_csv(rows),
                "manifest.json": manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))}
+        top["responses.csv"] = responses_csv(top["manifest.json"])
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()

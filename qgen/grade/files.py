@@ -1,0 +1,50 @@
+"""grades.csv (one row per student) and grades.json (every entry's verdict)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+
+from qgen import __version__
+from qgen.grade.manifest import Build
+from qgen.grade.results import StudentResult, points_text
+
+POINTS_RULE = ("a question's points are split over its answers by the exam's points per part (equally "
+               "when the manifest has none); an answer's points are split equally over its entries")
+
+
+def grades_csv(build: Build, results: list[StudentResult]) -> bytes:
+    questions = [q["question"] for q in build.exam["questions"]]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student_id", "name", "version_code"] + [f"q{k}" for k in questions] + ["total", "percentage"])
+    for r in results:
+        writer.writerow([r.student["student_id"], r.student["name"], r.student["version_code"]]
+                        + [points_text(q.points) for q in r.questions]
+                        + [points_text(r.total), f"{float(r.percentage):.1f}"])
+    return out.getvalue().encode("utf-8")
+
+
+def grades_json(build: Build, results: list[StudentResult], fraction: Fraction) -> bytes:
+    doc = {
+        "qgen": __version__,
+        "exam": {k: build.exam.get(k) for k in ("title", "course", "date", "total_points")},
+        "follow_through": points_text(fraction),
+        "points_rule": POINTS_RULE,
+        "students": [{
+            **r.student,
+            "total": points_text(r.total), "max_points": points_text(r.max_points),
+            "percentage": round(float(r.percentage), 1),
+            "questions": [{
+                "question": q.row.question, "kind": q.row.kind,
+                "points": points_text(q.points), "max_points": points_text(q.row.points),
+                "entries": [{"entry": v.column, "verdict": v.verdict, "given": v.given, "key": v.entry.key_text(),
+                             "points": points_text(v.points), "max_points": points_text(v.max_points)}
+                            for v in q.verdicts],
+            } for q in r.questions],
+        } for r in results],
+    }
+    # compact (the C encoder): a class of 2,000 holds some 200,000 entries
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -1,0 +1,220 @@
+"""Marking: each entry against the student's own key with the one acceptance rule, then, for a
+wrong entry, follow-through (its step recomputed by the engine from the student's own inputs) and
+the named mistakes (the step under a mistaken rule).
+
+Verdicts: "correct" (full points), "follow-through" (FRACTION of the points), a mistake's name,
+"wrong" or "blank" (0 points). A blank entry gives no follow-through to the steps after it.
+
+A mistake is named for an answer when the mistaken rule (on the key's inputs, or on the student's
+own) gives every entry of it that is wrong and not follow-through, and the right rule on the same
+inputs does not; at least one of those entries must be nonzero (a 0 matches too many wrong rules).
+
+Guard against gaming: no follow-through when an input the student changed is all zero while the
+key's is not, or when the student's inputs turn the step into the identity (its output equals one
+of their inputs while the key's output does not equal that input's key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import numpy as np
+
+from qgen.answers import Entry, accepts
+from qgen.grade.chains import problem_for
+from qgen.grade.manifest import AnswerSpec, QuestionRow
+from qgen.grade.steps import Problem
+from qgen.grade.values import number
+from qgen.numbers import Ln
+
+CORRECT, FOLLOW_THROUGH, WRONG, BLANK = "correct", "follow-through", "wrong", "blank"
+_FAILED = (ArithmeticError, ValueError, TypeError, OverflowError, KeyError, IndexError)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    column: str  # "q1.dL/dW1[2,1]"
+    entry: Entry
+    given: str  # the value as typed ("" when blank)
+    verdict: str
+    points: Fraction
+    max_points: Fraction
+
+
+def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction) -> list[Verdict]:
+    """The verdict of every entry of one question. values/texts: column -> parsed value / text."""
+    prefix = f"q{row.question}."
+    marking = _Marking(row, values, prefix)
+    out = []
+    for answer in row.answers:
+        columns = [prefix + e.name for e in answer.entries]
+        verdicts = {}
+        for i, (entry, column) in enumerate(zip(answer.entries, columns)):
+            value = values.get(column)
+            if value is None:
+                verdicts[i] = BLANK
+            elif accepts(entry, number(value)):
+                verdicts[i] = CORRECT
+        wrong = {i: values[c] for i, c in enumerate(columns) if i not in verdicts}
+        if wrong:
+            verdicts.update(marking.explain(answer, wrong))
+        for i, (entry, column) in enumerate(zip(answer.entries, columns)):
+            verdict = verdicts[i]
+            points = answer.entry_points if verdict == CORRECT else (
+                answer.entry_points * fraction if verdict == FOLLOW_THROUGH else Fraction(0))
+            out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points))
+    return out
+
+
+def _student_array(answer: AnswerSpec, values: dict, prefix: str):
+    """The student's answer as an array of its shape, or None when any entry is blank."""
+    given = [values.get(prefix + e.name) for e in answer.entries]
+    if any(v is None for v in given):
+        return None
+    arr = np.empty(len(given), dtype=object)
+    arr[:] = [number(v) for v in given]
+    return arr.reshape(answer.shape) if answer.shape else arr[0]
+
+
+class _Marking:
+    """One student's question: the engine's chain, rebuilt only when an entry is wrong."""
+
+    def __init__(self, row: QuestionRow, values: dict, prefix: str):
+        self.row, self.values, self.prefix = row, values, prefix
+        self.answers = {a.name: a for a in row.answers}
+        self._problem: Problem | None = None
+        self._resolved: dict[str, object] = {}
+
+    @property
+    def problem(self) -> Problem:
+        if self._problem is None:
+            problem = problem_for(self.row.kind, self.row.parameters, self.row.options)
+            keys = {a.name: problem.cast(_numbers(a.key)) for a in self.row.answers}
+            self._problem = replace(problem, values={**problem.values, **keys})
+        return self._problem
+
+    def resolve(self, name: str):
+        """The student's value of `name`: their answer, or a value they did not write computed by
+        the engine from their answers, or what the sheet gives. None when it rests on a blank."""
+        if name not in self._resolved:
+            problem = self.problem
+            if name in self.answers:
+                value = _student_array(self.answers[name], self.values, self.prefix)
+                value = None if value is None else problem.cast(value)
+            elif name in problem.steps:
+                step = problem.steps[name]
+                inputs = [self.resolve(i) for i in step.inputs]
+                value = None if any(v is None for v in inputs) else _run(step.rule, inputs)
+            else:
+                value = problem.values[name]
+            self._resolved[name] = value
+        return self._resolved[name]
+
+    def explain(self, answer: AnswerSpec, wrong: dict) -> dict[int, str]:
+        """The verdicts of this answer's wrong entries (index -> value given): follow-through where
+        the step on the student's own inputs gives their value; then a mistake, named when its
+        mistaken rule gives every remaining wrong entry (one of them nonzero: a 0 matches too many
+        wrong rules to name one); else wrong."""
+        problem = self.problem
+        step = problem.steps.get(answer.name)
+        if step is None:
+            return {i: WRONG for i in wrong}
+        keys = [problem.values[name] for name in step.inputs]
+        mine = [self.resolve(name) for name in step.inputs]
+        changed = mine if all(v is not None for v in mine) and not all(map(_same, mine, keys)) else None
+        recomputed = None if changed is None else _shaped(_run(step.rule, changed), answer.shape)
+        follow = recomputed
+        if follow is not None and _trivial(changed, keys, follow, problem.values[answer.name]):
+            follow = None
+        entries = answer.entries
+        out = {i: FOLLOW_THROUGH for i, v in wrong.items()
+               if follow is not None and _accepted(entries[i], _at(follow, i), number(v))}
+        rest = {i: number(v) for i, v in wrong.items() if i not in out}
+        if not rest:
+            return out
+        key_output = problem.values[answer.name]
+        for name, rule in step.mistakes:
+            for inputs, right in ((keys, key_output), (changed, recomputed)):
+                if inputs is None or right is None:
+                    continue
+                mistaken = _shaped(_run(rule, inputs), answer.shape)
+                if mistaken is not None and any(rest.values()) and all(
+                        not _accepted(entries[i], _at(mistaken, i), number(_at(right, i)))
+                        and _accepted(entries[i], _at(mistaken, i), v) for i, v in rest.items()):
+                    return {**out, **{i: name for i in rest}}
+        return {**out, **{i: WRONG for i in rest}}
+
+
+def _numbers(key):
+    arr = np.asarray(key, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for index in np.ndindex(arr.shape):
+        out[index] = number(arr[index])
+    return out
+
+
+def _run(rule, inputs):
+    try:
+        with np.errstate(all="raise"):
+            return rule(*inputs)
+    except _FAILED + (FloatingPointError,):
+        return None
+
+
+def _shaped(value, shape):
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=object)
+    if arr.size != int(np.prod(shape, dtype=int)):
+        return None
+    return arr.reshape(shape) if shape else arr.reshape(())
+
+
+def _at(arr, i: int):
+    if arr is None:
+        return None
+    flat = np.asarray(arr, dtype=object).reshape(-1)
+    return flat[i] if i < len(flat) else None
+
+
+def _as_key(v):
+    if isinstance(v, (Fraction, Ln)):
+        return v
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return Fraction(int(v))
+    return float(v)
+
+
+def _accepted(entry: Entry, key, value) -> bool:
+    """The one rule, with the step's recomputed value as the key."""
+    try:
+        return accepts(replace(entry, key=_as_key(key)), value)
+    except _FAILED:
+        return False
+
+
+def _flat(v) -> list[float]:
+    return [float(x) for x in np.asarray(v, dtype=object).reshape(-1)]
+
+
+def _same(a, b) -> bool:
+    fa, fb = _flat(a), _flat(b)
+    return len(fa) == len(fb) and fa == fb
+
+
+def _zero(v) -> bool:
+    return not any(_flat(v))
+
+
+def _trivial(mine, keys, output, key_output) -> bool:
+    """The guard: an input the student changed is all zero (and the key's is not), or the step
+    passed one of their changed inputs through unchanged (and does not on the key)."""
+    for m, k in zip(mine, keys):
+        if _same(m, k):
+            continue
+        if _zero(m) and not _zero(k):
+            return True
+        if _same(output, m) and not _same(key_output, k):
+            return True
+    return False

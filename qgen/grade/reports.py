@@ -1,0 +1,120 @@
+"""The feedback PDFs (one per student, typeset CHUNK to a document and cut, as the exam's sheets)
+and the instructor's report PDF, from templates/grade/."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+
+from qgen.build import STARTS_FILE, VARIANT_MARKS, split_pdf, variant_starts
+from qgen.build import build as compile_tex
+from qgen.grade import mistakes as M
+from qgen.grade.manifest import Build
+from qgen.grade.mark import BLANK, CORRECT, FOLLOW_THROUGH, WRONG
+from qgen.grade.results import StudentResult, points_text
+from qgen.render import render
+
+CHUNK = 100  # students per feedback document (a constant: the bytes must not depend on the machine)
+LOWEST = 10  # students listed with the lowest totals
+PLAIN = {CORRECT: "correct", FOLLOW_THROUGH: "follow-through", WRONG: "wrong", BLANK: "blank"}
+
+
+def verdict_latex(verdict: str) -> str:
+    return PLAIN.get(verdict) or M.LATEX[verdict]
+
+
+def share_text(fraction: Fraction) -> str:
+    """The follow-through share in words: "all", "half", "0.75"."""
+    return {Fraction(1): "all", Fraction(1, 2): "half", Fraction(0): "none"}.get(fraction, points_text(fraction))
+
+
+def _exam(build: Build) -> dict:
+    return {"title": build.exam.get("title", ""), "course": build.exam.get("course", "")}
+
+
+def _student(r: StudentResult) -> dict:
+    return {
+        "id": r.student["student_id"], "name": r.student["name"], "code": r.student["version_code"],
+        "total": points_text(r.total), "max": points_text(r.max_points), "percentage": f"{float(r.percentage):.1f}",
+        "questions": [{
+            "number": q.row.question, "points": points_text(q.points), "max": points_text(q.row.points),
+            "rows": [{"entry": v.column, "given": v.given.replace("\u2212", "-") or "--", "key": v.entry.key_text(),
+                      "verdict": verdict_latex(v.verdict), "points": points_text(v.points)} for v in q.verdicts],
+        } for q in r.questions],
+    }
+
+
+def feedback_pdfs(build: Build, results: list[StudentResult], fraction: Fraction) -> dict[str, bytes]:
+    """student id -> their feedback PDF."""
+    chunks = [results[i:i + CHUNK] for i in range(0, len(results), CHUNK)]
+    sources = [render("grade/feedback.tex", exam=_exam(build), students=[_student(r) for r in chunk],
+                      follow_through=share_text(fraction), variant_marks=VARIANT_MARKS) for chunk in chunks]
+
+    def compile_chunk(tex: str) -> list[bytes]:
+        result = compile_tex(tex, collect=[STARTS_FILE])
+        return split_pdf(result.pdf, variant_starts(result))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        parts = [p for chunk in pool.map(compile_chunk, sources) for p in chunk]
+    return {r.student["student_id"]: pdf for r, pdf in zip(results, parts)}
+
+
+def report_pdf(build: Build, results: list[StudentResult], fraction: Fraction) -> bytes:
+    return build_report(render("grade/report.tex", **report_context(build, results, fraction),
+                               variant_marks=VARIANT_MARKS))
+
+
+def build_report(tex: str) -> bytes:
+    return compile_tex(tex).pdf
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}" if whole else "0"
+
+
+def report_context(build: Build, results: list[StudentResult], fraction: Fraction) -> dict:
+    from qgen.grade.files import POINTS_RULE
+
+    totals = [r.total for r in results]
+    percentages = [float(r.percentage) for r in results]
+    bins = [0] * 10
+    for p in percentages:
+        bins[min(int(p // 10), 9)] += 1
+    histogram = [{"start": 10 * i, "count": c} for i, c in enumerate(bins)] + [{"start": 100, "count": bins[-1]}]
+
+    questions, entries = [], {}
+    mistakes = Counter()
+    for k, q in enumerate(build.exam["questions"]):
+        verdicts = [v for r in results for v in r.questions[k].verdicts]
+        questions.append({
+            "number": q["question"], "kind": q["kind"], "max": points_text(Fraction(str(q["points"]))),
+            "mean": points_text(sum((r.questions[k].points for r in results), Fraction(0)) / len(results)),
+            "correct": _share(sum(v.verdict == CORRECT for v in verdicts), len(verdicts)),
+            "follow": _share(sum(v.verdict == FOLLOW_THROUGH for v in verdicts), len(verdicts)),
+        })
+        for v in verdicts:
+            entries.setdefault(v.column, []).append(v.verdict)
+            if v.verdict in M.LATEX:
+                mistakes[v.verdict] += 1
+    entry_rows = []
+    for column, verdicts in entries.items():
+        named = Counter(v for v in verdicts if v in M.LATEX).most_common(1)
+        entry_rows.append({"entry": column, "correct": _share(verdicts.count(CORRECT), len(verdicts)),
+                           "follow": _share(verdicts.count(FOLLOW_THROUGH), len(verdicts)),
+                           "mistake": f"{M.LATEX[named[0][0]]} ({named[0][1]})" if named else "--"})
+    lowest = sorted(results, key=lambda r: (r.total, r.student["student_id"]))[:LOWEST]
+    ranked = sorted(mistakes.items(), key=lambda item: (-item[1], M.ALL.index(item[0])))
+    return {
+        "exam": _exam(build), "follow_through": share_text(fraction), "points_rule": POINTS_RULE,
+        "summary": {"students": len(results), "max": points_text(results[0].max_points) if results else "0",
+                    "mean": points_text(sum(totals, Fraction(0)) / len(totals)),
+                    "median": points_text(Fraction(statistics.median(totals))),
+                    "low": points_text(min(totals)), "high": points_text(max(totals))},
+        "histogram": histogram, "questions": questions, "entries": entry_rows,
+        "mistakes": [{"label": M.LATEX[name], "count": count} for name, count in ranked],
+        "lowest": [{"id": r.student["student_id"], "name": r.student["name"], "code": r.student["version_code"],
+                    "total": points_text(r.total), "percentage": f"{float(r.percentage):.1f}"} for r in lowest],
+    }

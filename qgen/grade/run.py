@@ -1,0 +1,54 @@
+"""`qgen grade`: read the build and the filled responses, mark, write everything at once."""
+
+from __future__ import annotations
+
+import gc
+from fractions import Fraction
+from pathlib import Path
+
+from qgen.errors import QgenError
+from qgen.exam.publish import Staging, check_target
+from qgen.grade.files import grades_csv, grades_json
+from qgen.grade.manifest import load_build
+from qgen.grade.responses import read_responses
+from qgen.grade.results import grade_students
+
+def read_fraction(text, field: str = "--follow-through") -> Fraction:
+    try:
+        value = Fraction(str(text).strip())
+    except (ValueError, ZeroDivisionError):
+        raise QgenError(f"{field}: expected a number from 0 to 1 such as 1, 0.5 or 1/2, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise QgenError(f"{field}: expected a number from 0 to 1, got {text!r}")
+    return value
+
+
+def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fraction=None,
+          pdfs: bool = True) -> Path:
+    """Grade a build; returns the output folder. Nothing is written unless everything succeeded."""
+    build_dir = Path(build_dir)
+    out_dir = Path(out_dir) if out_dir is not None else build_dir / "grades"
+    inputs = (Path(responses_path), build_dir / "manifest.json")
+    check_target(out_dir, True, inputs)  # a folder qgen wrote (earlier grades) is replaced; nothing else
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # a class's manifest is millions of small objects, none cyclic: the collector's
+    try:          # full passes over them cost more than the marking
+        build = load_build(build_dir)
+        fraction = read_fraction(fraction if fraction is not None else build.exam.get("follow_through", 1))
+        responses = read_responses(responses_path, build)
+        results = grade_students(build, responses, fraction)
+        files = {"grades.csv": grades_csv(build, results), "grades.json": grades_json(build, results, fraction)}
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if pdfs:
+        from qgen.grade.reports import feedback_pdfs, report_pdf
+
+        for student_id, pdf in feedback_pdfs(build, results, fraction).items():
+            files[f"feedback/{student_id}.pdf"] = pdf
+        files["report.pdf"] = report_pdf(build, results, fraction)
+    with Staging(out_dir, force=True, inputs=inputs, command="grade") as stage:
+        for name, data in files.items():
+            stage.write(name, data)
+        stage.commit()
+    return out_dir
