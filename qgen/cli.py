@@ -186,6 +186,7 @@ main.add_command(exam)
 from qgen.moodle.cli import export  # noqa: E402
 
 main.add_command(export)
+
 from qgen.grade.cli import grade  # noqa: E402
 
 main.add_command(grade)
