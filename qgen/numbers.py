@@ -152,3 +152,15 @@ class Ln:
         return f"ln({fraction_text(self.arg)})"
 
     __repr__ = __str__
+
+
+def read_share(text, field: str) -> Fraction:
+    """A share from 0 to 1 as a user writes it (1, 0.5, "1/2"): qgen grade's follow-through."""
+    try:
+        check_number_text(str(text))  # before converting: Fraction("1e99999999") would not return
+        value = Fraction(str(text).strip())
+    except (ValueError, ZeroDivisionError):
+        raise QgenError(f"{field}: expected a number from 0 to 1 such as 1, 0.5 or 1/2, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise QgenError(f"{field}: expected a number from 0 to 1, got {text!r}")
+    return value

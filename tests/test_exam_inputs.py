@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -106,7 +107,20 @@ BAD_CONFIGS = [
     ("questions = []\n" + GOOD.split("[[questions]]")[0], "exam.toml: questions: no questions"),
     (GOOD.split("[[questions]]")[0].replace("[exam]", "[exams]"), "exam.toml: exams: unknown field (allowed: exam, questions)"),
     ('[exam]\ntitle = "x', "exam.toml: not valid TOML: "),
+    (GOOD.replace('title = "Midterm 1"', 'title = "Midterm 1"\nfollow_through = 2'),
+     "exam.toml: exam.follow_through: expected a number from 0 to 1, got 2"),
+    (GOOD.replace('title = "Midterm 1"', 'title = "Midterm 1"\nfollow_through = "1e99999999"'),
+     "exam.toml: exam.follow_through: expected a number from 0 to 1 such as 1, 0.5 or 1/2"),
 ]
+
+
+def test_follow_through_is_read_and_recorded_for_qgen_grade(tmp_path):
+    c = config(tmp_path, GOOD.replace('title = "Midterm 1"', 'title = "Midterm 1"\nfollow_through = "1/2"'))
+    assert c.follow_through == "1/2"
+    assert config(tmp_path, GOOD).follow_through == "1"
+    from qgen.exam.manifest import manifest_json
+
+    assert json.loads(manifest_json(c, [], "fingerprint"))["exam"]["follow_through"] == "1/2"
 
 
 @pytest.mark.parametrize("text, message", BAD_CONFIGS)

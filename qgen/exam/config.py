@@ -15,6 +15,7 @@
     keys = "both"                  # optional: grading (one page per student), worked, or both
     conventions = "gate-table"     # optional: notation, gate-table or full
     paper = "a4"                   # optional: a4 or letter
+    follow_through = 1             # optional: share of an entry's points `qgen grade` gives for follow-through (0 to 1)
 
     [[questions]]                  # one block per question, in sheet order
     kind = "mlp"
@@ -41,11 +42,13 @@ from pathlib import Path
 from qgen.errors import QgenError
 from qgen.kinds.base import DIFFICULTIES, MODES
 from qgen.latex_text import check_printable
+from qgen.numbers import read_share
 from qgen.exam.textfile import read_text
 from qgen.randomiser import KIND_MODULES, resolve_options
 
 EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
-             "page_per_question", "same_structure", "answer_space", "keys", "conventions", "paper")
+             "page_per_question", "same_structure", "answer_space", "keys", "conventions", "paper",
+             "follow_through")
 REQUIRED_EXAM_KEYS = ("title", "course", "date", "duration")
 QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options", "answer_space")
 ANSWER_SPACES = ("boxes", "lines", "none")
@@ -89,6 +92,7 @@ class ExamConfig:
     keys: str = "both"  # grading (one page per student), worked (worked solutions), or both
     conventions: str = "gate-table"  # notation, gate-table or full
     paper: str = "a4"  # a4 or letter
+    follow_through: str = "1"  # qgen grade's share for follow-through credit, as written (0 to 1)
 
     @property
     def total_points(self) -> Decimal:
@@ -141,6 +145,7 @@ def load_config(path: Path) -> ExamConfig:
     keys = _choice(exam.get("keys", "both"), KEYS, f"{where}: exam.keys")
     conventions = _choice(exam.get("conventions", "gate-table"), CONVENTIONS, f"{where}: exam.conventions")
     paper = _choice(exam.get("paper", "a4"), PAPERS, f"{where}: exam.paper")
+    follow_through = _share(exam.get("follow_through", 1), f"{where}: exam.follow_through")
 
     questions_raw = data.get("questions")
     if questions_raw is None:
@@ -154,7 +159,7 @@ def load_config(path: Path) -> ExamConfig:
     questions = tuple(_question(q, i, where, difficulty, mode, answer_space)
                       for i, q in enumerate(questions_raw, start=1))
     return ExamConfig(path, title, course, date, duration, instructions, as_list, calculator, page_per_question,
-                      same_structure, questions, answer_space, keys, conventions, paper)
+                      same_structure, questions, answer_space, keys, conventions, paper, follow_through)
 
 
 def _question(raw: dict, number: int, where: str, difficulty: str, mode: str, answer_space: str) -> Question:
@@ -195,6 +200,14 @@ def _check_header(title: str, course: str, field: str) -> None:
     if len(title) + len(course) > MAX_HEADER:
         raise QgenError(f"{field}: with exam.course {len(title) + len(course)} characters, at most {MAX_HEADER} "
                         f"fit the page header; shorten the title or the course")
+
+
+def _share(value, field: str) -> str:
+    """A share from 0 to 1 (1, 0.5, "1/2"), kept as written for the manifest."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise QgenError(f"{field}: expected a number from 0 to 1 such as 1, 0.5 or \"1/2\", got {value!r}")
+    read_share(value, field)  # the grader's own reading, so both accept the same
+    return str(value)
 
 
 def _only_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -> None:

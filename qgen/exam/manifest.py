@@ -97,6 +97,7 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
             "date": config.date,
             "duration": config.duration,
             "total_points": points_json(config.total_points),
+            "follow_through": config.follow_through,
             "questions": [
                 {"question": q.number, "kind": q.kind, "points": points_json(q.points),
                  "answer_space": q.answer_space,

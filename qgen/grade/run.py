@@ -12,15 +12,11 @@ from qgen.grade.files import grades_csv, grades_json
 from qgen.grade.manifest import load_build
 from qgen.grade.responses import read_responses
 from qgen.grade.results import grade_students
+from qgen.numbers import read_share
+
 
 def read_fraction(text, field: str = "--follow-through") -> Fraction:
-    try:
-        value = Fraction(str(text).strip())
-    except (ValueError, ZeroDivisionError):
-        raise QgenError(f"{field}: expected a number from 0 to 1 such as 1, 0.5 or 1/2, got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise QgenError(f"{field}: expected a number from 0 to 1, got {text!r}")
-    return value
+    return read_share(text, field)
 
 
 def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fraction=None,
