@@ -48,22 +48,19 @@ def _reject_constant(name: str):
     raise QgenError(f"problem: {name} is not a number qgen accepts")
 
 
-def _json_int(text: str) -> int:
-    # Checked as text first: int() of a 5,000-digit string is refused (or slow) by Python itself.
-    try:
-        check_number_text(text)
-    except NumberRangeError as e:
-        raise QgenError(f"problem: number out of range: {e}") from None
-    return int(text)
+def _checked(convert):
+    """A JSON number reader that checks the text first: int() of a 5,000-digit string is refused
+    (or slow) by Python itself. Decimals stay Decimal, so 0.1 is the decimal the user wrote."""
+    def read(text: str):
+        try:
+            check_number_text(text)
+        except NumberRangeError as e:
+            raise QgenError(f"problem: number out of range: {e}; got {text[:20]}") from None
+        return convert(text)
+    return read
 
 
-def _json_decimal(text: str) -> Decimal:
-    # Decimals keep 0.1 as the decimal the user wrote, so decimal problems can be exact.
-    try:
-        check_number_text(text)
-    except NumberRangeError as e:
-        raise QgenError(f"problem: number out of range: {e}; got {text[:20]}") from None
-    return Decimal(text)
+_json_int, _json_decimal = _checked(int), _checked(Decimal)
 
 
 def _unique_keys(pairs: list) -> dict:
