@@ -138,12 +138,12 @@ def entries(name: str, value, number_style: str) -> list[Entry]:
 
 def accepts(entry: Entry, value) -> bool:
     """The one acceptance rule: |v − key| ≤ atol + rtol·|key|, in exact arithmetic."""
-    return abs(_exact(value) - exact_key(entry)) <= allowed_error(entry)
+    return abs(rational(value) - exact_key(entry)) <= allowed_error(entry)
 
 
 def exact_key(entry: Entry) -> Fraction:
     """The key as an exact rational (a float or logarithm key: the decimal its float spells)."""
-    return _exact(entry.key)
+    return rational(entry.key)
 
 
 def allowed_error(entry: Entry) -> Fraction:
@@ -154,7 +154,7 @@ def allowed_error(entry: Entry) -> Fraction:
 
 def too_small(entry: Entry) -> bool:
     """A nonzero decimal key below MIN_DECIMAL: 0 or a value off by a factor could pass the rule."""
-    return not entry.exact and 0 < abs(_exact(entry.key)) < MIN_DECIMAL
+    return not entry.exact and 0 < abs(rational(entry.key)) < MIN_DECIMAL
 
 
 def decimal_text(value, places: int) -> str:
@@ -174,7 +174,9 @@ def _key(v) -> Key:
     return float(v)
 
 
-def _exact(v) -> Fraction:
+def rational(v) -> Fraction:
+    """The exact rational the rule compares for a key or a value: a float as the decimal it spells,
+    an Ln as its float (also what the practice page's JavaScript copy of `accepts` is given)."""
     if isinstance(v, Fraction):
         return v
     if isinstance(v, (int, np.integer)):
@@ -188,9 +190,3 @@ def _exact(v) -> Fraction:
 def _decimal(v) -> float:
     value = round(float(v), 12)
     return 0.0 if value == 0 else value
-
-
-def rational(value) -> Fraction:
-    """The exact rational the rule compares for a key or a value (a float as the decimal it spells,
-    an Ln as its float): what the practice page's JavaScript copy of `accepts` is given."""
-    return _exact(value)

@@ -12,7 +12,7 @@ import pytest
 
 from qgen.answers import accepts
 from qgen.engine.expression import parse_expression, solve_expression
-from qgen.engine.gates import GivenSoftmaxCrossEntropy, Linear, diag
+from qgen.engine.gates import GivenSoftmaxCrossEntropy, Linear
 from qgen.engine.network import solve_network
 from qgen.grade import mistakes as M
 from qgen.grade.chains import network_from_params, network_problem
@@ -20,7 +20,7 @@ from qgen.grade.manifest import question_row
 from qgen.grade.mark import BLANK, CORRECT, FOLLOW_THROUGH, WRONG, mark_question
 from qgen.grade.values import number, parse_value
 from qgen.kinds.graph import draw_for_expression
-from qgen.randomiser import RETRY_BUDGET, draw_variant, resolve_options
+from qgen.randomiser import draw_variant, resolve_options
 
 KINDS_MODES = [(k, m) for k in ("mlp", "graph", "jacobian", "gates", "softmax-ce", "shapes")
                for m in ("exact", "given", "calculator")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gradcheck import numeric_jacobian
-from qgen.answers import DECIMAL, EXACT
+from qgen.answers import EXACT
 from qgen.engine.expression import parse_expression, solve_expression
 from qgen.errors import QgenError, VerificationError
 from qgen.kinds import graph, graph_layout, graph_sampling

@@ -2,8 +2,6 @@
 answers are all marked right, a wrong entry wrong, a fraction or its decimal right; hints come one
 step at a time; a reload keeps everything; keyboard only works; nothing is fetched; it prints."""
 
-import re
-import time
 from pathlib import Path
 
 import pytest

@@ -6,7 +6,6 @@ import gc
 from fractions import Fraction
 from pathlib import Path
 
-from qgen.errors import QgenError
 from qgen.exam.publish import Staging, check_target
 from qgen.grade.files import grades_csv, grades_json
 from qgen.grade.manifest import load_build

@@ -21,7 +21,6 @@ from qgen.numbers import Ln, NumberRangeError, exact_number, fraction_text
 MODES = ("exact", "given", "calculator")
 DIFFICULTIES = ("easy", "medium", "hard")
 CALCULATOR_DIGITS = 2  # inputs printed with 2 decimals in calculator mode
-ANSWER_DIGITS = 4  # calculator answers printed with 4 decimals
 
 
 class Redraw(Exception):
