@@ -1,6 +1,7 @@
 """A draw's structure: what must be the same for every student of a class (`qgen exam` with
 same_structure), while the numbers differ. Used by the per-kind tests of class_options."""
 
+import json
 from fractions import Fraction
 
 import numpy as np
@@ -42,3 +43,15 @@ def class_structures(kind: str, options: dict, class_seed: int, students: int = 
         if s not in seen:
             seen.append(s)
     return seen, shared
+
+
+def class_choices(kind: str, options: dict, key: str, classes: int = 6) -> set:
+    """Draw `classes` classes: each must give every student one structure, with JSON-friendly
+    options (for the manifest). Returns the values the option `key` took across the classes."""
+    seen = set()
+    for class_seed in range(classes):
+        structures, shared = class_structures(kind, options, class_seed)
+        assert len(structures) == 1, f"class {class_seed}: {len(structures)} structures"
+        assert json.loads(json.dumps(shared)) == shared
+        seen.add(shared[key])
+    return seen
