@@ -25,7 +25,7 @@ from qgen.build import DiagramCache
 from qgen.errors import QgenError
 from qgen.latex_html import math, steps, to_html
 from qgen.numbers import fraction_text
-from qgen.practice import asked
+from qgen.practice import answer_summary
 from qgen.randomiser import Variant
 from qgen.render import ENV as LATEX_ENV
 
@@ -68,7 +68,7 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
     return {
         "number": number, "code": v.code, "kind": v.kind,
         "body": jinja2.filters.Markup(to_html(latex("question"), pictures.show)),
-        "asked": asked(v.draw.answers, v.draw.number_style),
+        "asked": answer_summary(v.draw)["asked"],
         "answers": [_answer(number, a, v.draw.number_style) for a in v.draw.answers],
         "steps": [jinja2.filters.Markup(s) for s in steps(latex("solution"), pictures.show)],
         "notes": list(v.draw.notes),

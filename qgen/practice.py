@@ -65,9 +65,7 @@ def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list
             "context": v.draw.question if side == "question" else v.draw.solution,
             "diagram": diagrams.add(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": answer_entries(v.draw.answers, v.draw.number_style),
-            "rules": answer_rules(v.draw.answers, v.draw.number_style),
-            "asked": asked(v.draw.answers, v.draw.number_style),
+            **answer_summary(v.draw),
         }
         for i, v in enumerate(variants, start=1)
     ]
@@ -84,9 +82,13 @@ def answer_entries(answers, number_style: str) -> list[dict]:
     return lines
 
 
-def asked(answers, number_style: str) -> list[str]:
-    """What a question sheet asks for (exact fractions, 4 decimals, …), each sentence once."""
-    return _distinct(e.precision.ask() for a in answers for e in a.entries(number_style))
+def answer_summary(draw) -> dict:
+    """What every render states about a draw's answers, from one pass over its entries: the
+    summary's lines (`answers`), the acceptance rules (`rules`) and what the sheet asks (`asked`)."""
+    entries = [e for a in draw.answers for e in a.entries(draw.number_style)]
+    return {"answers": answer_entries(draw.answers, draw.number_style),
+            "rules": _distinct(e.precision.rule(latex=True) for e in entries),
+            "asked": _distinct(e.precision.ask() for e in entries)}
 
 
 def _distinct(texts) -> list[str]:
@@ -95,11 +97,6 @@ def _distinct(texts) -> list[str]:
         if text not in out:
             out.append(text)
     return out
-
-
-def answer_rules(answers, number_style: str) -> list[str]:
-    """The acceptance rule(s) of a question's entries, each stated once, in qgen.answers' words."""
-    return _distinct(e.precision.rule(latex=True) for a in answers for e in a.entries(number_style))
 
 
 def _inline_text(texts: np.ndarray) -> str:

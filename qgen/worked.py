@@ -26,7 +26,7 @@ from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
 from qgen.output import check_file_target, publish_file
-from qgen.practice import answer_entries, answer_rules, new_diagram_cache
+from qgen.practice import answer_summary, new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
 
@@ -90,8 +90,7 @@ def render_worked(kind: str, draw: Draw, name: str, diagrams: DiagramCache) -> s
         diagram=diagrams.add(draw.diagram) if draw.diagram else None, diagram_scale=scale,
         problem_name=name, header_name=base if len(base) <= HEADER_NAME else base[:HEADER_NAME - 3] + "...",
         notes=draw.notes,
-        answers=answer_entries(draw.answers, draw.number_style),
-        rules=answer_rules(draw.answers, draw.number_style),
+        **answer_summary(draw),
     )
 
 

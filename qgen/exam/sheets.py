@@ -30,7 +30,7 @@ from qgen.exam import areas
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
 from qgen.exam.points import part_points
-from qgen.practice import answer_entries, answer_rules, new_diagram_cache
+from qgen.practice import answer_summary, new_diagram_cache
 from qgen.render import render
 
 __all__ = ["CHUNK", "SIDES", "Typeset", "page_count", "sides_for", "student_parts", "typeset"]
@@ -115,8 +115,7 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
             "context": v.draw.question if side == "questions" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
-            "answers": answer_entries(v.draw.answers, v.draw.number_style),  # partials/answer_summary.tex
-            "rules": answer_rules(v.draw.answers, v.draw.number_style),
+            **answer_summary(v.draw),  # partials/answer_summary.tex, and what the sheet asks
             "parts": parts,
             "answer_space": q.answer_space,
             "working": areas.working_room(parts),
