@@ -1,3 +1,5 @@
+"""`python -m qgen`: the command line."""
+
 from qgen.cli import main
 
 main()

@@ -12,12 +12,11 @@ import sys
 import click
 
 from qgen.cli_errors import OneLineErrors
+from qgen.cli_options import KIND_HELP, SEED, practice_request
 from qgen.errors import QgenError
 
 MAX_PROBLEM_BYTES = 1_000_000  # a `qgen solve` problem (README, "Limits")
 MAX_SET_QUESTIONS = 200  # questions in one practice set (count × kinds): a sheet, not a book
-MAX_SEED = 2**64 - 1
-SEED = click.IntRange(0, MAX_SEED)  # numpy's SeedSequence takes non-negative integers only
 
 
 @click.group(cls=OneLineErrors)
@@ -61,19 +60,6 @@ if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])
 
 
-def _parse_sets(pairs: tuple[str, ...]) -> dict:
-    overrides = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise QgenError(f"--set {pair}: expected NAME=VALUE, for example --set sizes=2-3-2")
-        overrides[name.strip()] = value.strip()
-    return overrides
-
-
-KIND_HELP = "Question kind (repeat for several): graph, jacobian, gates, softmax-ce, mlp, shapes."
-
-
 @main.command()
 def kinds():
     """List the question kinds with their options and defaults."""
@@ -94,14 +80,6 @@ def kinds():
 
 def _shown(value) -> str:
     return ("yes" if value else "no") if isinstance(value, bool) else str(value)
-
-
-def _request(kind, count, seed, difficulty, mode, sets):
-    from qgen.practice import PracticeRequest
-
-    if count < 1:
-        raise QgenError("--count: expected a positive number of questions")
-    return PracticeRequest(tuple(kind), count, seed, difficulty, mode, _parse_sets(sets))
 
 
 @main.command()
@@ -132,7 +110,7 @@ def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, con
     if count * len(kind) > MAX_SET_QUESTIONS:
         raise QgenError(f"--count: at most {MAX_SET_QUESTIONS} questions in one set, got {count} × {len(kind)} "
                         f"kind{'s' if len(kind) > 1 else ''} = {count * len(kind)}; write several sets")
-    request = replace(_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions)
+    request = replace(practice_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions)
     out_dir = Path(out) if out else default_out_dir(request)
     total = count * len(kind)
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,
@@ -166,7 +144,7 @@ def check(kind, count, seed, difficulty, mode, sets):
     from qgen.check import check_kind
     from qgen.randomiser import KIND_MODULES
 
-    request = _request(kind or tuple(KIND_MODULES), count, seed, difficulty, mode, sets)
+    request = practice_request(kind or tuple(KIND_MODULES), count, seed, difficulty, mode, sets)
     options = request.options_by_kind()
     failed = False
     for name in request.kinds:

@@ -20,12 +20,12 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
+from qgen.answer_summary import answer_summary
 from qgen.answers import Entry, rational
 from qgen.build import DiagramCache
 from qgen.errors import QgenError
 from qgen.latex_html import math, steps, to_html
 from qgen.numbers import fraction_text
-from qgen.practice import answer_summary
 from qgen.randomiser import Variant
 from qgen.render import ENV as LATEX_ENV
 

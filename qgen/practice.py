@@ -7,12 +7,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from qgen import __version__
 from qgen.build import DiagramCache, compile_many, require_tex
 from qgen.errors import QgenError
 from qgen.output import check_file_target, check_folder, publish
+from qgen.answer_summary import answer_summary
 from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
 from qgen.render import render
 
@@ -54,7 +53,6 @@ def draw_practice(request: PracticeRequest) -> list[Variant]:
     return draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind())
 
 
-
 def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list[dict]:
     return [
         {
@@ -69,47 +67,6 @@ def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list
         }
         for i, v in enumerate(variants, start=1)
     ]
-
-
-def answer_entries(answers, number_style: str) -> list[dict]:
-    """The answer summary's lines, each value at the precision the sheet asks (qgen.answers);
-    matrices are `wide` (a line of their own, never in a column)."""
-    lines = []
-    for a in answers:
-        texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
-        text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
-        lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
-    return lines
-
-
-def answer_summary(draw) -> dict:
-    """What every render states about a draw's answers, from one pass over its entries: the
-    summary's lines (`answers`), the acceptance rules (`rules`) and what the sheet asks (`asked`)."""
-    entries = [e for a in draw.answers for e in a.entries(draw.number_style)]
-    return {"answers": answer_entries(draw.answers, draw.number_style),
-            "rules": _distinct(e.precision.rule(latex=True) for e in entries),
-            "asked": _distinct(e.precision.ask() for e in entries)}
-
-
-def _distinct(texts) -> list[str]:
-    out = []
-    for text in texts:
-        if text not in out:
-            out.append(text)
-    return out
-
-
-def _inline_text(texts: np.ndarray) -> str:
-    """Entries on one line as LaTeX math: 3/2, (1, -1/2), [1, 2; 3, 4], with break points."""
-    if texts.ndim == 0:
-        return _math(texts.item())
-    if texts.ndim == 1:
-        return "(" + r",\allowbreak\ ".join(_math(t) for t in texts) + ")"
-    return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(_math(t) for t in row) for row in texts) + "]"
-
-
-def _math(text: str) -> str:
-    return text.replace("ln(", r"\ln(")
 
 
 def render_practice(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
@@ -170,7 +127,7 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
         files.update({"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode()})
     files["answers.json"] = answers_json(request, variants).encode()
     if "html" in formats:
-        from qgen.html_page import render_page  # imports this module: loaded only when asked
+        from qgen.html_page import render_page  # math-core and the page templates: loaded only when asked
 
         files["practice.html"] = render_page(variants, title, subtitle, diagrams).encode()
     if "pdf" in formats:

@@ -26,7 +26,8 @@ from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
 from qgen.output import check_file_target, publish_file
-from qgen.practice import answer_summary, new_diagram_cache
+from qgen.answer_summary import answer_summary
+from qgen.practice import new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
 

@@ -30,7 +30,8 @@ from qgen.exam import areas
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
 from qgen.exam.points import part_points
-from qgen.practice import answer_summary, new_diagram_cache
+from qgen.answer_summary import answer_summary
+from qgen.practice import new_diagram_cache
 from qgen.render import render
 
 __all__ = ["CHUNK", "SIDES", "Typeset", "page_count", "sides_for", "student_parts", "typeset"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from qgen.cli_errors import OneLineErrors
+from qgen.cli_options import practice_request
 from qgen.errors import QgenError
 
 MAX_COUNT = 1000
@@ -50,11 +51,10 @@ def export():
 @_out_option
 def export_moodle(kind, count, seed, difficulty, mode, sets, out):
     """N variants of each kind as Moodle cloze questions, graded by Moodle."""
-    from qgen.cli import _request
     from qgen.moodle.export import practice_quiz, practice_title, write_quiz
 
     _check_count(count)
-    request = _request(kind, 1, seed, difficulty, mode, sets)
+    request = practice_request(kind, 1, seed, difficulty, mode, sets)
     out = out or Path("output") / f"moodle-{'-'.join(request.kinds)}-seed{seed}.xml"
     questions = practice_quiz(request, count)
     source = {"seed": seed, "kinds": list(request.kinds), "count": count, "difficulty": difficulty, "mode": mode}

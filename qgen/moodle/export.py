@@ -32,7 +32,8 @@ from qgen.moodle.cloze import sub_questions
 from qgen.moodle.latex_html import latex_to_html, latex_to_inline_html, math_to_mathjax
 from qgen.moodle.pictures import pdf_to_png
 from qgen.output import check_file_target, publish_file
-from qgen.practice import PracticeRequest, answer_entries, new_diagram_cache
+from qgen.answer_summary import answer_entries
+from qgen.practice import PracticeRequest, new_diagram_cache
 from qgen.randomiser import Variant, child_seeds, draw_variant, kind_module, options_json
 from qgen.render import render, template_dir
 

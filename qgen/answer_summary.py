@@ -1,0 +1,48 @@
+"""What every render states about a draw's answers (the summary's lines, the acceptance rules, what
+the sheet asks), from one pass over its entries: shared by the practice set, the exam, the worked
+keys and the page, below all of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def answer_entries(answers, number_style: str) -> list[dict]:
+    """The answer summary's lines, each value at the precision the sheet asks (qgen.answers);
+    matrices are `wide` (a line of their own, never in a column)."""
+    lines = []
+    for a in answers:
+        texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
+        text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
+        lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
+    return lines
+
+
+def answer_summary(draw) -> dict:
+    """What every render states about a draw's answers, from one pass over its entries: the
+    summary's lines (`answers`), the acceptance rules (`rules`) and what the sheet asks (`asked`)."""
+    entries = [e for a in draw.answers for e in a.entries(draw.number_style)]
+    return {"answers": answer_entries(draw.answers, draw.number_style),
+            "rules": _distinct(e.precision.rule(latex=True) for e in entries),
+            "asked": _distinct(e.precision.ask() for e in entries)}
+
+
+def _distinct(texts) -> list[str]:
+    out = []
+    for text in texts:
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _inline_text(texts: np.ndarray) -> str:
+    """Entries on one line as LaTeX math: 3/2, (1, -1/2), [1, 2; 3, 4], with break points."""
+    if texts.ndim == 0:
+        return _math(texts.item())
+    if texts.ndim == 1:
+        return "(" + r",\allowbreak\ ".join(_math(t) for t in texts) + ")"
+    return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(_math(t) for t in row) for row in texts) + "]"
+
+
+def _math(text: str) -> str:
+    return text.replace("ln(", r"\ln(")
