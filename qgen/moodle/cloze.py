@@ -9,15 +9,17 @@ the asked places. An exact fraction (1/3) is asked as its decimal: Moodle cannot
 
 Box widths: Moodle sizes each cloze NUMERICAL box by the longest answer it stores
 (question/type/multianswer/renderer.php, qtype_multianswer_textfield_renderer::subquestion: size =
-the longest trim(answer) over the sub-question's answers, at least the typed response's length + 1,
-plus rand(0, 15 %) of itself, at most 60). A NUMERICAL answer is stored as a PHP float
+the longest trim(answer) of the sub-question, at least the typed response's length + 1, plus
+rand(0, 15 %) of itself, at most 60, in the Moodle 4 source; the sizes seen in a Moodle 5.1
+import match it). A NUMERICAL answer is stored as a PHP float
 (question/type/numerical/questiontype.php: save_question_options stores apply_unit(answer), the
-number + 0), so 7.000000 is stored and sized as "7" and -0.333333 as "-0.333333": the box would tell
-the answer's shape. Core Moodle's cloze syntax has no size parameter (ANSWER_START_REGEX in
-question/type/multianswer/questiontype.php is {weight:TYPE:, in Moodle 4.x and 5.x), so every
-sub-question gets one more answer: a 0 % alternative (FILLER) of one fixed stored length per
-question, at least BOX_WIDTH and at least the longest stored key, far from any key (typing it
-scores 0, as any wrong answer does). Every box of a question then has the same size.
+number + 0; PHP writes it with 14 significant digits), so 7.000000 is sized as "7" and -0.333333
+as "-0.333333": the box would tell the answer's shape. Core Moodle's cloze syntax has no size
+parameter ({weight:TYPE:answers}, ANSWER_START_REGEX in question/type/multianswer/questiontype.php;
+a size needs a plugin), so every sub-question gets one more answer: a 0 % alternative (`filler`)
+whose stored length is the question's one width, at least BOX_WIDTH and at least the longest
+stored key of all its variants; it is far below every key, and typing it scores 0 like any wrong
+answer. Every box of every variant of a question then has the same size.
 
 Weights: every asked answer (a part: a scalar, a vector or a matrix) weighs the same, and its
 entries share it equally. Moodle's weights are whole numbers, so a part weighs the least common
