@@ -223,13 +223,14 @@ MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 
 
 def test_no_unicode_minus_outside_math_and_the_instructions_say_how_to_type_one(any_export):
-    """A student copies numbers from the text into a box: a U+2212 minus is marked wrong by Moodle."""
+    """A student copies numbers from the text into a box: a U+2212 minus is marked wrong by Moodle.
+    (The feedback, shown after a try in interactive mode, too.)"""
     xml, _ = any_export
     for _, variants in questions_by_category(xml):
         for q in variants:
             text = q.findtext("questiontext/text")
-            outside_math = MATH.sub("", text)
-            assert "\u2212" not in outside_math
+            for field in (text, q.findtext("generalfeedback/text")):
+                assert "\u2212" not in MATH.sub("", field)
             assert "Type a negative number with the hyphen-minus key: -0.75." in text
 
 
