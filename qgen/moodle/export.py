@@ -170,9 +170,8 @@ def _asks(precisions: list[Precision]) -> list[dict]:
 # (question/format.php, qformat_default::split_category_path; the same in Moodle 4.x and 5.x), and
 # PARAM_TEXT is fix_utf8 (drops NUL, U+FFFE, U+FFFF) then strip_tags (clean_param in
 # lib/moodlelib.php; lib/classes/param.php since 4.4): "Backprop & <Gradients>" is stored as
-# "Backprop & ". A name without those
-# characters, < and >, and without spaces at its ends is stored as written, so the file, the
-# bank and the answers file name the same category.
+# "Backprop & ". A name without NUL, U+FFFE, U+FFFF, < and >, and without spaces at its ends is
+# stored as written, so the file, the bank and the answers file name the same category.
 _MOODLE_CLEANS = str.maketrans({"<": "\u2039", ">": "\u203a", "\0": None, "\ufffe": None, "\uffff": None})
 
 
