@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from qgen.answers import Entry
 
-def answer_entries(answers, number_style: str) -> list[dict]:
-    """The answer summary's lines, each value at the precision the sheet asks (qgen.answers);
-    matrices are `wide` (a line of their own, never in a column)."""
+
+def answer_entries(answers, number_style: str, entry_text=Entry.key_text) -> list[dict]:
+    """The answer summary's lines, each value at the precision the sheet asks (qgen.answers), or
+    as `entry_text` writes an entry; matrices are `wide` (a line of their own, never in a column)."""
     lines = []
     for a in answers:
-        texts = np.array([e.key_text() for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
+        texts = np.array([entry_text(e) for e in a.entries(number_style)], dtype=object).reshape(np.shape(a.value))
         text = r"\times ".join(texts) if a.display == "shape" else _inline_text(texts)
         lines.append({"label": a.label, "text": text, "wide": np.ndim(a.value) >= 2})
     return lines

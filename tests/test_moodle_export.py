@@ -4,7 +4,10 @@ The file parses with lxml; every question's HTML is well-formed, with balanced m
 and CDATA where the text holds markup; Moodle's own cloze regular expression (ported in
 moodle_cloze.py) finds exactly one NUMERICAL sub-question per entry of answers.json, whose value,
 tolerance and weight follow from that entry's key and acceptance rule; a student's correctly
-rounded answer falls inside each interval and 0 does not (unless the key rounds to 0).
+rounded answer falls inside each interval and 0 does not (unless the key rounds to 0). What
+Moodle stores and shows (moodle_import.py, ported from Moodle's sources): every box of a question
+is one width, the category names survive Moodle's cleaning, and the text a student reads says
+decimals only, with a minus they can type.
 """
 
 import base64
@@ -20,6 +23,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from moodle_cloze import extract
+from moodle_import import box_size, category_names, clean_text, stored_answer
 from qgen.cli import main
 from qgen.exam.secrets import load_secret, moodle_seed, question_seed
 from qgen.answers import accepts
@@ -46,12 +50,42 @@ def export(tmp_path, *args):
     return out.read_bytes(), json.loads((tmp_path / "quiz-answers.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module", params=["exact", "given", "calculator"])
+MODES = ["exact", "given", "calculator"]
+HOSTILE_TITLE = "Midterm 1/2: Backprop & <Gradients>"
+_EXPORTS: dict[str, tuple[bytes, dict]] = {}  # each export made once per session
+
+
+def _export(name: str, tmp_path_factory):
+    """A practice export of every kind, COUNT variants each, in one mode (medium: the most varied
+    structures); or ("exam") the example exam under a title Moodle would clean (< >) and escape (/)."""
+    if name not in _EXPORTS:
+        folder = tmp_path_factory.mktemp(name)
+        if name == "exam":
+            assert run("exam", "init", folder).exit_code == 0
+            config = folder / "exam.toml"
+            text = config.read_text(encoding="utf-8")
+            config.write_text(re.sub(r"(?m)^title = .*$", f'title = "{HOSTILE_TITLE}"', text, count=1),
+                              encoding="utf-8")
+            result = run("exam", "moodle", config, "--count", COUNT, "--out", folder / "quiz.xml")
+            assert result.exit_code == 0, result.output
+            _EXPORTS[name] = ((folder / "quiz.xml").read_bytes(),
+                              json.loads((folder / "quiz-answers.json").read_text(encoding="utf-8")))
+        else:
+            kinds = [a for kind in KIND_MODULES for a in ("--kind", kind)]
+            _EXPORTS[name] = export(folder, *kinds, "--count", COUNT, "--seed", 11,
+                                    "--difficulty", "medium", "--mode", name)
+    return _EXPORTS[name]
+
+
+@pytest.fixture(params=MODES)
 def practice(request, tmp_path_factory):
-    """Every kind, COUNT variants each, in one mode (medium: the most varied structures)."""
-    kinds = [a for kind in KIND_MODULES for a in ("--kind", kind)]
-    return export(tmp_path_factory.mktemp(request.param), *kinds, "--count", COUNT, "--seed", 11,
-                  "--difficulty", "medium", "--mode", request.param)
+    return _export(request.param, tmp_path_factory)
+
+
+@pytest.fixture(params=MODES + ["exam"])
+def any_export(request, tmp_path_factory):
+    """Every kind in every practice mode, and an exam."""
+    return _export(request.param, tmp_path_factory)
 
 
 def questions_by_category(xml: bytes):
@@ -124,20 +158,110 @@ def test_every_picture_is_embedded_once_beside_its_text(practice):
 
 
 @pytest.mark.parametrize("key, style, marker", [
-    (Fraction(1, 8), "fraction", "{1:NUMERICAL:=0.125000:0.005}"),  # 0.12 and 0.13 both accepted, as by the rule
-    (Fraction(-1, 3), "fraction", "{1:NUMERICAL:=-0.333333:0.00499966}"),  # less the 6-place rounding
-    (Fraction(0), "fraction", "{1:NUMERICAL:=0.000000:0.005}"),
-    (0.0180, "decimal", "{1:NUMERICAL:=0.018000:0.00029}"),  # 0.0002 + 0.005 * 0.018
-    (Ln(Fraction(12, 5)), "fraction", "{1:NUMERICAL:=0.875469:0.00457708}"),  # 0.0002 + 0.005 * 0.875469, less rounding
+    (Fraction(1, 8), "fraction", "{1:NUMERICAL:=0.125000:0.005~%0%-999999999.9:0}"),  # 0.12 and 0.13 both accepted
+    (Fraction(-1, 3), "fraction", "{1:NUMERICAL:=-0.333333:0.00499966~%0%-999999999.9:0}"),  # less the rounding
+    (Fraction(0), "fraction", "{1:NUMERICAL:=0.000000:0.005~%0%-999999999.9:0}"),
+    (0.0180, "decimal", "{1:NUMERICAL:=0.018000:0.00029~%0%-999999999.9:0}"),  # 0.0002 + 0.005 * 0.018
+    (Ln(Fraction(12, 5)), "fraction", "{1:NUMERICAL:=0.875469:0.00457708~%0%-999999999.9:0}"),  # less rounding
 ])
 def test_one_entry_as_a_sub_question(key, style, marker):
     (sub,), = sub_questions([Answer("v", "v", key)], style)
-    assert sub.marker() == marker
+    assert sub.marker(12) == marker
     assert accepts(sub.entry, sub.value - sub.tolerance) and accepts(sub.entry, sub.value + sub.tolerance)
 
 
 def test_category_path_escapes_a_slash_in_the_title():
     assert category_path(" Midterm 1/2 ", 3) == "$course$/top/qgen/Midterm 1//2/q3"
+
+
+@pytest.mark.parametrize("title, stored", [
+    (HOSTILE_TITLE, "Midterm 1/2: Backprop & \u2039Gradients\u203a"),  # Moodle would store "Midterm 1/2: Backprop & "
+    ("x < y > z", "x \u2039 y \u203a z"),
+    ("/Quiz/", "/Quiz/"),  # written " //Quiz// ": Moodle's escape of a name's end slashes
+    (" a\0b\ufffe ", "ab"),
+])
+def test_category_names_are_stored_by_moodle_as_written(title, stored):
+    """Moodle's reading of the path (question/format.php, split_category_path, ported in
+    moodle_import.py) gives back the name, and its cleaning leaves it unchanged."""
+    names = category_names(category_path(title, 2))
+    assert names == [(n, n) for n in ("$course$", "top", "qgen", stored, "q2")]
+    assert clean_text(HOSTILE_TITLE) == "Midterm 1/2: Backprop & "  # the port bites on the raw title
+
+
+def test_category_names_survive_moodle_and_equal_the_answers_json(any_export):
+    xml, doc = any_export
+    paths = [path for path, _ in questions_by_category(xml)]
+    assert paths == [q["category"] for q in doc["questions"]]
+    for path in paths:
+        names = category_names(path)
+        assert all(written == stored for written, stored in names), names
+        assert [n for n, _ in names][:3] == ["$course$", "top", "qgen"]
+
+
+def sub_question_boxes(q) -> list[int]:
+    """Moodle's size of each box of a cloze question (moodle_import.box_size, from
+    question/type/multianswer/renderer.php), nothing typed yet."""
+    subs, _ = extract(q.findtext("questiontext/text"))
+    return [box_size([stored_answer(a.answer) for a in sub.alternatives]) for sub in subs]
+
+
+def test_every_box_of_a_question_has_one_width(any_export):
+    """Every box of every variant of a question has the same size (so Moodle's random 0-15 % on
+    top draws from the same range), and without the filler the sizes would tell the keys apart."""
+    xml, _ = any_export
+    keys_alone = set()
+    for path, variants in questions_by_category(xml):
+        sizes = {size for q in variants for size in sub_question_boxes(q)}
+        assert len(sizes) == 1 and min(sizes) >= 12, (path, sizes)
+        for q in variants:
+            subs, _ = extract(q.findtext("questiontext/text"))
+            keys_alone |= {box_size([stored_answer(sub.alternatives[0].answer)]) for sub in subs}
+    assert len(keys_alone) > 1
+
+
+MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+
+
+def test_no_unicode_minus_outside_math_and_the_instructions_say_how_to_type_one(any_export):
+    """A student copies numbers from the text into a box: a U+2212 minus is marked wrong by Moodle.
+    (The feedback, shown after a try in interactive mode, too.)"""
+    xml, _ = any_export
+    for _, variants in questions_by_category(xml):
+        for q in variants:
+            text = q.findtext("questiontext/text")
+            for field in (text, q.findtext("generalfeedback/text")):
+                assert "\u2212" not in MATH.sub("", field)
+            assert "Type a negative number with the hyphen-minus key: -0.75." in text
+
+
+def typed(entry: dict) -> str:
+    """The key as a student types it: an integer as one, else the decimal to the asked places."""
+    value = entry["decimal"]
+    return str(int(value)) if float(value).is_integer() else f"{value:.{entry['places']}f}"
+
+
+def test_the_feedback_says_decimals_only_with_places_and_tolerance(any_export):
+    xml, doc = any_export
+    by_id = variants_by_idnumber(doc)
+    for _, variants in questions_by_category(xml):
+        for q in variants:
+            feedback = q.findtext("generalfeedback/text")
+            record = by_id[q.findtext("idnumber")]
+            assert "integer or fraction" not in feedback and "Moodle reads decimals only" in feedback
+            entries = [e for a in record["answers"] for e in a["entries"]]
+            for e in entries:
+                atol, rtol = format(e["atol"], "g"), format(e["rtol"], "g")
+                if e["asked"] == "exact" and not e["rtol"]:
+                    assert f"Accepted: a decimal within {atol} of the exact value ({e['places']} decimal places" in feedback
+                else:
+                    assert f"to {e['places']} places" in feedback
+                    assert f"\\le {atol} + {rtol}\\,|\\text{{key}}|" in feedback
+            # The answer list: every entry as the decimal Moodle takes, no fraction, no logarithm.
+            items = re.findall(r"<li>\\\((.*?)\\\)</li>", feedback.split("<strong>Answers</strong>")[1])
+            values = " ".join(item.split(" = ", 1)[1] for item in items)
+            assert not re.search(r"[0-9]\s*/\s*[0-9]|\\frac|ln", values), values
+            for e in entries:
+                assert typed(e) in values, (e["name"], values)
 
 
 def expected_weights(answers: list[dict]) -> list[int]:
@@ -174,9 +298,12 @@ def test_cloze_sub_questions_match_answers_json(practice):
             assert "NUMERICAL" not in rest and ":NM:" not in rest
             assert [s.weight for s in subs] == expected_weights(record["answers"])
             for sub, entry in zip(subs, entries):
-                assert sub.qtype == "numerical" and len(sub.alternatives) == 1
-                alt = sub.alternatives[0]
+                assert sub.qtype == "numerical" and len(sub.alternatives) == 2
+                alt, filler = sub.alternatives
                 assert alt.fraction == 1.0
+                # The width filler: scores 0, matches only itself, and is far from every key.
+                assert filler.fraction == 0.0 and Fraction(filler.tolerance) == 0
+                assert Fraction(filler.answer) < -10**8
                 # Fixed places: Moodle sizes the answer box to the answer's length.
                 assert re.fullmatch(r"-?[0-9]+\.[0-9]{6}", alt.answer), alt.answer
                 value, tolerance = Fraction(alt.answer), Fraction(alt.tolerance)
@@ -210,7 +337,7 @@ def test_the_key_is_the_general_feedback(practice):
     assert "Backward pass." in feedback  # q1 is the graph key
     assert "Accepted:" in feedback
     last_entry = record["answers"][-1]["entries"][-1]
-    assert last_entry["key"] in feedback
+    assert typed(last_entry) in feedback
 
 
 def test_same_seed_same_file_and_another_seed_another(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from qgen.kinds.base import DIFFICULTIES, MODES
-from qgen.moodle.latex_html import LatexHtmlError, latex_to_html, latex_to_inline_html, math_to_mathjax
+from qgen.moodle.latex_html import LatexHtmlError, latex_to_html, math_to_mathjax
 from qgen.randomiser import KIND_MODULES, child_seeds, draw_variant, resolve_options
 from qgen.render import render
 
@@ -112,7 +112,7 @@ def test_unknown_or_broken_latex_is_an_error(latex, message):
 def test_user_text_is_escaped():
     html = latex_to_html(r"Ada \& <b>Bob</b> \$5")
     assert parse(html)[0].text == "Ada & <b>Bob</b> $5"
-    assert latex_to_inline_html(r"a $|v| \le 1$ & <") == r"a \(|v| \le 1\) &amp; &lt;"
+    assert latex_to_html(r"a $|v| \le 1$ & <") == r"<p>a \(|v| \le 1\) &amp; &lt;</p>"
 
 
 @pytest.mark.parametrize("kind", list(KIND_MODULES))

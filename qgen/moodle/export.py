@@ -23,16 +23,16 @@ from lxml import etree
 from markupsafe import Markup
 
 from qgen import __version__
-from qgen.answers import Precision
+from qgen.answer_summary import answer_entries
+from qgen.answers import Entry, Precision, decimal_text
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.run import shared_structures
 from qgen.exam.secrets import moodle_seed
-from qgen.moodle.cloze import sub_questions
-from qgen.moodle.latex_html import latex_to_html, latex_to_inline_html, math_to_mathjax
+from qgen.moodle.cloze import box_width, sub_questions
+from qgen.moodle.latex_html import latex_to_html, math_to_mathjax
 from qgen.moodle.pictures import pdf_to_png
 from qgen.output import check_file_target, publish_file
-from qgen.answer_summary import answer_entries
 from qgen.practice import PracticeRequest, new_diagram_cache
 from qgen.randomiser import Variant, child_seeds, draw_variant, kind_module, options_json
 from qgen.render import render, template_dir
@@ -109,7 +109,8 @@ def idnumber(question: int, index: int, variant: Variant) -> str:
     return f"q{question}-v{index}-{variant.code}"
 
 
-def render_variant(question: QuizQuestion, index: int, variant: Variant, diagrams) -> RenderedVariant:
+def render_variant(question: QuizQuestion, index: int, variant: Variant, diagrams, width: int) -> RenderedVariant:
+    """One variant as HTML; every answer box `width` characters wide (cloze.box_width)."""
     draw = variant.draw
     pdf_name = diagrams.add(draw.diagram) if draw.diagram else None
     png_name = pdf_name.removesuffix(".pdf") + ".png" if pdf_name else None
@@ -123,48 +124,70 @@ def render_variant(question: QuizQuestion, index: int, variant: Variant, diagram
     subs = sub_questions(draw.answers, draw.number_style)
     answers = []
     for answer, entries in zip(draw.answers, subs):
-        markers = np.array([s.marker() for s in entries], dtype=object).reshape(np.shape(answer.value))
+        markers = np.array([s.marker(width) for s in entries], dtype=object).reshape(np.shape(answer.value))
         rows = None if markers.ndim == 0 else markers.reshape(markers.shape[0], -1).tolist()
         answers.append({"label": math_to_mathjax(answer.label), "marker": markers.flat[0], "rows": rows})
+    asks = _asks([s.entry.precision for es in subs for s in es])
     question_html = HTML.get_template("moodle/question.html").render(
-        body=html("question", draw.question, pdf_name), asks=_asks([s.entry.precision for es in subs for s in es]),
-        answers=answers)
+        body=html("question", draw.question, pdf_name), asks=asks, answers=answers)
+    # The key as Moodle takes it: every entry a decimal at the asked places (Moodle reads no
+    # fraction); the exact values are in the worked solution above it.
     key = [{"label": math_to_mathjax(a["label"]), "text": math_to_mathjax(a["text"])}
-           for a in answer_entries(draw.answers, draw.number_style)]
-    rules = _distinct(s.entry.precision.rule(latex=True) for es in subs for s in es)
+           for a in answer_entries(draw.answers, draw.number_style, entry_text=_typed)]
     feedback_html = HTML.get_template("moodle/feedback.html").render(
         # The feedback is shown under the question, picture and all: the key need not repeat it.
         body=html("solution", draw.solution, None), notes=[Markup(latex_to_html(n)) for n in draw.notes],
-        answers=key, rules=[Markup(latex_to_inline_html(r)) for r in rules])
+        answers=key, asks=asks)
     name = f"q{question.number} {question.kind}, variant {index} ({variant.code})"
     return RenderedVariant(name, idnumber(question.number, index, variant), question_html, feedback_html,
                            {png_name: pdf_name} if pdf_name else {})
 
 
+def _typed(entry: Entry) -> str:
+    """An entry as a student types it into Moodle: a decimal at the asked places (3, -0.75, 0.8755)."""
+    return decimal_text(entry.key, entry.precision.places)
+
+
+def question_width(question: QuizQuestion) -> int:
+    """One box width for every sub-question of every variant of the question (cloze.box_width)."""
+    return box_width([s for v in question.variants
+                      for es in sub_questions(v.draw.answers, v.draw.number_style) for s in es])
+
+
 def _asks(precisions: list[Precision]) -> list[dict]:
-    """How to type the answers, once per kind of precision the question asks."""
+    """How to type the answers and what Moodle accepts, once per kind of precision the question asks."""
     asks = []
     for p in precisions:
         kind = ("exact" if not p.rtol else "log") if p.exact else "decimal"
-        ask = {"kind": kind, "places": p.places, "atol": format(float(p.atol), "g")}
+        ask = {"kind": kind, "places": p.places, "atol": format(float(p.atol), "g"), "rtol": format(float(p.rtol), "g")}
         if ask not in asks:
             asks.append(ask)
     return asks
 
 
-def _distinct(items) -> list:
-    out = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
-
-
 # -- XML --------------------------------------------------------------------------------------
 
+# Moodle stores each name of a category path as clean_param(trim(name), PARAM_TEXT)
+# (question/format.php, qformat_default::split_category_path; the same in Moodle 4.x and 5.x), and
+# PARAM_TEXT is fix_utf8 (drops NUL, U+FFFE, U+FFFF) then strip_tags (clean_param in
+# lib/moodlelib.php; lib/classes/param.php since 4.4): "Backprop & <Gradients>" is stored as
+# "Backprop & ". A name without NUL, U+FFFE, U+FFFF, < and >, and without spaces at its ends is
+# stored as written, so the file, the bank and the answers file name the same category.
+_MOODLE_CLEANS = str.maketrans({"<": "\u2039", ">": "\u203a", "\0": None, "\ufffe": None, "\uffff": None})
+
+
+def category_name(title: str) -> str:
+    """The title as a category name Moodle stores unchanged: < and > become ‹ and ›."""
+    return title.translate(_MOODLE_CLEANS).strip()
+
+
 def category_path(title: str, question: int) -> str:
-    """$course$/top/qgen/<title>/q<k>; a / in the title is written // (Moodle's escape)."""
-    return f"$course$/top/qgen/{title.strip().replace('/', '//')}/q{question}"
+    """$course$/top/qgen/<title>/q<k>, the title as category_name. A / in a name is written //
+    and a name that starts or ends with / gets a space there (Moodle's escape,
+    qformat_default::assemble_category_path; the space is trimmed on import)."""
+    name = category_name(title).replace("/", "//")
+    name = (" " if name.startswith("/") else "") + name + (" " if name.endswith("/") else "")
+    return f"$course$/top/qgen/{name}/q{question}"
 
 
 def _text(parent, tag: str, text: str, **attrib):
@@ -218,7 +241,8 @@ def answers_json(title: str, questions: list[QuizQuestion], source: dict) -> byt
 def build_quiz(title: str, questions: list[QuizQuestion]) -> bytes:
     """The Moodle XML of the drawn questions (diagrams drawn once each, then embedded)."""
     diagrams = new_diagram_cache()
-    rendered = [[render_variant(q, i, v, diagrams) for i, v in enumerate(q.variants, start=1)] for q in questions]
+    rendered = [[render_variant(q, i, v, diagrams, question_width(q)) for i, v in enumerate(q.variants, start=1)]
+                for q in questions]
     pngs = {name: pdf_to_png(pdf) for name, pdf in diagrams.files().items()}
     return quiz_xml(title, questions, rendered, pngs)
 

@@ -8,7 +8,6 @@ expanded, since MathJax does not know them.
 
 from __future__ import annotations
 
-import html
 import re
 
 from lxml import etree
@@ -16,7 +15,7 @@ from lxml import etree
 from qgen.latex_tree import (Box, Break, Display, LatexHtmlError, Line, ListBlock, Math, Picture, Style, Table,
                              Text, matching_brace, read)
 
-__all__ = ["LatexHtmlError", "latex_to_html", "latex_to_inline_html", "math_to_mathjax"]
+__all__ = ["LatexHtmlError", "latex_to_html", "math_to_mathjax"]
 
 _INLINE_CONTAINERS = {"li", "td", "strong", "em", "code"}  # hold text directly, not in a <p>
 
@@ -27,16 +26,6 @@ def latex_to_html(latex: str, pictures: dict[str, str] | None = None) -> str:
     root = etree.Element("div")
     _Writer(pictures or {}).document(root, read(latex))
     return "".join(etree.tostring(child, encoding="unicode") for child in root)
-
-
-def latex_to_inline_html(latex: str) -> str:
-    """The HTML of a LaTeX phrase (one paragraph), without its paragraph: to go inside an element."""
-    root = etree.Element("div")
-    _Writer({}).document(root, read(latex))
-    if len(root) != 1 or root[0].tag != "p":
-        raise LatexHtmlError(f"expected one paragraph of text, got {latex[:40]!r}")
-    p = root[0]
-    return html.escape(p.text or "", quote=False) + "".join(etree.tostring(c, encoding="unicode") for c in p)
 
 
 def math_to_mathjax(math: str) -> str:
