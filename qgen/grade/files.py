@@ -41,7 +41,8 @@ def grades_json(build: Build, results: list[StudentResult], fraction: Fraction) 
                 "question": q.row.question, "kind": q.row.kind,
                 "points": points_text(q.points), "max_points": points_text(q.row.points),
                 "entries": [{"entry": v.column, "verdict": v.verdict, "given": v.given, "key": v.entry.key_text(),
-                             "points": points_text(v.points), "max_points": points_text(v.max_points)}
+                             "points": points_text(v.points), "max_points": points_text(v.max_points),
+                             **({"note": v.note} if v.note else {})}
                             for v in q.verdicts],
             } for q in r.questions],
         } for r in results],

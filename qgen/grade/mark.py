@@ -9,9 +9,8 @@ A mistake is named for an answer when the mistaken rule (on the key's inputs, or
 own) gives every entry of it that is wrong and not follow-through, and the right rule on the same
 inputs does not; at least one of those entries must be nonzero (a 0 matches too many wrong rules).
 
-Guard against gaming: no follow-through when an input the student changed is all zero while the
-key's is not, or when the student's inputs turn the step into the identity (its output equals one
-of their inputs while the key's output does not equal that input's key).
+Guard against gaming (qgen.grade.guard): no follow-through only when the student's own inputs make
+the step trivial and the key's inputs do not; the entry's note says why.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import numpy as np
 
 from qgen.answers import Entry, accepts
 from qgen.grade.chains import problem_for
+from qgen.grade.guard import refusal
 from qgen.grade.manifest import AnswerSpec, QuestionRow
 from qgen.grade.steps import Problem
 from qgen.grade.values import number
@@ -40,6 +40,7 @@ class Verdict:
     verdict: str
     points: Fraction
     max_points: Fraction
+    note: str = ""  # why a follow-through was refused, or what was unreadable
 
 
 def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction) -> list[Verdict]:
@@ -57,13 +58,16 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
             elif accepts(entry, number(value)):
                 verdicts[i] = CORRECT
         wrong = {i: values[c] for i, c in enumerate(columns) if i not in verdicts}
+        notes = {}
         if wrong:
-            verdicts.update(marking.explain(answer, wrong))
+            explained, notes = marking.explain(answer, wrong)
+            verdicts.update(explained)
         for i, (entry, column) in enumerate(zip(answer.entries, columns)):
             verdict = verdicts[i]
             points = answer.entry_points if verdict == CORRECT else (
                 answer.entry_points * fraction if verdict == FOLLOW_THROUGH else Fraction(0))
-            out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points))
+            out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points,
+                               notes.get(i, "")))
     return out
 
 
@@ -111,29 +115,29 @@ class _Marking:
             self._resolved[name] = value
         return self._resolved[name]
 
-    def explain(self, answer: AnswerSpec, wrong: dict) -> dict[int, str]:
+    def explain(self, answer: AnswerSpec, wrong: dict) -> tuple[dict[int, str], dict[int, str]]:
         """The verdicts of this answer's wrong entries (index -> value given): follow-through where
         the step on the student's own inputs gives their value; then a mistake, named when its
         mistaken rule gives every remaining wrong entry (one of them nonzero: a 0 matches too many
-        wrong rules to name one); else wrong."""
+        wrong rules to name one); else wrong. Also the notes: index -> why follow-through was refused."""
         problem = self.problem
         step = problem.steps.get(answer.name)
         if step is None:
-            return {i: WRONG for i in wrong}
+            return {i: WRONG for i in wrong}, {}
         keys = [problem.values[name] for name in step.inputs]
         mine = [self.resolve(name) for name in step.inputs]
         changed = mine if all(v is not None for v in mine) and not all(map(_same, mine, keys)) else None
         recomputed = None if changed is None else _shaped(_run(step.rule, changed), answer.shape)
-        follow = recomputed
-        if follow is not None and _trivial(changed, keys, follow, problem.values[answer.name]):
-            follow = None
         entries = answer.entries
-        out = {i: FOLLOW_THROUGH for i, v in wrong.items()
-               if follow is not None and _accepted(entries[i], _at(follow, i), number(v))}
+        key_output = problem.values[answer.name]
+        earned = {i for i, v in wrong.items()
+                  if recomputed is not None and _accepted(entries[i], _at(recomputed, i), number(v))}
+        why = earned and refusal(step.gate, step.rule, step.inputs, changed, keys, recomputed, key_output)
+        notes = {i: f"no follow-through: {why}" for i in earned} if why else {}
+        out = {} if why else {i: FOLLOW_THROUGH for i in earned}
         rest = {i: number(v) for i, v in wrong.items() if i not in out}
         if not rest:
-            return out
-        key_output = problem.values[answer.name]
+            return out, notes
         for name, rule in step.mistakes:
             for inputs, right in ((keys, key_output), (changed, recomputed)):
                 if inputs is None or right is None:
@@ -142,8 +146,8 @@ class _Marking:
                 if mistaken is not None and any(rest.values()) and all(
                         not _accepted(entries[i], _at(mistaken, i), number(_at(right, i)))
                         and _accepted(entries[i], _at(mistaken, i), v) for i, v in rest.items()):
-                    return {**out, **{i: name for i in rest}}
-        return {**out, **{i: WRONG for i in rest}}
+                    return {**out, **{i: name for i in rest}}, notes
+        return {**out, **{i: WRONG for i in rest}}, notes
 
 
 def _numbers(key):
@@ -194,27 +198,7 @@ def _accepted(entry: Entry, key, value) -> bool:
         return False
 
 
-def _flat(v) -> list[float]:
-    return [float(x) for x in np.asarray(v, dtype=object).reshape(-1)]
-
-
 def _same(a, b) -> bool:
-    fa, fb = _flat(a), _flat(b)
-    return len(fa) == len(fb) and fa == fb
-
-
-def _zero(v) -> bool:
-    return not any(_flat(v))
-
-
-def _trivial(mine, keys, output, key_output) -> bool:
-    """The guard: an input the student changed is all zero (and the key's is not), or the step
-    passed one of their changed inputs through unchanged (and does not on the key)."""
-    for m, k in zip(mine, keys):
-        if _same(m, k):
-            continue
-        if _zero(m) and not _zero(k):
-            return True
-        if _same(output, m) and not _same(key_output, k):
-            return True
-    return False
+    fa = [float(x) for x in np.asarray(a, dtype=object).reshape(-1)]
+    fb = [float(x) for x in np.asarray(b, dtype=object).reshape(-1)]
+    return fa == fb

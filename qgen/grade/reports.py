@@ -42,7 +42,8 @@ def _student(r: StudentResult) -> dict:
         "questions": [{
             "number": q.row.question, "points": points_text(q.points), "max": points_text(q.row.points),
             "rows": [{"entry": v.column, "given": v.given.replace("\u2212", "-") or "--", "key": v.entry.key_text(),
-                      "verdict": verdict_latex(v.verdict), "points": points_text(v.points)} for v in q.verdicts],
+                      "verdict": verdict_latex(v.verdict), "note": v.note, "points": points_text(v.points)}
+                     for v in q.verdicts],
         } for q in r.questions],
     }
 
