@@ -29,6 +29,7 @@ from qgen.grade.values import number
 from qgen.numbers import Ln
 
 CORRECT, FOLLOW_THROUGH, WRONG, BLANK = "correct", "follow-through", "wrong", "blank"
+UNREADABLE = "unreadable"  # a cell that does not read as a number (--lenient): 0 points, like a blank
 _FAILED = (ArithmeticError, ValueError, TypeError, OverflowError, KeyError, IndexError)
 
 
@@ -43,8 +44,11 @@ class Verdict:
     note: str = ""  # why a follow-through was refused, or what was unreadable
 
 
-def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction) -> list[Verdict]:
-    """The verdict of every entry of one question. values/texts: column -> parsed value / text."""
+def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction,
+                  unreadable: dict | None = None) -> list[Verdict]:
+    """The verdict of every entry of one question. values/texts: column -> parsed value / text;
+    unreadable: column -> why its text does not read (marked like a blank, named in the note)."""
+    unreadable = unreadable or {}
     prefix = f"q{row.question}."
     marking = _Marking(row, values, prefix)
     out = []
@@ -54,7 +58,7 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
         for i, (entry, column) in enumerate(zip(answer.entries, columns)):
             value = values.get(column)
             if value is None:
-                verdicts[i] = BLANK
+                verdicts[i] = UNREADABLE if column in unreadable else BLANK
             elif accepts(entry, number(value)):
                 verdicts[i] = CORRECT
         wrong = {i: values[c] for i, c in enumerate(columns) if i not in verdicts}
@@ -67,7 +71,7 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
             points = answer.entry_points if verdict == CORRECT else (
                 answer.entry_points * fraction if verdict == FOLLOW_THROUGH else Fraction(0))
             out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points,
-                               notes.get(i, "")))
+                               notes.get(i, unreadable.get(column, ""))))
     return out
 
 

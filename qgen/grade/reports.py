@@ -13,13 +13,14 @@ from qgen.build import STARTS_FILE, VARIANT_MARKS, split_pdf, variant_starts
 from qgen.build import build as compile_tex
 from qgen.grade import mistakes as M
 from qgen.grade.manifest import Build
-from qgen.grade.mark import BLANK, CORRECT, FOLLOW_THROUGH, WRONG
+from qgen.grade.mark import BLANK, CORRECT, FOLLOW_THROUGH, UNREADABLE, WRONG
 from qgen.grade.results import StudentResult, points_text
 from qgen.render import render
 
 CHUNK = 100  # students per feedback document (a constant: the bytes must not depend on the machine)
 LOWEST = 10  # students listed with the lowest totals
-PLAIN = {CORRECT: "correct", FOLLOW_THROUGH: "follow-through", WRONG: "wrong", BLANK: "blank"}
+PLAIN = {CORRECT: "correct", FOLLOW_THROUGH: "follow-through", WRONG: "wrong", BLANK: "blank",
+         UNREADABLE: "unreadable"}
 
 
 def verdict_latex(verdict: str) -> str:
