@@ -6,8 +6,9 @@ Verdicts: "correct" (full points), "follow-through" (FRACTION of the points), a 
 "wrong" or "blank" (0 points). A blank entry gives no follow-through to the steps after it.
 
 A mistake is named for an answer when the mistaken rule (on the key's inputs, or on the student's
-own) gives every entry of it that is wrong and not follow-through, and the right rule on the same
-inputs does not; at least one of those entries must be nonzero (a 0 matches too many wrong rules).
+own) explains every entry the student wrote (the wrong ones and the right ones alike), the right
+rule on the same inputs does not give the wrong ones, and the mistaken rule's value is not 0 at all
+of them (a 0 matches too many wrong rules); these safeguards never look at the typed value.
 
 Guard against gaming (qgen.grade.guard): no follow-through only when the student's own inputs make
 the step trivial and the key's inputs do not; the entry's note says why.
@@ -119,11 +120,13 @@ class _Marking:
             self._resolved[name] = value
         return self._resolved[name]
 
+    def columns(self, answer: AnswerSpec) -> list[str]:
+        return [self.prefix + e.name for e in answer.entries]
+
     def explain(self, answer: AnswerSpec, wrong: dict) -> tuple[dict[int, str], dict[int, str]]:
         """The verdicts of this answer's wrong entries (index -> value given): follow-through where
-        the step on the student's own inputs gives their value; then a mistake, named when its
-        mistaken rule gives every remaining wrong entry (one of them nonzero: a 0 matches too many
-        wrong rules to name one); else wrong. Also the notes: index -> why follow-through was refused."""
+        the step on the student's own inputs gives their value; then a mistake (_explains); else
+        wrong. Also the notes: index -> why follow-through was refused."""
         problem = self.problem
         step = problem.steps.get(answer.name)
         if step is None:
@@ -142,16 +145,33 @@ class _Marking:
         rest = {i: number(v) for i, v in wrong.items() if i not in out}
         if not rest:
             return out, notes
+        given = {i: number(v) for i, c in enumerate(self.columns(answer))
+                 if (v := self.values.get(c)) is not None}
         for name, rule in step.mistakes:
             for inputs, right in ((keys, key_output), (changed, recomputed)):
-                if inputs is None or right is None:
-                    continue
-                mistaken = _shaped(_run(rule, inputs), answer.shape)
-                if mistaken is not None and any(rest.values()) and all(
-                        not _accepted(entries[i], _at(mistaken, i), number(_at(right, i)))
-                        and _accepted(entries[i], _at(mistaken, i), v) for i, v in rest.items()):
+                if inputs is not None and right is not None and _explains(
+                        entries, _shaped(_run(rule, inputs), answer.shape), right, rest, given):
                     return {**out, **{i: name for i in rest}}, notes
         return {**out, **{i: WRONG for i in rest}}, notes
+
+
+def _explains(entries, mistaken, right, rest: dict, given: dict) -> bool:
+    """A mistaken rule names an answer's mistake when its value explains every entry the student
+    wrote (the wrong ones, and agrees with the right ones), differs from the right rule's value at
+    every wrong one, and is not 0 at all of them (a 0 matches too many wrong rules to name one).
+    The safeguards look at the rule's values, never at the typed ones."""
+    if mistaken is None:
+        return False
+    return (all(_accepted(entries[i], _at(mistaken, i), v) for i, v in given.items())
+            and all(not _accepted(entries[i], _at(mistaken, i), number(_at(right, i))) for i in rest)
+            and any(_nonzero(_at(mistaken, i)) for i in rest))
+
+
+def _nonzero(v) -> bool:
+    try:
+        return v is not None and float(v) != 0
+    except _FAILED:
+        return False
 
 
 def _numbers(key):
