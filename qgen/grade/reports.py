@@ -64,8 +64,8 @@ def feedback_pdfs(build: Build, results: list[StudentResult], fraction: Fraction
     return {r.student["student_id"]: pdf for r, pdf in zip(results, parts)}
 
 
-def report_pdf(build: Build, results: list[StudentResult], fraction: Fraction) -> bytes:
-    return build_report(render("grade/report.tex", **report_context(build, results, fraction),
+def report_pdf(build: Build, results: list[StudentResult], fraction: Fraction, flags=(), problems=()) -> bytes:
+    return build_report(render("grade/report.tex", **report_context(build, results, fraction, flags, problems),
                                variant_marks=VARIANT_MARKS))
 
 
@@ -77,7 +77,7 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}" if whole else "0"
 
 
-def report_context(build: Build, results: list[StudentResult], fraction: Fraction) -> dict:
+def report_context(build: Build, results: list[StudentResult], fraction: Fraction, flags=(), problems=()) -> dict:
     from qgen.grade.files import POINTS_RULE
 
     totals = [r.total for r in results]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qgen.errors import QgenError
 from qgen.exam.publish import Staging, check_target
+from qgen.grade.copies import class_flags
 from qgen.grade.files import grades_csv, grades_json
 from qgen.grade.manifest import load_build
 from qgen.grade.responses import PROBLEMS_HEADER, problems_csv, read_responses, summary
@@ -38,7 +39,9 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
             raise QgenError(summary(responses_path, responses.problems,
                                     write_problems(Path(responses_path), problems_csv(responses.problems))))
         results = grade_students(build, responses.by_student, fraction)
-        files = {"grades.csv": grades_csv(build, results), "grades.json": grades_json(build, results, fraction)}
+        flags = class_flags(results, responses.by_student)
+        files = {"grades.csv": grades_csv(build, results),
+                 "grades.json": grades_json(build, results, fraction, flags, responses.problems)}
         if responses.problems:
             files["problems.csv"] = problems_csv(responses.problems)
     finally:
@@ -49,7 +52,7 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
 
         for student_id, pdf in feedback_pdfs(build, results, fraction).items():
             files[f"feedback/{student_id}.pdf"] = pdf
-        files["report.pdf"] = report_pdf(build, results, fraction)
+        files["report.pdf"] = report_pdf(build, results, fraction, flags, responses.problems)
     with Staging(out_dir, force=True, inputs=inputs, command="grade") as stage:
         for name, data in files.items():
             stage.write(name, data)
