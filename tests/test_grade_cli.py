@@ -107,10 +107,10 @@ def test_feedback_pdfs_show_answers_keys_verdicts_and_the_sheet_header(graded):
     s002 = squeeze("\n".join(page_texts(feedback / "s002.pdf")))
     assert "squarederrorwithoutthe" in s002 and "19." in s002
     s005 = squeeze("\n".join(page_texts(feedback / "s005.pdf")))
-    assert "q1.z1[1]" in s005 and "1234" in s005 and "wrong" in s005
+    assert "q1.z1[1]" not in s005 and "z[1][1]" in s005 and "1234" in s005 and "wrong" in s005  # as the sheet names it
     report = squeeze("\n".join(page_texts(build / "grades" / "report.pdf")))
-    for words in ("Distributionoftotals", "Perquestion", "Mostfrequentnamedmistakes", "softmaxgradient",
-                  "Lowesttotals", "s003"):
+    for words in ("Distributionoftotals", "Perquestion", "Namedmistakes,instudents", "softmaxgradient",
+                  "Facility", "Discrimination", "upper27%", "Copyflags", "Lowesttotals", "s003"):
         assert words in report
 
 
