@@ -2,16 +2,18 @@
 A flag is information for the instructor; it never changes a mark.
 
 Two statistics per pair (README, "Copy flags"):
-- key: A's entries that equal B's key where the two keys differ (A wrote B's numbers, e.g. B's
-  correct script); trials: the entries A answered where their keys differ;
+- key: A's wrong entries that equal B's key (A wrote B's numbers, e.g. B's correct script);
+  trials: the entries A got wrong where the two keys differ;
 - shared: entries where A and B wrote the same wrong value; trials: the entries both got wrong.
 Values are compared at the sheet's precision (4 decimals for decimal answers, 6 for exact ones).
 
 The model: under independent work, each trial matches with the chance p_c of its column,
-estimated from the class (how often a student's value equals another student's key, or two wrong
+estimated from the class (how often a wrong value equals another student's key, or two wrong
 values agree, in that column, with add-one smoothing); a pair's count is compared with the binomial
 tail P(X >= count), X ~ Binomial(trials, mean p_c over the pair's trials). A pair is flagged when
-P <= ALPHA / (the number of pairs tested) (Bonferroni) and count >= MIN_MATCHES. Values held by more
+P <= ALPHA / (the number of pairs tested) (Bonferroni; ALPHA is small because the entries of one chain
+are not independent: a value carried on through later steps repeats a coincidence) and count >=
+MIN_MATCHES. Values held by more
 than COMMON of the class in a column (a common wrong answer, a key many share) are never counted:
 they say nothing about who copied from whom.
 """
@@ -24,8 +26,8 @@ from functools import lru_cache
 
 import numpy as np
 
-ALPHA = 0.001
-MIN_MATCHES = 4
+ALPHA = 1e-6  # strict: the entries of one chain are not independent (a slip carried on repeats)
+MIN_MATCHES = 6
 COMMON = 0.05  # share of the class above which a value is common
 _BLANK = np.iinfo(np.int64).min  # no value written
 _ABSENT = np.iinfo(np.int64).min + 1  # no such entry on the student's sheet
@@ -91,7 +93,7 @@ def copy_flags(ids: list[str], keys: np.ndarray, values: np.ndarray) -> list[Cop
     cap = max(2, int(COMMON * n))
     tests = 2 * n * (n - 1)
     wrong = (values != _BLANK) & (values != keys) & (keys != _ABSENT)
-    key_pairs, key_chance = _key_matches(keys, values, wrong, cap)
+    key_pairs, key_chance, common = _key_matches(keys, values, wrong, cap)
     shared_pairs, shared_chance = _shared_wrong(values, wrong, cap)
     flags = []
     for statistic, pairs, chance in (("key", key_pairs, key_chance), ("shared", shared_pairs, shared_chance)):
@@ -99,7 +101,7 @@ def copy_flags(ids: list[str], keys: np.ndarray, values: np.ndarray) -> list[Cop
             if count < MIN_MATCHES:
                 continue
             if statistic == "key":
-                trials = (values[a] != _BLANK) & (keys[a] != _ABSENT) & (keys[b] != _ABSENT) & (keys[a] != keys[b])
+                trials = wrong[a] & ~common[b] & (keys[a] != keys[b])
             else:
                 trials = wrong[a] & wrong[b]
             number = int(trials.sum())
@@ -112,9 +114,10 @@ def copy_flags(ids: list[str], keys: np.ndarray, values: np.ndarray) -> list[Cop
 
 def _key_matches(keys, values, wrong, cap):
     """(a, b) -> how many of a's wrong values equal b's key (b's key held by at most cap students),
-    and each column's chance of such a match."""
+    each column's chance of such a match, and where a student's key is common (not counted)."""
     n, columns = keys.shape
     found, chance = [], np.zeros(columns)
+    common = np.ones(keys.shape, dtype=bool)
     for c in range(columns):
         present = np.flatnonzero(keys[:, c] != _ABSENT)
         column_keys = keys[present, c]
@@ -124,15 +127,17 @@ def _key_matches(keys, values, wrong, cap):
         at = np.searchsorted(unique, values[writers, c]).clip(0, max(len(unique) - 1, 0))
         hit = (unique[at] == values[writers, c]) & (counts[at] <= cap) if len(unique) else np.zeros(0, bool)
         writers, at = writers[hit], at[hit]
-        answered = values[present, c] != _BLANK
-        held = counts[np.searchsorted(unique, column_keys[answered])] if len(unique) else np.zeros(0, int)
-        trials = int((len(present) - held).sum())
+        own = keys[np.flatnonzero(wrong[:, c]), c]
+        held = counts[np.searchsorted(unique, own)] if len(unique) else np.zeros(0, int)
+        rare = int(counts[counts <= cap].sum())
+        trials = int((rare - np.where(held <= cap, held, 0)).sum())  # (wrong value, another's rare key)
+        common[present, c] = counts[np.searchsorted(unique, column_keys)] > cap
         chance[c] = (int(counts[at].sum()) + 1) / (trials + 1)
         if len(writers):
             sizes = counts[at]
             sources = present[order[_ranges(start[at], sizes)]]
             found.append(np.repeat(writers, sizes).astype(np.int64) * n + sources)
-    return _count(found, n), chance
+    return _count(found, n), chance, common
 
 
 def _shared_wrong(values, wrong, cap):
