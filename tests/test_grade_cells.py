@@ -136,3 +136,20 @@ def test_a_200000_character_cell_is_one_problem(build, tmp_path):
     result = run(build, "--responses", tmp_path / "filled.csv", "--out", tmp_path / "g")
     lines = result.output.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 1 and "200,000 characters" in lines[0] and len(lines[0]) < 600
+
+
+def test_lenient_reports_and_feedback_show_the_unreadable_cells(build, tmp_path):
+    """Typeset: the report lists the cells, the feedback shows the text as its codes (the fonts
+    need not have a full-width digit) and why it did not read."""
+    from pdftext import page_texts, squeeze
+
+    table, bad = bad_table(build)
+    table[2][table[0].index("q1.L")] = "1e400"
+    write(tmp_path / "filled.csv", table)
+    result = run(build, "--responses", tmp_path / "filled.csv", "--out", tmp_path / "g", "--lenient")
+    assert result.exit_code == 0, result.output
+    report = squeeze("\n".join(page_texts(tmp_path / "g" / "report.pdf")))
+    assert "Unreadablecells,markedwrong" in report and "amixednumber:write5/2or2.5" in report
+    student = table[3][0]  # the full-width digits
+    feedback = squeeze("\n".join(page_texts(tmp_path / "g" / "feedback" / f"{student}.pdf")))
+    assert "\\uff11\\uff12" in feedback and "unreadable" in feedback and "adigitotherthan0-9" in feedback

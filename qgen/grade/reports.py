@@ -16,13 +16,13 @@ from qgen.grade.analysis import DISCRIMINATION, mistake_students, question_stats
 from qgen.grade.copies import MODEL as COPY_MODEL
 from qgen.grade.manifest import Build
 from qgen.grade.names import entry_latex
-from qgen.grade.responses import SHOWN
 from qgen.grade.mark import BLANK, CORRECT, FOLLOW_THROUGH, UNREADABLE, WRONG
 from qgen.grade.results import StudentResult, points_text
 from qgen.render import render
 
 CHUNK = 100  # students per feedback document (a constant: the bytes must not depend on the machine)
 LOWEST = 10  # students listed with the lowest totals
+SHOWN_PDF = 14  # characters of a typed text in a table cell
 PLAIN = {CORRECT: "correct", FOLLOW_THROUGH: "follow-through", WRONG: "wrong", BLANK: "blank",
          UNREADABLE: "unreadable"}
 
@@ -46,7 +46,7 @@ def _student(r: StudentResult) -> dict:
         "total": points_text(r.total), "max": points_text(r.max_points), "percentage": f"{float(r.percentage):.1f}",
         "questions": [{
             "number": q.row.question, "points": points_text(q.points), "max": points_text(q.row.points),
-            "rows": [{"entry": entry_latex(v.column, q.row.kind), "given": v.given.replace("\u2212", "-") or "--", "key": v.entry.key_text(),
+            "rows": [{"entry": entry_latex(v.column, q.row.kind), "given": typed_text(v.given) or "--", "key": v.entry.key_text(),
                       "verdict": verdict_latex(v.verdict), "note": v.note, "points": points_text(v.points)}
                      for v in q.verdicts],
         } for q in r.questions],
@@ -134,8 +134,16 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
                    "probability": _scientific(f.probability)} for f in flags],
         "copy_model": COPY_MODEL,
         "problems": [{"row": p.row, "student": p.student, "entry": entry_latex(p.column, kinds.get(p.column, "")),
-                      "text": p.text[:SHOWN], "why": p.why} for p in problems],
+                      "text": typed_text(p.text), "why": p.why} for p in problems],
     }
+
+
+def typed_text(text: str) -> str:
+    """A cell's text as the PDFs show it: the minus sign as -, any other character outside ASCII as
+    its code (\uff11: the fonts need not have it, and it shows why), at most SHOWN_PDF characters
+    (a table cell has no break points inside a number)."""
+    text = text.replace("\u2212", "-").encode("ascii", "backslashreplace").decode("ascii")
+    return text[:SHOWN_PDF] + ("..." if len(text) > SHOWN_PDF else "")
 
 
 def _students(label: str, count: int) -> str:
