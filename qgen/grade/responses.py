@@ -194,7 +194,7 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def summary(path: Path, problems: tuple[Problem, ...], listed: Path) -> str:
+def summary(path: Path, problems: tuple[Problem, ...], listed: str) -> str:
     """One line: how many problems, the first, where all are listed, what to do."""
     first = problems[0]
     where = f"row {first.row}" if first.row else f"student {first.student}"
@@ -203,4 +203,4 @@ def summary(path: Path, problems: tuple[Problem, ...], listed: Path) -> str:
     rows = len({(p.row, p.student) for p in problems})
     hint = (" or grade with --lenient to mark the unreadable cells wrong" if all(p.cell for p in problems) else "")
     return (f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {rows} "
-            f"row{'s' if rows != 1 else ''}, all listed in {listed} (first: {where}: {what}); fix them{hint}")
+            f"row{'s' if rows != 1 else ''}, {listed} (first: {where}: {what}); fix them{hint}")

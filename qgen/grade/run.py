@@ -61,20 +61,20 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
 
 
 def write_problems(responses_path: Path, data: bytes) -> str:
-    """FILLED.problems.csv beside the responses (replacing only a problems list qgen wrote); where
-    it went, or why it was not written."""
+    """FILLED.problems.csv beside the responses (replacing only a problems list qgen wrote); says
+    where the list is, or why it was not written."""
     target = responses_path.with_name(f"{responses_path.stem}.problems.csv")
     try:
         with open(target, "rb") as f:
             first = f.read(len(",".join(PROBLEMS_HEADER)) + 1)
         if first.rstrip(b"\r\n") != ",".join(PROBLEMS_HEADER).encode():
-            return f"nothing ({target} exists and is not a problems list qgen wrote)"
+            return f"not listed in a file ({target} exists and is not a problems list qgen wrote)"
     except FileNotFoundError:
         pass
     except OSError as e:
-        return f"nothing ({target}: {e.strerror})"
+        return f"not listed in a file ({target}: {e.strerror})"
     try:
         publish_file(data, target, "the problems list")
     except QgenError as e:
-        return f"nothing ({e})"
-    return str(target)
+        return f"not listed in a file ({e})"
+    return f"all listed in {target}"
