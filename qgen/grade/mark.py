@@ -3,7 +3,8 @@ wrong entry, follow-through (its step recomputed by the engine from the student'
 the named mistakes (the step under a mistaken rule).
 
 Verdicts: "correct" (full points), "follow-through" (FRACTION of the points), a mistake's name,
-"wrong" or "blank" (0 points). A blank entry gives no follow-through to the steps after it.
+"wrong", "blank" or "unreadable" (--lenient) (0 points). A blank or unreadable entry gives no
+follow-through to the steps after it.
 
 A mistake is named for an answer when the mistaken rule (on the key's inputs, or on the student's
 own) explains every entry the student wrote (the wrong ones and the right ones alike), the right
