@@ -153,3 +153,12 @@ def test_lenient_reports_and_feedback_show_the_unreadable_cells(build, tmp_path)
     student = table[3][0]  # the full-width digits
     feedback = squeeze("\n".join(page_texts(tmp_path / "g" / "feedback" / f"{student}.pdf")))
     assert "\\uff11\\uff12" in feedback and "unreadable" in feedback and "adigitotherthan0-9" in feedback
+
+
+def test_the_decimal_comma_option_on_the_command_line(build, tmp_path):
+    table = read_table(key_responses(build))
+    write(tmp_path / "filled.csv", [table[0]] + [[c.replace(".", ",") for c in line] for line in table[1:]], ";")
+    result = run(build, "--responses", tmp_path / "filled.csv", "--out", tmp_path / "g", "--decimal-comma")
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "g" / "grades.json").read_text(encoding="utf-8"))
+    assert all(s["percentage"] == 100 for s in doc["students"])
