@@ -112,7 +112,7 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
     entry_rows = []
     for column, verdicts in entries.items():
         named = Counter(v for v in verdicts if v in M.LATEX).most_common(1)  # one verdict per student
-        entry_rows.append({"entry": entry_latex(column, kinds[column]),
+        entry_rows.append({"entry": _numbered(column, kinds[column]),
                            "correct": _share(verdicts.count(CORRECT), len(verdicts)),
                            "follow": _share(verdicts.count(FOLLOW_THROUGH), len(verdicts)),
                            "mistake": _students(M.LATEX[named[0][0]], named[0][1]) if named else "--"})
@@ -126,6 +126,7 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
         "histogram": histogram, "questions": questions, "entries": entry_rows,
         "discrimination": DISCRIMINATION,
         "mistakes": [{"label": M.LATEX[name], "count": count} for name, count in mistake_students(results)],
+        "mistake_ticks": max((c for _, c in mistake_students(results)), default=0),
         "lowest": [{"id": r.student["student_id"], "name": r.student["name"], "code": r.student["version_code"],
                     "total": points_text(r.total), "percentage": f"{float(r.percentage):.1f}"} for r in lowest],
         "flags": [{"student": f.student, "other": f.other,
@@ -133,7 +134,7 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
                    "count": f.count, "of": f.trials, "chance": f"{f.chance:.3f}",
                    "probability": _scientific(f.probability)} for f in flags],
         "copy_model": COPY_MODEL,
-        "problems": [{"row": p.row, "student": p.student, "entry": entry_latex(p.column, kinds.get(p.column, "")),
+        "problems": [{"row": p.row, "student": p.student, "entry": _numbered(p.column, kinds.get(p.column, "")),
                       "text": typed_text(p.text), "why": p.why} for p in problems],
     }
 
@@ -144,6 +145,11 @@ def typed_text(text: str) -> str:
     (a table cell has no break points inside a number)."""
     text = text.replace("\u2212", "-").encode("ascii", "backslashreplace").decode("ascii")
     return text[:SHOWN_PDF] + ("..." if len(text) > SHOWN_PDF else "")
+
+
+def _numbered(column: str, kind: str) -> str:
+    """An entry with its question, for tables of the whole exam: Q2 $L$."""
+    return f"Q{column[1:].split('.', 1)[0]}~{entry_latex(column, kind)}" if column.startswith("q") else entry_latex(column, kind)
 
 
 def _students(label: str, count: int) -> str:
