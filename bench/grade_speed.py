@@ -7,8 +7,9 @@ gates) without PDFs, then a smaller class with the feedback PDFs and the report.
 The manifest is drawn for DISTINCT students (no typesetting) and repeated under new ids up to
 --students (grading never checks a version code against the secret, so this is the same work as a
 class of distinct students). Responses: every student's key, with every third student slipping in
-one upstream entry of each question (so the engine's follow-through runs) and every fifth leaving
-a question blank.
+one upstream entry of each question (so the engine's follow-through runs), every fifth leaving
+a question blank, and every 50th copying the previous student's key (copy detection, always on,
+flags them).
 """
 
 from __future__ import annotations
@@ -51,8 +52,13 @@ def grow(build: Path, students: int) -> None:
     (build / "responses.csv").write_bytes(responses_csv(data))
 
 
+KEYS: dict = {}
+
+
 def change(student: str, column: str, key: str) -> str:
     number = int(student[1:])
+    if number % 50 == 0:
+        return KEYS[(f"s{number - 1:04d}", column)]
     if number % 5 == 0 and column.startswith("q3."):
         return ""
     if number % 3 == 0 and column.split(".", 1)[1] in ("z1[1]", "yhat[1]", "n1", "dz/dx[1,1]", "f'(x)[1]"):
@@ -75,12 +81,20 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for students, pdfs in ((args.students, False), (args.pdf_students, True)):
+            if not students:
+                continue
             folder = Path(tmp) / f"class-{students}-{pdfs}"
             build = make_build(folder, min(DISTINCT, students))
             grow(build, students)
+            doc = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+            KEYS.update({(r["student_id"], f"q{r['question']}.{e['name']}"): e["key"]
+                         for r in doc["rows"] for a in r["answers"] for e in a["entries"]})
             (folder / "filled.csv").write_bytes(key_responses(build, change))
             seconds, cpu = timed(build, folder, pdfs)
+            out = folder / ("with-pdf" if pdfs else "no-pdf") / "grades.json"
+            flagged = len(json.loads(out.read_text(encoding="utf-8"))["copy_flags"]["pairs"])
             what = "with feedback PDFs and the report" if pdfs else "without PDFs"
+            print(f"  copy flags: {flagged} (copy detection on)")
             print(f"{students} students x 4 questions {what}: {seconds:.2f} s wall "
                   f"({1000 * seconds / students:.2f} ms per student), {cpu:.2f} s CPU in qgen's process; "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

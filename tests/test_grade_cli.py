@@ -107,10 +107,10 @@ def test_feedback_pdfs_show_answers_keys_verdicts_and_the_sheet_header(graded):
     s002 = squeeze("\n".join(page_texts(feedback / "s002.pdf")))
     assert "squarederrorwithoutthe" in s002 and "19." in s002
     s005 = squeeze("\n".join(page_texts(feedback / "s005.pdf")))
-    assert "q1.z1[1]" in s005 and "1234" in s005 and "wrong" in s005
+    assert "q1.z1[1]" not in s005 and "z[1][1]" in s005 and "1234" in s005 and "wrong" in s005  # as the sheet names it
     report = squeeze("\n".join(page_texts(build / "grades" / "report.pdf")))
-    for words in ("Distributionoftotals", "Perquestion", "Mostfrequentnamedmistakes", "softmaxgradient",
-                  "Lowesttotals", "s003"):
+    for words in ("Distributionoftotals", "Perquestion", "Namedmistakes,instudents", "softmaxgradient",
+                  "Facility", "Discrimination", "upper27%", "Copyflags", "Lowesttotals", "s003"):
         assert words in report
 
 
@@ -158,12 +158,12 @@ def old_manifest(path):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda p: edit_cell(p, 3, "student_id", "s999"), "row 3, column student_id: 's999' is not a student of this build"),
-    (lambda p: drop_row(p, 4), "student s003 of the build has no row"),
+    (lambda p: edit_cell(p, 3, "student_id", "s999"), "row 3, column student_id: 's999': not a student of this build"),
+    (lambda p: drop_row(p, 4), "student s003: a student of the build without a row"),
     (lambda p: rename_column(p, "q1.z1[1]", "q1.z9[1]"), "row 1, column 'q1.z9[1]': names no answer entry of this build"),
-    (lambda p: edit_cell(p, 2, "version_code", "AAAA-BBBB"), "row 2, column version_code: expected"),
-    (lambda p: edit_cell(p, 4, "q1.L", "two"), "row 4, column q1.L: expected a number such as 2, -0.25, -3/4 or ln(12/5), got 'two'"),
-    (lambda p: edit_cell(p, 2, "q1.z1[1]", "1/0"), "row 2, column q1.z1[1]: expected a number"),
+    (lambda p: edit_cell(p, 2, "version_code", "AAAA-BBBB"), "row 2, column version_code: 'AAAA-BBBB': expected"),
+    (lambda p: edit_cell(p, 4, "q1.L", "two"), "row 4, column q1.L: 'two': expected a number such as 2, -0.25, -3/4"),
+    (lambda p: edit_cell(p, 2, "q1.z1[1]", "1/0"), "row 2, column q1.z1[1]: '1/0': a fraction with denominator 0"),
     (old_manifest, f"manifest.json: qgen: written by qgen 0.0.1, this is qgen {__version__}"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(small, edit, message):

@@ -77,14 +77,18 @@ def network_steps(net: Network) -> Problem:
     steps = []
     for l, (layer, fwd) in enumerate(zip(net.layers, sol.forward), start=1):
         values[f"z{l}"], values[a(l)] = fwd.z, fwd.a
-        steps.append(Step(f"z{l}", (a(l - 1),), layer.linear.forward, "linear"))
-        steps.append(Step(a(l), (f"z{l}",), layer.activation.forward, layer.activation.name))
+        steps.append(Step(f"z{l}", (a(l - 1),), layer.linear.forward, "linear",
+                          _forward_mistakes(layer.linear, net.layers[l - 2], sol.forward[l - 2].z) if l > 1
+                          else _forward_mistakes(layer.linear)))
+        steps.append(Step(a(l), (f"z{l}",), layer.activation.forward, layer.activation.name,
+                          () if layer.activation.name == "identity" else ((M.PRE_ACTIVATION, M.pre_activation()),)))
     loss = net.loss
     if half_sse:
         values["dL/dyhat"] = sol.steps[-1].downstream
         steps.append(Step("L", ("yhat",), loss.forward, loss.name, ((M.NO_HALF, M.no_half(loss.forward)),)))
         grad = lambda p: loss.vjp(p, one)  # noqa: E731
-        steps.append(Step("dL/dyhat", ("yhat",), grad, loss.name, ((M.NO_HALF, M.no_half(grad)),)))
+        steps.append(Step("dL/dyhat", ("yhat",), grad, loss.name,
+                          ((M.NO_HALF, M.no_half(grad)), (M.SQUARED_SIGN, M.negated(grad)))))
     else:
         # ŷ from the last layer's output; L and δ from the student's own ŷ (the printed one in given mode)
         steps.append(Step("yhat", (a(count),), loss.probabilities, loss.name))
@@ -98,8 +102,10 @@ def network_steps(net: Network) -> Problem:
         if l < count or half_sse:
             steps.append(Step(f"delta{l}", (f"z{l}", upstream), layer.activation.vjp, layer.activation.name,
                               M.activation_mistakes(layer.activation)))
+        used_z = (((M.PRE_ACTIVATION, _weight_gradient_at(layer.linear, sol.forward[l - 2].z)),)
+                  if l > 1 and net.layers[l - 2].activation.name != "identity" else ())
         steps.append(Step(f"dL/dW{l}", (f"delta{l}", a(l - 1)), _weight_gradient(layer.linear), "linear",
-                          ((M.TRANSPOSED, M.transposed(layer.linear)),)))
+                          ((M.TRANSPOSED, M.transposed(layer.linear)),) + used_z))
         if layer.linear.b is not None:
             values[f"dL/db{l}"] = g.db
             steps.append(Step(f"dL/db{l}", (f"delta{l}",), _copy, "linear", ((M.BIAS_AXIS, M.bias_axis()),)))
@@ -116,6 +122,19 @@ def network_steps(net: Network) -> Problem:
             steps.append(Step(f"updated b{l}", (f"dL/db{l}",), _sgd(layer.linear.b, eta), "sgd",
                               ((M.SGD_SIGN, M.sgd_sign(layer.linear.b, eta)),)))
     return Problem(net.exact, values, chain(*steps))
+
+
+def _forward_mistakes(linear, previous=None, previous_z=None) -> tuple:
+    """z = Wa + b computed wrongly: without b; from the layer below's z instead of its a (the key's z)."""
+    out = [(M.NO_BIAS, M.no_bias(linear))] if linear.b is not None else []
+    if previous is not None and previous.activation.name != "identity":
+        out.append((M.PRE_ACTIVATION, lambda a: linear.forward(previous_z)))
+    return tuple(out)
+
+
+def _weight_gradient_at(linear, z):
+    """∂L/∂W = δ zᵀ: the layer's input taken before the activation below (the key's z)."""
+    return lambda delta, x: linear.param_grads(z, delta)["W"]
 
 
 def _weight_gradient(linear):

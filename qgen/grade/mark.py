@@ -3,15 +3,16 @@ wrong entry, follow-through (its step recomputed by the engine from the student'
 the named mistakes (the step under a mistaken rule).
 
 Verdicts: "correct" (full points), "follow-through" (FRACTION of the points), a mistake's name,
-"wrong" or "blank" (0 points). A blank entry gives no follow-through to the steps after it.
+"wrong", "blank" or "unreadable" (--lenient) (0 points). A blank or unreadable entry gives no
+follow-through to the steps after it.
 
 A mistake is named for an answer when the mistaken rule (on the key's inputs, or on the student's
-own) gives every entry of it that is wrong and not follow-through, and the right rule on the same
-inputs does not; at least one of those entries must be nonzero (a 0 matches too many wrong rules).
+own) explains every entry the student wrote (the wrong ones and the right ones alike), the right
+rule on the same inputs does not give the wrong ones, and the mistaken rule's value is not 0 at all
+of them (a 0 matches too many wrong rules); these safeguards never look at the typed value.
 
-Guard against gaming: no follow-through when an input the student changed is all zero while the
-key's is not, or when the student's inputs turn the step into the identity (its output equals one
-of their inputs while the key's output does not equal that input's key).
+Guard against gaming (qgen.grade.guard): no follow-through only when the student's own inputs make
+the step trivial and the key's inputs do not; the entry's note says why.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import numpy as np
 
 from qgen.answers import Entry, accepts
 from qgen.grade.chains import problem_for
+from qgen.grade.guard import refusal
 from qgen.grade.manifest import AnswerSpec, QuestionRow
 from qgen.grade.steps import Problem
 from qgen.grade.values import number
 from qgen.numbers import Ln
 
 CORRECT, FOLLOW_THROUGH, WRONG, BLANK = "correct", "follow-through", "wrong", "blank"
+UNREADABLE = "unreadable"  # a cell that does not read as a number (--lenient): 0 points, like a blank
 _FAILED = (ArithmeticError, ValueError, TypeError, OverflowError, KeyError, IndexError)
 
 
@@ -40,10 +43,14 @@ class Verdict:
     verdict: str
     points: Fraction
     max_points: Fraction
+    note: str = ""  # why a follow-through was refused, or what was unreadable
 
 
-def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction) -> list[Verdict]:
-    """The verdict of every entry of one question. values/texts: column -> parsed value / text."""
+def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fraction,
+                  unreadable: dict | None = None) -> list[Verdict]:
+    """The verdict of every entry of one question. values/texts: column -> parsed value / text;
+    unreadable: column -> why its text does not read (marked like a blank, named in the note)."""
+    unreadable = unreadable or {}
     prefix = f"q{row.question}."
     marking = _Marking(row, values, prefix)
     out = []
@@ -53,17 +60,20 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
         for i, (entry, column) in enumerate(zip(answer.entries, columns)):
             value = values.get(column)
             if value is None:
-                verdicts[i] = BLANK
+                verdicts[i] = UNREADABLE if column in unreadable else BLANK
             elif accepts(entry, number(value)):
                 verdicts[i] = CORRECT
         wrong = {i: values[c] for i, c in enumerate(columns) if i not in verdicts}
+        notes = {}
         if wrong:
-            verdicts.update(marking.explain(answer, wrong))
+            explained, notes = marking.explain(answer, wrong)
+            verdicts.update(explained)
         for i, (entry, column) in enumerate(zip(answer.entries, columns)):
             verdict = verdicts[i]
             points = answer.entry_points if verdict == CORRECT else (
                 answer.entry_points * fraction if verdict == FOLLOW_THROUGH else Fraction(0))
-            out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points))
+            out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points,
+                               notes.get(i, unreadable.get(column, ""))))
     return out
 
 
@@ -111,39 +121,58 @@ class _Marking:
             self._resolved[name] = value
         return self._resolved[name]
 
-    def explain(self, answer: AnswerSpec, wrong: dict) -> dict[int, str]:
+    def columns(self, answer: AnswerSpec) -> list[str]:
+        return [self.prefix + e.name for e in answer.entries]
+
+    def explain(self, answer: AnswerSpec, wrong: dict) -> tuple[dict[int, str], dict[int, str]]:
         """The verdicts of this answer's wrong entries (index -> value given): follow-through where
-        the step on the student's own inputs gives their value; then a mistake, named when its
-        mistaken rule gives every remaining wrong entry (one of them nonzero: a 0 matches too many
-        wrong rules to name one); else wrong."""
+        the step on the student's own inputs gives their value; then a mistake (_explains); else
+        wrong. Also the notes: index -> why follow-through was refused."""
         problem = self.problem
         step = problem.steps.get(answer.name)
         if step is None:
-            return {i: WRONG for i in wrong}
+            return {i: WRONG for i in wrong}, {}
         keys = [problem.values[name] for name in step.inputs]
         mine = [self.resolve(name) for name in step.inputs]
         changed = mine if all(v is not None for v in mine) and not all(map(_same, mine, keys)) else None
         recomputed = None if changed is None else _shaped(_run(step.rule, changed), answer.shape)
-        follow = recomputed
-        if follow is not None and _trivial(changed, keys, follow, problem.values[answer.name]):
-            follow = None
         entries = answer.entries
-        out = {i: FOLLOW_THROUGH for i, v in wrong.items()
-               if follow is not None and _accepted(entries[i], _at(follow, i), number(v))}
+        key_output = problem.values[answer.name]
+        earned = {i for i, v in wrong.items()
+                  if recomputed is not None and _accepted(entries[i], _at(recomputed, i), number(v))}
+        why = earned and refusal(step.gate, step.rule, step.inputs, changed, keys, recomputed, key_output)
+        notes = {i: f"no follow-through: {why}" for i in earned} if why else {}
+        out = {} if why else {i: FOLLOW_THROUGH for i in earned}
         rest = {i: number(v) for i, v in wrong.items() if i not in out}
         if not rest:
-            return out
-        key_output = problem.values[answer.name]
+            return out, notes
+        given = {i: number(v) for i, c in enumerate(self.columns(answer))
+                 if (v := self.values.get(c)) is not None}
         for name, rule in step.mistakes:
             for inputs, right in ((keys, key_output), (changed, recomputed)):
-                if inputs is None or right is None:
-                    continue
-                mistaken = _shaped(_run(rule, inputs), answer.shape)
-                if mistaken is not None and any(rest.values()) and all(
-                        not _accepted(entries[i], _at(mistaken, i), number(_at(right, i)))
-                        and _accepted(entries[i], _at(mistaken, i), v) for i, v in rest.items()):
-                    return {**out, **{i: name for i in rest}}
-        return {**out, **{i: WRONG for i in rest}}
+                if inputs is not None and right is not None and _explains(
+                        entries, _shaped(_run(rule, inputs), answer.shape), right, rest, given):
+                    return {**out, **{i: name for i in rest}}, notes
+        return {**out, **{i: WRONG for i in rest}}, notes
+
+
+def _explains(entries, mistaken, right, rest: dict, given: dict) -> bool:
+    """A mistaken rule names an answer's mistake when its value explains every entry the student
+    wrote (the wrong ones, and agrees with the right ones), differs from the right rule's value at
+    every wrong one, and is not 0 at all of them (a 0 matches too many wrong rules to name one).
+    The safeguards look at the rule's values, never at the typed ones."""
+    if mistaken is None:
+        return False
+    return (all(_accepted(entries[i], _at(mistaken, i), v) for i, v in given.items())
+            and all(not _accepted(entries[i], _at(mistaken, i), number(_at(right, i))) for i in rest)
+            and any(_nonzero(_at(mistaken, i)) for i in rest))
+
+
+def _nonzero(v) -> bool:
+    try:
+        return v is not None and float(v) != 0
+    except _FAILED:
+        return False
 
 
 def _numbers(key):
@@ -194,27 +223,7 @@ def _accepted(entry: Entry, key, value) -> bool:
         return False
 
 
-def _flat(v) -> list[float]:
-    return [float(x) for x in np.asarray(v, dtype=object).reshape(-1)]
-
-
 def _same(a, b) -> bool:
-    fa, fb = _flat(a), _flat(b)
-    return len(fa) == len(fb) and fa == fb
-
-
-def _zero(v) -> bool:
-    return not any(_flat(v))
-
-
-def _trivial(mine, keys, output, key_output) -> bool:
-    """The guard: an input the student changed is all zero (and the key's is not), or the step
-    passed one of their changed inputs through unchanged (and does not on the key)."""
-    for m, k in zip(mine, keys):
-        if _same(m, k):
-            continue
-        if _zero(m) and not _zero(k):
-            return True
-        if _same(output, m) and not _same(key_output, k):
-            return True
-    return False
+    fa = [float(x) for x in np.asarray(a, dtype=object).reshape(-1)]
+    fb = [float(x) for x in np.asarray(b, dtype=object).reshape(-1)]
+    return fa == fb

@@ -19,8 +19,12 @@ RELU_KINK = "ReLU′(0) taken as 1"
 SOFTMAX_SIGN = "softmax gradient y − ŷ"
 NO_HALF = "squared error without the ½"
 BIAS_AXIS = "bias gradient summed over the wrong axis"
+SQUARED_SIGN = "squared-error gradient y − ŷ"
+NO_BIAS = "bias left out (z = Wx)"
+PRE_ACTIVATION = "pre-activation z used for the activation a"
 
-ALL = (TRANSPOSED, SGD_SIGN, NO_DERIVATIVE, F_FOR_F_PRIME, RELU_KINK, SOFTMAX_SIGN, NO_HALF, BIAS_AXIS)
+ALL = (TRANSPOSED, SGD_SIGN, NO_DERIVATIVE, F_FOR_F_PRIME, RELU_KINK, SOFTMAX_SIGN, NO_HALF, BIAS_AXIS,
+       SQUARED_SIGN, NO_BIAS, PRE_ACTIVATION)
 LATEX = {  # the names as the feedback and the report typeset them
     TRANSPOSED: r"transposed gradient ($x\delta^{\mathsf T}$)",
     SGD_SIGN: "SGD step with the wrong sign",
@@ -30,6 +34,9 @@ LATEX = {  # the names as the feedback and the report typeset them
     SOFTMAX_SIGN: r"softmax gradient $y - \hat y$",
     NO_HALF: r"squared error without the $\frac12$",
     BIAS_AXIS: "bias gradient summed over the wrong axis",
+    SQUARED_SIGN: r"squared-error gradient $y - \hat y$",
+    NO_BIAS: r"bias left out ($z = Wx$)",
+    PRE_ACTIVATION: r"pre-activation $z$ used for the activation $a$",
 }
 
 
@@ -80,3 +87,18 @@ def no_half(rule):
 def bias_axis():
     """∂L/∂b summed over the units instead of over the batch of one: every entry Σ_k δ_k."""
     return lambda delta: np.array([sum(delta)] * len(delta), dtype=np.asarray(delta).dtype)
+
+
+def negated(rule):
+    """The right rule's value with the sign flipped: ∂L/∂ŷ = y − ŷ for ½Σ(ŷ − y)²."""
+    return lambda *args: -rule(*args)
+
+
+def no_bias(linear):
+    """z = Wx: the layer's forward pass without its bias."""
+    return lambda x: type(linear)(linear.W, None).forward(x)
+
+
+def pre_activation():
+    """a = z: the activation left out of the forward pass."""
+    return lambda z: z

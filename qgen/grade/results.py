@@ -44,7 +44,8 @@ def grade_students(build: Build, responses: dict[str, Response], fraction: Fract
     out = []
     for student in build.students:
         response = responses[student["student_id"]]
-        questions = tuple(QuestionResult(row, tuple(mark_question(row, response.values, response.texts, fraction)))
+        questions = tuple(QuestionResult(row, tuple(mark_question(row, response.values, response.texts, fraction,
+                                                                          response.unreadable)))
                           for row in build.rows[student["student_id"]])
         out.append(StudentResult(student, questions))
     return out

@@ -6,12 +6,15 @@ import gc
 from fractions import Fraction
 from pathlib import Path
 
+from qgen.errors import QgenError
 from qgen.exam.publish import Staging, check_target
+from qgen.grade.copies import class_flags
 from qgen.grade.files import grades_csv, grades_json
 from qgen.grade.manifest import load_build
-from qgen.grade.responses import read_responses
+from qgen.grade.responses import PROBLEMS_HEADER, problems_csv, read_responses, summary
 from qgen.grade.results import grade_students
 from qgen.numbers import read_share
+from qgen.output import publish_file
 
 
 def read_fraction(text, field: str = "--follow-through") -> Fraction:
@@ -19,8 +22,9 @@ def read_fraction(text, field: str = "--follow-through") -> Fraction:
 
 
 def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fraction=None,
-          pdfs: bool = True) -> Path:
-    """Grade a build; returns the output folder. Nothing is written unless everything succeeded."""
+          pdfs: bool = True, decimal_comma: bool = False, lenient: bool = False) -> Path:
+    """Grade a build; returns the output folder. Nothing is written unless everything succeeded,
+    except the list of the responses' problems when they stop the run (beside the responses)."""
     build_dir = Path(build_dir)
     out_dir = Path(out_dir) if out_dir is not None else build_dir / "grades"
     inputs = (Path(responses_path), build_dir / "manifest.json")
@@ -30,9 +34,16 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
     try:          # full passes over them cost more than the marking
         build = load_build(build_dir)
         fraction = read_fraction(fraction if fraction is not None else build.exam.get("follow_through", 1))
-        responses = read_responses(responses_path, build)
-        results = grade_students(build, responses, fraction)
-        files = {"grades.csv": grades_csv(build, results), "grades.json": grades_json(build, results, fraction)}
+        responses = read_responses(responses_path, build, decimal_comma)
+        if responses.problems and (responses.fatal or not lenient):
+            raise QgenError(summary(responses_path, responses.problems,
+                                    write_problems(Path(responses_path), problems_csv(responses.problems))))
+        results = grade_students(build, responses.by_student, fraction)
+        flags = class_flags(results, responses.by_student)
+        files = {"grades.csv": grades_csv(build, results),
+                 "grades.json": grades_json(build, results, fraction, flags, responses.problems)}
+        if responses.problems:
+            files["problems.csv"] = problems_csv(responses.problems)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -41,9 +52,29 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
 
         for student_id, pdf in feedback_pdfs(build, results, fraction).items():
             files[f"feedback/{student_id}.pdf"] = pdf
-        files["report.pdf"] = report_pdf(build, results, fraction)
+        files["report.pdf"] = report_pdf(build, results, fraction, flags, responses.problems)
     with Staging(out_dir, force=True, inputs=inputs, command="grade") as stage:
         for name, data in files.items():
             stage.write(name, data)
         stage.commit()
     return out_dir
+
+
+def write_problems(responses_path: Path, data: bytes) -> str:
+    """FILLED.problems.csv beside the responses (replacing only a problems list qgen wrote); says
+    where the list is, or why it was not written."""
+    target = responses_path.with_name(f"{responses_path.stem}.problems.csv")
+    try:
+        with open(target, "rb") as f:
+            first = f.read(len(",".join(PROBLEMS_HEADER)) + 1)
+        if first.rstrip(b"\r\n") != ",".join(PROBLEMS_HEADER).encode():
+            return f"not listed in a file ({target} exists and is not a problems list qgen wrote)"
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        return f"not listed in a file ({target}: {e.strerror})"
+    try:
+        publish_file(data, target, "the problems list")
+    except QgenError as e:
+        return f"not listed in a file ({e})"
+    return f"all listed in {target}"
