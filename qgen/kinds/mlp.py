@@ -22,6 +22,7 @@ from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, reject_zero_lines,
     reject_zero_vector, round_to, split_sizes,
 )
+from qgen import shown
 from qgen.render import render
 from qgen.solve import solve_guarded
 
@@ -470,7 +471,7 @@ def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
         return (FLOAT_NOTE,)
     if mode == "calculator":
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
-                "printed inputs, then rounded to 4 decimals.",)
+                "printed inputs, then rounded to 4 decimals.", shown.NOTE)
     if mode == "given" and printed:
         notes = ["The printed values (2 decimals) are taken as exact; every derivative is computed from "
                  "them, so the key's decimals are exact."]

@@ -1,0 +1,106 @@
+"""Shown arithmetic in a key: does a line reproduce from the numbers it prints, at the places it prints them?
+
+A worked key prints each intermediate at the sheet's precision but carries it at full precision, so a
+line such as "−0.9640 · (−2) = 1.9281" may not reproduce by hand from what it shows. The `carried`
+filter recomputes a line's result from its operands *as printed* and, when that misses the printed
+result by more than half a unit of its last place, marks the line "(from the unrounded values)".
+Exact (fraction) keys never need the mark: every number they print is the number itself.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import jinja2
+import numpy as np
+
+from qgen.answers import DECIMAL, decimal_text
+from qgen.numbers import Ln
+
+INPUT_PLACES = 2  # printed inputs have 2 decimals (given values, calculator inputs)
+NOTE = ("A line marked (from the unrounded values) gives its result from the full-precision values; worked "
+        "from the rounded numbers it shows, it may differ in the last place (such a value is accepted).")
+MARK = r"\allowbreak\ \text{(from the unrounded values)}"
+
+
+def number_text(x, style: str) -> str:
+    """One number as LaTeX math. style: fraction (exact mode), decimal (given), rounded (calculator).
+
+    Exact numbers print as integers or fractions; in the decimal styles an exact number of at most
+    INPUT_PLACES places (a printed input) prints with exactly INPUT_PLACES places (0.60, -1.40), and
+    every other value at the asked precision, trailing zeros kept (0.0180, -1.3000)."""
+    if isinstance(x, Ln):
+        return rf"\ln {number_text(x.arg, 'fraction')}"
+    if isinstance(x, (Fraction, int, np.integer)):
+        x = Fraction(x)
+        if x.denominator == 1:
+            return str(x.numerator)
+        if style == "fraction":
+            sign = "-" if x < 0 else ""
+            return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        if (x * 10**INPUT_PLACES).denominator == 1:
+            return decimal_text(x, INPUT_PLACES)
+    return decimal_text(x, DECIMAL.places)
+
+
+def printed_value(x, style: str) -> Fraction:
+    """The number a reader sees for `x` (the `num` filter), as an exact decimal."""
+    if style == "fraction":
+        return Fraction(x)
+    return Fraction(number_text(x, style))
+
+
+def _places(x, style: str) -> int:
+    text = number_text(x, style)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _from_shown(op: str, values: list[Fraction]):
+    if op == "mul":
+        return math.prod(values, start=Fraction(1))
+    if op == "add":
+        return sum(values, start=Fraction(0))
+    if op == "sub":
+        return values[0] - sum(values[1:], start=Fraction(0))
+    if op == "div":
+        return values[0] / values[1]
+    if op == "recip":
+        return 1 / values[0]
+    if op == "pow":  # [a, k]: a^k
+        return values[0] ** int(values[1])
+    if op == "pow_rule":  # [a, k]: k·a^(k−1)
+        return int(values[1]) * values[0] ** (int(values[1]) - 1)
+    if op == "neg_div_sq":  # [a, b]: −a/b²
+        return -values[0] / values[1] ** 2
+    if op == "one_minus_sq":
+        return 1 - values[0] ** 2
+    if op == "a_one_minus_a":
+        return values[0] * (1 - values[0])
+    if op == "half_sum_sq":
+        return sum((v * v for v in values), start=Fraction(0)) / 2
+    if op == "ln":
+        return math.log(values[0])
+    if op == "neg_ln":
+        return -math.log(values[0])
+    raise ValueError(f"carried: unknown operation {op!r}")
+
+
+def reproduces(op: str, operands, result, style: str) -> bool:
+    """True when `result`, as printed, is within half a unit of its last printed place of the
+    value computed from the printed `operands` (exactly equal when it prints as an integer)."""
+    if style == "fraction" or any(isinstance(v, Ln) for v in list(operands) + [result]):
+        return True
+    values = [printed_value(v, style) for v in operands]
+    if any(v == 0 for v in values) and op in ("div", "recip", "neg_div_sq", "ln", "neg_ln"):
+        return True
+    shown = _from_shown(op, values)
+    half = Fraction(1, 2 * 10 ** _places(result, style)) if _places(result, style) else Fraction(0)
+    return abs(Fraction(shown) - printed_value(result, style)) <= half
+
+
+@jinja2.pass_context
+def carried(ctx, operands, op: str, result) -> str:
+    """The mark for a line `op(operands) = result`, or "" when it reproduces from what it shows."""
+    style = ctx.get("number_style", "fraction")
+    return "" if reproduces(op, list(operands), result, style) else MARK
