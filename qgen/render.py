@@ -13,10 +13,9 @@ from importlib import resources
 import jinja2
 import numpy as np
 
-from qgen.answers import DECIMAL, decimal_text
 from qgen.latex_text import escape
 from qgen.numbers import fraction_text
-from qgen.shown import carried, number_text
+from qgen.shown import carried, carried_matrix, cell_texts, number_text
 
 
 def template_dir() -> str:
@@ -29,15 +28,7 @@ def num(ctx, x) -> str:
 
 
 def _cells(ctx, a) -> np.ndarray:
-    """Each entry's text; in the decimal styles one format per matrix: when any entry needs the asked
-    places, every non-integer entry gets them (0.0300 beside 0.4380, never 0.03)."""
-    style = ctx.get("number_style", "fraction")
-    values = np.asarray(a, dtype=object)
-    cells = np.vectorize(lambda v: number_text(v, style), otypes=[object])(values)
-    if style != "fraction" and len({len(c.split(".")[1]) for c in cells.flat if "." in c}) > 1:
-        cells = np.vectorize(lambda v, c: decimal_text(v, DECIMAL.places) if "." in c else c,
-                             otypes=[object])(values, cells)
-    return cells
+    return cell_texts(a, ctx.get("number_style", "fraction"))
 
 
 @jinja2.pass_context
@@ -108,7 +99,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(num=num, carried=carried, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
+    env.filters.update(num=num, carried=carried, carried_matrix=carried_matrix, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
                        esc=escape)
     return env
 

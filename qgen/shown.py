@@ -3,7 +3,8 @@
 A worked key prints each intermediate at the sheet's precision but carries it at full precision, so a
 line such as "−0.9640 · (−2) = 1.9281" may not reproduce by hand from what it shows. The `carried`
 filter recomputes a line's result from its operands *as printed* and, when that misses the printed
-result by more than half a unit of its last place, marks the line "(from the unrounded values)".
+result by more than half a unit of its last place, marks the result "(†)"; the key's note (NOTE)
+says what it means: the result comes from the unrounded values.
 Exact (fraction) keys never need the mark: every number they print is the number itself.
 """
 
@@ -19,9 +20,9 @@ from qgen.answers import DECIMAL, decimal_text
 from qgen.numbers import Ln
 
 INPUT_PLACES = 2  # printed inputs have 2 decimals (given values, calculator inputs)
-NOTE = ("A line marked (from the unrounded values) gives its result from the full-precision values; worked "
-        "from the rounded numbers it shows, it may differ in the last place (such a value is accepted).")
-MARK = r"\allowbreak\ \text{(from the unrounded values)}"
+NOTE = ("A result marked (†) is the full-precision value rounded: worked from the rounded numbers its "
+        "line shows, it may differ in the last place (such a value is accepted).")
+MARK = r"\ (\dagger)"  # short, so a display line keeps its width; NOTE explains it
 
 
 def number_text(x, style: str) -> str:
@@ -42,6 +43,17 @@ def number_text(x, style: str) -> str:
         if (x * 10**INPUT_PLACES).denominator == 1:
             return decimal_text(x, INPUT_PLACES)
     return decimal_text(x, DECIMAL.places)
+
+
+def cell_texts(values, style: str) -> np.ndarray:
+    """Each entry's text; in the decimal styles one format per matrix: when any entry needs the asked
+    places, every non-integer entry gets them (0.0300 beside 0.4380, never 0.03)."""
+    values = np.asarray(values, dtype=object)
+    cells = np.vectorize(lambda v: number_text(v, style), otypes=[object])(values)
+    if style != "fraction" and len({len(c.split(".")[1]) for c in cells.flat if "." in c}) > 1:
+        cells = np.vectorize(lambda v, c: decimal_text(v, DECIMAL.places) if "." in c else c,
+                             otypes=[object])(values, cells)
+    return cells
 
 
 def printed_value(x, style: str) -> Fraction:
@@ -77,6 +89,8 @@ def _from_shown(op: str, values: list[Fraction]):
         return 1 - values[0] ** 2
     if op == "a_one_minus_a":
         return values[0] * (1 - values[0])
+    if op == "sum_of_products":  # [a, b, c, d]: a·b + c·d
+        return values[0] * values[1] + values[2] * values[3]
     if op == "half_sum_sq":
         return sum((v * v for v in values), start=Fraction(0)) / 2
     if op == "ln":
@@ -97,6 +111,45 @@ def reproduces(op: str, operands, result, style: str) -> bool:
     shown = _from_shown(op, values)
     half = Fraction(1, 2 * 10 ** _places(result, style)) if _places(result, style) else Fraction(0)
     return abs(Fraction(shown) - printed_value(result, style)) <= half
+
+
+MATRIX_OPS = {
+    "affine": lambda W, a, b=None: W.dot(a) + (0 if b is None else b),  # W a + b
+    "matmul": lambda A, B: A.dot(B),
+    "diag_mul": lambda d, v: d * v,  # Diag[d] v
+    "outer": lambda d, x: np.outer(d, x),  # δ xᵀ
+    "sub": lambda a, b: a - b,
+    "div_by": lambda v, total: v / total,  # e^z / Σ e^z
+    "sgd": lambda W, eta, G: W - eta * G,  # W − η G
+    "a_one_minus_a": lambda a: a * (1 - a),
+    "one_minus_sq": lambda a: 1 - a * a,
+}
+
+
+def matrix_reproduces(op: str, operands, result, style: str) -> bool:
+    """Like `reproduces`, entry by entry, for a matrix line: each operand as its cells print."""
+    if style == "fraction":
+        return True
+    shown = []
+    for v in operands:
+        if v is None:
+            continue
+        cells = cell_texts(v, style)
+        shown.append(np.vectorize(Fraction, otypes=[object])(cells) if cells.ndim else Fraction(str(cells.item())))
+    value = np.asarray(MATRIX_OPS[op](*shown), dtype=object)
+    texts = cell_texts(result, style)
+    for computed, text in zip(value.flat, texts.reshape(value.shape).flat):
+        places = len(text.split(".")[1]) if "." in text else 0
+        if abs(computed - Fraction(text)) > (Fraction(1, 2 * 10**places) if places else 0):
+            return False
+    return True
+
+
+@jinja2.pass_context
+def carried_matrix(ctx, operands, op: str, result) -> str:
+    """The mark for a matrix line `op(operands) = result` (MATRIX_OPS), or ""."""
+    style = ctx.get("number_style", "fraction")
+    return "" if matrix_reproduces(op, list(operands), result, style) else MARK
 
 
 @jinja2.pass_context

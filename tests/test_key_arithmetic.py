@@ -1,6 +1,7 @@
 """Every worked key read back as a reader would (pdftotext): the note quoted as δᵀx only, and every
 printed "a · b = c", "a + b = c", "a − b = c" and "ln … ≈ c" line reproduces from its printed operands
-within half a unit of the printed places, or is marked "(from the unrounded values)" (issue 20.1, 20.2).
+within half a unit of the printed places, or is marked "(†)", which the key's note explains as carried at full
+precision (issue 20.1, 20.2).
 
 All keys (every kind × mode × difficulty, two seeds) are compiled in one pdflatex run. To read the
 lines unambiguously the test sets two things differently in its copy of the source: an exact
@@ -27,7 +28,7 @@ NUM = r"\d+(?:\.\d+)?(?:/\d+)?"
 SNUM = rf"[−-]?{NUM}"
 TERM = rf"(?:\({SNUM}\)|{SNUM})"
 OP = r"[·+−-]"
-MARK = r"(\s*\(from the unrounded values\))?"
+MARK = r"(\s*\(†\))?"
 CHAIN = re.compile(rf"(?<![\w.)/^])({TERM}(?:\s*{OP}\s*{TERM})+)\s*[=≈]\s*({SNUM})(?![\d/]|\.\d){MARK}")
 LN = re.compile(rf"(?<!\w)(−\s*)?ln\s*({NUM})\s*≈\s*({SNUM})(?![\d/]|\.\d){MARK}")
 LN2 = re.compile(rf"(?<!\w)ln\s*({NUM})\s*−\s*ln\s*({NUM})\s*≈\s*({SNUM})\s*−\s*({SNUM})(?![\d/]|\.\d){MARK}")
@@ -146,9 +147,12 @@ def test_every_shown_line_reproduces_from_its_printed_numbers(keys):
         failures += [f"{label}: {line}" for line in bad]
     assert not failures, "\n".join(failures)
     assert checked > 250
+    marked = [label for label, text in keys if "(†)" in text]
+    assert marked and all("Aresultmarked(†)isthefull-precisionvaluerounded" in re.sub(r"\s+", "", text)
+                          for label, text in keys if label in marked)
 
 
 def test_the_checker_finds_a_line_that_does_not_reproduce():
     assert bad_lines("so −0.9640 · (−2) = 1.9281. And − ln 0.0616 ≈ 2.7878.")[1] == [
         "−0.9640 · (−2) = 1.9281", "− ln 0.0616 ≈ 2.7878"]
-    assert bad_lines("−0.9640 · (−2) = 1.9281 (from the unrounded values) and 1/3 + 2/3 = 1")[1] == []
+    assert bad_lines("−0.9640 · (−2) = 1.9281 (†) and 1/3 + 2/3 = 1")[1] == []

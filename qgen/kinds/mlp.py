@@ -491,8 +491,8 @@ def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
                 "printed inputs, then rounded to 4 decimals.", shown.NOTE)
     if mode == "given" and printed:
-        notes = ["The printed values (2 decimals) are taken as exact; every derivative is computed from "
-                 "them, so the key's decimals are exact."]
+        notes = ["The printed values (2 decimals) are taken as exact; every value is computed exactly from "
+                 "them and rounded to 4 decimals only where it is printed.", shown.NOTE]
         if loss == "softmax_ce":
             notes.append("The loss is minus the logarithm of a printed value, rounded to 4 decimals.")
         return tuple(notes)
