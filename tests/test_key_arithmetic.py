@@ -156,3 +156,80 @@ def test_the_checker_finds_a_line_that_does_not_reproduce():
     assert bad_lines("so −0.9640 · (−2) = 1.9281. And − ln 0.0616 ≈ 2.7878.")[1] == [
         "−0.9640 · (−2) = 1.9281", "− ln 0.0616 ≈ 2.7878"]
     assert bad_lines("−0.9640 · (−2) = 1.9281 (†) and 1/3 + 2/3 = 1")[1] == []
+
+
+# Matrix lines, read in the keys' LaTeX (pdftotext cannot read a matrix back): a product of two
+# printed matrices, or Diag[d] times a vector, equal to a boxed result.
+MATRIX = r"\\begin\{bmatrix\}((?:(?!\\end\{bmatrix\}).)*)\\end\{bmatrix\}"
+PRODUCT = re.compile(rf"(?:{MATRIX}|\\operatorname{{Diag}}\\left\[([^\]]*)\\right\])\s*{MATRIX}\s*=\s*\\boxed\{{{MATRIX}\}}"
+                     r"(\\ \(\\dagger\))?", re.S)
+
+
+def _cell(text: str) -> tuple[Fraction, Fraction]:
+    """A printed cell's value and half a unit of its last place."""
+    text = text.strip()
+    m = re.fullmatch(r"(-?)\\tfrac\{(\d+)\}\{(\d+)\}", text)
+    if m:
+        return Fraction(f"{m.group(1)}{m.group(2)}/{m.group(3)}"), Fraction(0)
+    places = len(text.split(".")[1]) if "." in text else 0
+    return Fraction(text), Fraction(1, 2 * 10**places) if places else Fraction(0)
+
+
+def _matrix(body: str) -> list[list[tuple[Fraction, Fraction]]]:
+    return [[_cell(c) for c in row.split("&")] for row in body.split(r"\\")]
+
+
+def matrix_lines(tex: str) -> tuple[int, list[str]]:
+    """(products checked, products that neither reproduce nor are marked)."""
+    checked, bad = 0, []
+    for m in PRODUCT.finditer(tex):
+        left = _matrix(m.group(1)) if m.group(1) else None
+        diag = [_cell(c) for c in m.group(2).split(",")] if m.group(2) else None
+        right, result = _matrix(m.group(3)), _matrix(m.group(4))
+        if left is None:
+            left = [[d if i == j else (Fraction(0), Fraction(0)) for j in range(len(diag))] for i, d in enumerate(diag)]
+        if len(left[0]) != len(right):
+            continue  # not a product of these two (a sum or a quoted value)
+        checked += 1
+        for i, row in enumerate(result):
+            for j, (value, half) in enumerate(row):
+                computed = sum(left[i][k][0] * right[k][j][0] for k in range(len(right)))
+                if abs(computed - value) > half and not m.group(5):
+                    bad.append(m.group(0)[:200])
+    return checked, bad
+
+
+@pytest.fixture(scope="module")
+def key_sources() -> list[tuple[str, str]]:
+    sources = []
+    for mode in ("exact", "given", "calculator"):
+        for kind, overrides in (("mlp", None), ("mlp", {"activation": "sigmoid", "loss": "softmax_ce"}),
+                                ("gates", None), ("jacobian", None)):
+            for difficulty in ("easy", "medium", "hard"):
+                for seed in SEEDS + (3,):
+                    try:
+                        variants = draw_practice(PracticeRequest((kind,), 1, seed, difficulty, mode, overrides))
+                    except QgenError:
+                        continue
+                    _, answers = render_practice(variants, "Keys", "all", new_diagram_cache())
+                    sources.append((f"{kind} {overrides} {mode} {difficulty} seed {seed}", answers))
+    return sources
+
+
+def test_every_matrix_product_reproduces_from_its_printed_cells(key_sources):
+    checked, marked, failures = 0, 0, []
+    for label, tex in key_sources:
+        n, bad = matrix_lines(tex)
+        checked += n
+        marked += tex.count(r"\ (\dagger)")
+        failures += [f"{label}: {line}" for line in bad]
+    assert not failures, "\n".join(failures[:5])
+    assert checked > 100 and marked > 0
+
+
+def test_the_matrix_checker_finds_a_product_that_does_not_reproduce():
+    line = (r"\begin{bmatrix} 0.5 & 1 \end{bmatrix} \begin{bmatrix} 0.1234 \\ 2 \end{bmatrix} = "
+            r"\boxed{\begin{bmatrix} 2.0619 \end{bmatrix}}")
+    assert matrix_lines(line) == (1, [line])  # 0.5 · 0.1234 + 1 · 2 = 2.0617
+    assert matrix_lines(line + r"\ (\dagger)")[1] == []
+    assert matrix_lines(line.replace("2.0619", "2.0617"))[1] == []
