@@ -23,18 +23,19 @@ def template_dir() -> str:
 
 
 @jinja2.pass_context
-def num(ctx, x) -> str:
-    return number_text(x, ctx.get("number_style", "fraction"))
+def num(ctx, x, answer: bool = False) -> str:
+    """A number; `answer`: a boxed result, at the asked precision in the decimal styles."""
+    return number_text(x, ctx.get("number_style", "fraction"), answer)
 
 
-def _cells(ctx, a) -> np.ndarray:
-    return cell_texts(a, ctx.get("number_style", "fraction"))
+def _cells(ctx, a, answer: bool = False) -> np.ndarray:
+    return cell_texts(a, ctx.get("number_style", "fraction"), answer)
 
 
 @jinja2.pass_context
-def bmatrix(ctx, a) -> str:
+def bmatrix(ctx, a, answer: bool = False) -> str:
     """A matrix, or a vector as a column, as a bmatrix."""
-    cells = _cells(ctx, a)
+    cells = _cells(ctx, a, answer)
     if cells.ndim == 1:
         cells = cells.reshape(-1, 1)
     rows = [" & ".join(row) for row in cells]

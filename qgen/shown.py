@@ -25,12 +25,13 @@ NOTE = ("A result marked (†) is the full-precision value rounded: worked from 
 MARK = r"\ (\dagger)"  # short, so a display line keeps its width; NOTE explains it
 
 
-def number_text(x, style: str) -> str:
+def number_text(x, style: str, answer: bool = False) -> str:
     """One number as LaTeX math. style: fraction (exact mode), decimal (given), rounded (calculator).
 
     Exact numbers print as integers or fractions; in the decimal styles an exact number of at most
     INPUT_PLACES places (a printed input) prints with exactly INPUT_PLACES places (0.60, -1.40), and
-    every other value at the asked precision, trailing zeros kept (0.0180, -1.3000)."""
+    every other value, and every `answer` (a boxed result), at the asked precision with trailing
+    zeros kept (0.0180, -1.3000), as the answer summary prints it."""
     if isinstance(x, Ln):
         return rf"\ln {number_text(x.arg, 'fraction')}"
     if isinstance(x, (Fraction, int, np.integer)):
@@ -40,31 +41,31 @@ def number_text(x, style: str) -> str:
         if style == "fraction":
             sign = "-" if x < 0 else ""
             return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-        if (x * 10**INPUT_PLACES).denominator == 1:
+        if (x * 10**INPUT_PLACES).denominator == 1 and not answer:
             return decimal_text(x, INPUT_PLACES)
     return decimal_text(x, DECIMAL.places)
 
 
-def cell_texts(values, style: str) -> np.ndarray:
+def cell_texts(values, style: str, answer: bool = False) -> np.ndarray:
     """Each entry's text; in the decimal styles one format per matrix: when any entry needs the asked
     places, every non-integer entry gets them (0.0300 beside 0.4380, never 0.03)."""
     values = np.asarray(values, dtype=object)
-    cells = np.vectorize(lambda v: number_text(v, style), otypes=[object])(values)
+    cells = np.vectorize(lambda v: number_text(v, style, answer), otypes=[object])(values)
     if style != "fraction" and len({len(c.split(".")[1]) for c in cells.flat if "." in c}) > 1:
         cells = np.vectorize(lambda v, c: decimal_text(v, DECIMAL.places) if "." in c else c,
                              otypes=[object])(values, cells)
     return cells
 
 
-def printed_value(x, style: str) -> Fraction:
+def printed_value(x, style: str, answer: bool = False) -> Fraction:
     """The number a reader sees for `x` (the `num` filter), as an exact decimal."""
     if style == "fraction":
         return Fraction(x)
-    return Fraction(number_text(x, style))
+    return Fraction(number_text(x, style, answer))
 
 
-def _places(x, style: str) -> int:
-    text = number_text(x, style)
+def _places(x, style: str, answer: bool = False) -> int:
+    text = number_text(x, style, answer)
     return len(text.split(".")[1]) if "." in text else 0
 
 
@@ -100,7 +101,7 @@ def _from_shown(op: str, values: list[Fraction]):
     raise ValueError(f"carried: unknown operation {op!r}")
 
 
-def reproduces(op: str, operands, result, style: str) -> bool:
+def reproduces(op: str, operands, result, style: str, answer: bool = False) -> bool:
     """True when `result`, as printed, is within half a unit of its last printed place of the
     value computed from the printed `operands` (exactly equal when it prints as an integer)."""
     if style == "fraction" or any(isinstance(v, Ln) for v in list(operands) + [result]):
@@ -109,8 +110,9 @@ def reproduces(op: str, operands, result, style: str) -> bool:
     if any(v == 0 for v in values) and op in ("div", "recip", "neg_div_sq", "ln", "neg_ln"):
         return True
     shown = _from_shown(op, values)
-    half = Fraction(1, 2 * 10 ** _places(result, style)) if _places(result, style) else Fraction(0)
-    return abs(Fraction(shown) - printed_value(result, style)) <= half
+    places = _places(result, style, answer)
+    half = Fraction(1, 2 * 10**places) if places else Fraction(0)
+    return abs(Fraction(shown) - printed_value(result, style, answer)) <= half
 
 
 MATRIX_OPS = {
@@ -126,7 +128,7 @@ MATRIX_OPS = {
 }
 
 
-def matrix_reproduces(op: str, operands, result, style: str) -> bool:
+def matrix_reproduces(op: str, operands, result, style: str, answer: bool = True) -> bool:
     """Like `reproduces`, entry by entry, for a matrix line: each operand as its cells print."""
     if style == "fraction":
         return True
@@ -137,7 +139,7 @@ def matrix_reproduces(op: str, operands, result, style: str) -> bool:
         cells = cell_texts(v, style)
         shown.append(np.vectorize(Fraction, otypes=[object])(cells) if cells.ndim else Fraction(str(cells.item())))
     value = np.asarray(MATRIX_OPS[op](*shown), dtype=object)
-    texts = cell_texts(result, style)
+    texts = cell_texts(result, style, answer)
     for computed, text in zip(value.flat, texts.reshape(value.shape).flat):
         places = len(text.split(".")[1]) if "." in text else 0
         if abs(computed - Fraction(text)) > (Fraction(1, 2 * 10**places) if places else 0):
@@ -146,14 +148,16 @@ def matrix_reproduces(op: str, operands, result, style: str) -> bool:
 
 
 @jinja2.pass_context
-def carried_matrix(ctx, operands, op: str, result) -> str:
-    """The mark for a matrix line `op(operands) = result` (MATRIX_OPS), or ""."""
+def carried_matrix(ctx, operands, op: str, result, answer: bool = True) -> str:
+    """The mark for a matrix line `op(operands) = result` (MATRIX_OPS), or "". `answer`: the result
+    is printed as a boxed answer (the default; false for an intermediate)."""
     style = ctx.get("number_style", "fraction")
-    return "" if matrix_reproduces(op, list(operands), result, style) else MARK
+    return "" if matrix_reproduces(op, list(operands), result, style, answer) else MARK
 
 
 @jinja2.pass_context
-def carried(ctx, operands, op: str, result) -> str:
-    """The mark for a line `op(operands) = result`, or "" when it reproduces from what it shows."""
+def carried(ctx, operands, op: str, result, answer: bool = False) -> str:
+    """The mark for a line `op(operands) = result`, or "" when it reproduces from what it shows
+    (`answer`: the result is printed as a boxed answer)."""
     style = ctx.get("number_style", "fraction")
-    return "" if reproduces(op, list(operands), result, style) else MARK
+    return "" if reproduces(op, list(operands), result, style, answer) else MARK

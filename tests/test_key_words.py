@@ -41,3 +41,22 @@ def test_calculator_inputs_print_with_two_decimals():
         assert inputs and all(len(v.split(".")[1]) == 2 for v in inputs), inputs
         first_line = answers.split("Step 1", 1)[1].split(r"\\", 1)[0]  # z¹ = W¹x + b¹ with the printed inputs
         assert re.search(r"-?\d+\.\d\d ", first_line) and not re.search(r"\d\.\d\d00 ", first_line.split("= \\boxed")[0])
+
+
+def test_one_number_format_per_mode_in_worked_matrices():
+    """Issue 20.2: in the decimal modes every matrix prints its non-integers at one number of places,
+    and a boxed answer at the asked 4 (as the answer summary prints it), never 0.03 beside 0.4380."""
+    for kind, overrides in (("softmax-ce", None), ("gates", None), ("mlp", {"activation": "sigmoid"}), ("jacobian", None)):
+        for mode in ("given", "calculator"):
+            for seed in (1, 2):
+                try:
+                    _, answers = sheet_and_key(kind, mode, "medium", seed, **(overrides or {}))
+                except Exception as e:  # a kind without this mode says so by a QgenError
+                    assert type(e).__name__ == "QgenError", e
+                    continue
+                for m in re.finditer(r"(\\boxed\{)?\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", answers, re.S):
+                    cells = [c.strip() for c in re.split(r"&|\\\\", m.group(2))]
+                    places = {len(c.split(".")[1]) for c in cells if re.fullmatch(r"-?\d+\.\d+", c)}
+                    assert len(places) <= 1, (kind, mode, m.group(0))
+                    if m.group(1):
+                        assert places <= {4}, (kind, mode, m.group(0))
