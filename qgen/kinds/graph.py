@@ -448,7 +448,7 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
         notes = ("The inputs have 2 decimals; the key is computed from them in full precision and rounded to "
                  "4 decimals.", shown.NOTE)
     elif mode == "float":
-        notes = (FLOAT_NOTE,)
+        notes = (FLOAT_NOTE, shown.NOTE)
     return Draw(params, answers, question, solution_context, diagram,
                 number_style="fraction" if mode == "exact" else "rounded", notes=notes)
 

@@ -486,7 +486,7 @@ def _diagram(sizes, acts, loss, biases) -> str:
 
 def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
     if mode == "float":
-        return (FLOAT_NOTE,)
+        return (FLOAT_NOTE, shown.NOTE)
     if mode == "calculator":
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
                 "printed inputs, then rounded to 4 decimals.", shown.NOTE)
