@@ -415,3 +415,14 @@ def test_plan_prints_the_parts_and_points_the_build_uses(built):
         assert names == [a["name"] for a in row["answers"]]
         listed = re.search(r"points = \[(.*)\]", block).group(1)
         assert [float(p) for p in listed.split(", ")] == row["part_points"]
+
+
+def test_plan_says_when_a_points_list_does_not_fit_the_parts(tmp_path):
+    config, _ = write_class(tmp_path, config=CONFIG.replace("points = 2.5", "points = [1, 2]"))
+    result = run("plan", config)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Question 2: softmax-ce, 3 points, 2 parts \(as your list gives them\)$", result.output, re.M)
+    assert "  points = [1, 2]" in result.output
+    bad = write_class(tmp_path / "bad", config=CONFIG.replace("points = 2.5", "points = [1, 2, 3]"))[0]
+    result = run("plan", bad)
+    assert re.search(r"^Question 2: softmax-ce, 6 points, 2 parts \(your list has 3 numbers: give 2\)$", result.output, re.M)
