@@ -23,10 +23,21 @@ def answer_entries(answers, number_style: str, entry_text=Entry.key_text) -> lis
 def answer_summary(draw) -> dict:
     """What every render states about a draw's answers, from one pass over its entries: the
     summary's lines (`answers`), the acceptance rules (`rules`) and what the sheet asks (`asked`)."""
-    entries = [e for a in draw.answers for e in a.entries(draw.number_style)]
+    entries = [(a, e) for a in draw.answers for e in a.entries(draw.number_style)]
     return {"answers": answer_entries(draw.answers, draw.number_style),
-            "rules": _distinct(e.precision.rule(latex=True) for e in entries),
-            "asked": _distinct(e.precision.ask() for e in entries)}
+            "rules": _distinct(e.precision.rule(latex=True) for _, e in entries),
+            "asked": _asked(entries)}
+
+
+# shapes are asked as the tables write them, and counts as integers (not "integers or fractions")
+SHAPE_ASK = "Give each shape as rows × columns, such as 3 × 2 (a vector of n entries is n × 1), and each count as an integer."
+
+
+def _asked(entries) -> list[str]:
+    if any(a.display == "shape" for a, _ in entries):
+        return _distinct(SHAPE_ASK if a.display == "shape" or np.ndim(a.value) == 0 and float(a.value).is_integer()
+                         else e.precision.ask() for a, e in entries)
+    return _distinct(e.precision.ask() for _, e in entries)
 
 
 def _distinct(texts) -> list[str]:

@@ -13,65 +13,29 @@ from importlib import resources
 import jinja2
 import numpy as np
 
-from qgen.answers import DECIMAL, decimal_text
 from qgen.latex_text import escape
-from qgen.numbers import Ln, fraction_text
-
-INPUT_PLACES = 2  # printed inputs have at most 2 decimals (given values, calculator inputs)
+from qgen.numbers import fraction_text
+from qgen.shown import carried, carried_matrix, cell_texts, number_text
 
 
 def template_dir() -> str:
     return str(resources.files("qgen.templates"))
 
 
-def _number(x, style: str) -> str:
-    """One number as LaTeX math. style: fraction (exact mode), decimal (given), rounded (calculator).
-
-    Exact numbers print as integers or fractions (and, in the decimal styles, as the short decimal
-    they are when it has at most INPUT_PLACES places: the printed inputs). Every other value is a
-    computed one and prints at the asked precision, trailing zeros kept (0.0180, -1.3000)."""
-    if isinstance(x, Ln):
-        return rf"\ln {_number(x.arg, 'fraction')}"
-    if isinstance(x, (Fraction, int, np.integer)):
-        x = Fraction(x)
-        if x.denominator == 1:
-            return str(x.numerator)
-        if style == "fraction":
-            sign = "-" if x < 0 else ""
-            return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-        if _is_short_decimal(x, INPUT_PLACES):
-            return _decimal_text(x)
-    return decimal_text(x, DECIMAL.places)
+@jinja2.pass_context
+def num(ctx, x, answer: bool = False) -> str:
+    """A number; `answer`: a boxed result, at the asked precision in the decimal styles."""
+    return number_text(x, ctx.get("number_style", "fraction"), answer)
 
 
-def _is_short_decimal(x: Fraction, max_places: int = 8) -> bool:
-    d = x.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1 and len(_decimal_text(x).split(".")[-1]) <= max_places
-
-
-def _decimal_text(x: Fraction) -> str:
-    places = 0
-    while (x * 10**places).denominator != 1:
-        places += 1
-    return f"{float(x):.{places}f}" if places <= 15 else str(float(x))
+def _cells(ctx, a, answer: bool = False) -> np.ndarray:
+    return cell_texts(a, ctx.get("number_style", "fraction"), answer)
 
 
 @jinja2.pass_context
-def num(ctx, x) -> str:
-    return _number(x, ctx.get("number_style", "fraction"))
-
-
-def _cells(ctx, a) -> np.ndarray:
-    return np.vectorize(lambda v: _number(v, ctx.get("number_style", "fraction")), otypes=[object])(np.asarray(a, dtype=object))
-
-
-@jinja2.pass_context
-def bmatrix(ctx, a) -> str:
+def bmatrix(ctx, a, answer: bool = False) -> str:
     """A matrix, or a vector as a column, as a bmatrix."""
-    cells = _cells(ctx, a)
+    cells = _cells(ctx, a, answer)
     if cells.ndim == 1:
         cells = cells.reshape(-1, 1)
     rows = [" & ".join(row) for row in cells]
@@ -99,7 +63,7 @@ def inline(ctx, a) -> str:
     def one(v) -> str:
         if isinstance(v, (Fraction, int, np.integer)) and style == "fraction":
             return fraction_text(Fraction(v))
-        return _number(v, style)
+        return number_text(v, style)
 
     arr = np.asarray(a, dtype=object)
     if arr.ndim == 0:
@@ -136,7 +100,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(num=num, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
+    env.filters.update(num=num, carried=carried, carried_matrix=carried_matrix, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
                        esc=escape)
     return env
 

@@ -389,3 +389,40 @@ def test_the_build_records_a_fingerprint_of_its_secret_and_regen_refuses_another
                  "--secret", other, "--build", folder / "out", "--out", tmp_path / "regen")
     one_line_error(result, "manifest.json: this build was made with another secret than the one given")
     assert not (tmp_path / "regen").exists()
+
+
+def test_the_sheet_says_how_qgen_grade_marks(built):
+    """Issue 14.7: the instructions state the marking qgen grade does (per number, follow-through at
+    the config's share, working not marked), and no promise it does not keep."""
+    sheet = squeeze(page_texts(built[0] / "out" / "students" / "s001-questions.pdf")[0])
+    assert ("Onlytheanswersaremarked:eachnumberonitsownagainstyourkey,bytherulestatedwitheachquestion."
+            "Yourworking,andrequestsmarked“notmarked”,earnnopoints;arightanswerneedsnoworking.") in sheet
+    assert "Anumberthatiswrongonlybecauseitusesyourownwrongearlieranswerearnsfullcredit." in sheet
+    assert "partialcredit" not in sheet
+
+
+def test_plan_prints_the_parts_and_points_the_build_uses(built):
+    """`qgen exam plan` (nothing built) lists each question's parts with the points the manifest records."""
+    folder = built[0]
+    result = run("plan", folder / "exam.toml")
+    assert result.exit_code == 0, result.output
+    blocks = re.split(r"^Question \d+: ", result.output, flags=re.M)[1:]
+    rows = [r for r in manifest(folder / "out") if r["student_id"] == IDS[0]]
+    assert len(blocks) == len(rows) == 3
+    for block, row in zip(blocks, rows):
+        assert block.startswith(f"{row['kind']}, {row['points']} points, {len(row['answers'])} parts")
+        names = re.findall(r"^  \(\s*\d+\) (\S+(?: W\d| b\d)?)\s+\d+ numbers?", block, flags=re.M)
+        assert names == [a["name"] for a in row["answers"]]
+        listed = re.search(r"points = \[(.*)\]", block).group(1)
+        assert [float(p) for p in listed.split(", ")] == row["part_points"]
+
+
+def test_plan_says_when_a_points_list_does_not_fit_the_parts(tmp_path):
+    config, _ = write_class(tmp_path, config=CONFIG.replace("points = 2.5", "points = [1, 2]"))
+    result = run("plan", config)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Question 2: softmax-ce, 3 points, 2 parts \(as your list gives them\)$", result.output, re.M)
+    assert "  points = [1, 2]" in result.output
+    bad = write_class(tmp_path / "bad", config=CONFIG.replace("points = 2.5", "points = [1, 2, 3]"))[0]
+    result = run("plan", bad)
+    assert re.search(r"^Question 2: softmax-ce, 6 points, 2 parts \(your list has 3 numbers: give 2\)$", result.output, re.M)

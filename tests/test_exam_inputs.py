@@ -223,13 +223,13 @@ def test_seeds_and_codes_depend_on_secret_title_student_and_question():
 
 def test_init_writes_what_is_missing_and_keeps_the_rest(tmp_path):
     lines = init_exam(tmp_path / "course")
-    assert [line.split()[0] for line in lines] == ["wrote", "wrote", "wrote", "Next:"]
+    assert [line.split()[0] for line in lines] == ["wrote", "wrote", "wrote", "Plan:", "Next:"]
     folder = tmp_path / "course"
     assert sorted(p.name for p in folder.iterdir()) == ["exam.secret", "exam.toml", "roster.csv"]
     secret = (folder / "exam.secret").read_text()
     (folder / "exam.toml").write_text("# mine\n")
     lines = init_exam(folder)
-    assert [line.split()[0] for line in lines] == ["kept", "kept", "kept", "Next:"]
+    assert [line.split()[0] for line in lines] == ["kept", "kept", "kept", "Plan:", "Next:"]
     assert (folder / "exam.toml").read_text() == "# mine\n" and (folder / "exam.secret").read_text() == secret
 
 

@@ -38,7 +38,9 @@ def test_defaults_are_a4_and_the_full_conventions(tmp_path):
 
 @pytest.mark.parametrize("level, present, absent", [
     ("notation", ["Conventions", "Diag[v]isthesquarematrix"], ["Gatetable", "∂z/∂x=W", "δx", "=ŷ-y", "σ′(z)"]),
-    ("gate-table", ["Gatetable", "∂z/∂x=W", "∂z/∂x=I", "∂L/∂W=δx", "∂L/∂z=ŷ-y"], ["hastheshapeof", "σ′(z)"]),
+    # the note's formula quoted as the note writes it, δᵀx, with what it means (issue 20.1)
+    ("gate-table", ["Gatetable", "∂z/∂x=W", "∂z/∂x=I", "∂L/∂W=δxT(thenote’sδTx,withδandxreadasrows)", "∂L/∂z=ŷ-y"],
+     ["hastheshapeof", "σ′(z)", "δTxT"]),
 ])
 def test_letter_paper_and_each_conventions_level(tmp_path, level, present, absent):
     result = generate(tmp_path, "--paper", "letter", "--conventions", level)

@@ -2,6 +2,7 @@
 
     qgen exam EXAM.toml --roster ROSTER.csv [--out DIR] [--force]     (= qgen exam build ...)
     qgen exam init [DIR | EXAM.toml]
+    qgen exam plan EXAM.toml [--secret FILE]    (parts and points per part, nothing built)
     qgen exam regen EXAM.toml --roster ROSTER.csv --student ID [--out DIR] [--force] [--build DIR]
     qgen exam keys EXAM.toml --roster ROSTER.csv [--out DIR] [--force]   (the worked keys, later)
 
@@ -20,7 +21,7 @@ from qgen.cli_errors import OneLineErrors
 
 
 class ExamGroup(OneLineErrors):
-    """Subcommands build, init, regen; `qgen exam EXAM.toml ...` means `qgen exam build EXAM.toml ...`."""
+    """Subcommands build, init, plan, regen; `qgen exam EXAM.toml ...` means `qgen exam build EXAM.toml ...`."""
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
@@ -34,6 +35,7 @@ def exam():
 
     \b
       qgen exam init [DIR]                      starter exam.toml, roster.csv and exam.secret
+      qgen exam plan EXAM.toml                  each question's parts and points per part
       qgen exam EXAM.toml --roster ROSTER.csv   build the whole exam (same as `qgen exam build`)
       qgen exam regen EXAM.toml --roster ROSTER.csv --student ID
       qgen exam keys EXAM.toml --roster ROSTER.csv     the worked keys, later
@@ -157,6 +159,17 @@ def regen(config, roster, student_id, out, force, build_dir, secret):
     click.echo(f"{exam_.student.name} ({student_id}), version {exam_.code}: wrote to {out_dir}/")
     for path in paths:
         click.echo(f"  {path.name}")
+
+
+@exam.command()
+@click.argument("config", metavar="EXAM.toml", type=click.Path(path_type=Path))
+@_secret_option
+def plan(config, secret):
+    """Print each question's parts and points per part (from the secret; nothing is built)."""
+    from qgen.exam.plan import plan_lines
+
+    for line in plan_lines(config, secret):
+        click.echo(line)
 
 
 @exam.command()

@@ -22,12 +22,13 @@ course = "CS 4780 Machine Learning"
 date = "2026-03-14"                   # a string or a TOML date
 duration = "90 minutes"               # a string, or a whole number of minutes
 calculator = "A non-programmable calculator is allowed."
-# The sheet says first where to write (from answer_space); these instructions follow.
+# The sheet says first where to write (from answer_space) and how `qgen grade` marks (each number
+# against the student's key by the acceptance rule, follow-through credit at follow_through below,
+# no points for working); these instructions follow.
 instructions = """
-Show your work: a correct answer without the steps that lead to it earns partial credit only.
-
 Give exact fractions where the numbers allow it, otherwise 4 decimals.
 """
+follow_through = 1                    # share of a number's points for a right step from a wrong earlier answer (0 to 1)
 difficulty = "easy"                   # default for the questions: easy, medium or hard
 mode = "exact"                        # default for the questions: exact, given or calculator
 page_per_question = false             # true: every question after the first starts a new page
@@ -42,7 +43,7 @@ paper = "a4"                          # a4 or letter
 
 [[questions]]
 kind = "mlp"
-points = 10                           # split over the parts; or one number per part: [1, 1, 2, …]
+points = 10                           # split over the parts; or one number per part: [1, 1, 2, …] (`qgen exam plan` lists the parts)
 [questions.options]
 sizes = "2-2-2"
 activation = "relu"
@@ -105,5 +106,6 @@ def init_exam(where: Path) -> list[str]:
     else:
         create_secret(secret)
         lines.append(f"wrote   {secret} (the secret: keep it private, do not share or commit it)")
+    lines.append(f"Plan:   qgen exam plan {config}   (each question's parts and points per part)")
     lines.append(f"Next:   qgen exam {config} --roster {roster}")
     return lines

@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, join_pdfs, page_count, split_pdf, variant_starts
@@ -85,12 +86,27 @@ def where_to_write(config: ExamConfig) -> str:
     return " ".join(parts)
 
 
+def how_marked(config: ExamConfig) -> str:
+    """How `qgen grade` marks, in the student's words, for the sheet's instructions (from the config's
+    follow-through share, so the sheet never promises what the marking does not do)."""
+    share = Decimal(config.follow_through)
+    first = ("Only the answers are marked: each number on its own against your key, by the rule stated with "
+             "each question. Your working, and requests marked ``not marked'', earn no points; a right answer "
+             "needs no working.")
+    if share == 0:
+        carry = "A number computed correctly from your own wrong earlier answer earns no points."
+    else:
+        part = "full credit" if share == 1 else f"{share * 100:g}\\% of its points"
+        carry = f"A number that is wrong only because it uses your own wrong earlier answer earns {part}."
+    return f"{first} {carry}"
+
+
 def exam_context(config: ExamConfig) -> dict:
     return {
         "title": config.title, "course": config.course, "date": config.date, "duration": config.duration,
         "header": f"{config.course} · {config.title}",
         "instructions": config.instructions, "instructions_are_list": config.instructions_are_list,
-        "where_to_write": where_to_write(config), "conventions": config.conventions, "paper": config.paper,
+        "where_to_write": where_to_write(config), "how_marked": how_marked(config), "conventions": config.conventions, "paper": config.paper,
         "calculator": config.calculator, "page_per_question": config.page_per_question,
         "total_label": f"{_points_label(config.total_points)} in total",
         "total_points": points_text(config.total_points),

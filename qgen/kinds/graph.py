@@ -39,6 +39,7 @@ from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, reject_zero_s
 from qgen.answers import accepts, entries
 from qgen.kinds.graph_layout import layout as draw_layout
 from qgen.kinds.graph_sampling import CLASSICS, VARIABLES, classics, draw_text
+from qgen import shown
 from qgen.render import render
 
 NAME = "graph"
@@ -442,12 +443,12 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
     notes = ()
     if mode == "given":
         notes = ("The values of the functions are printed to 4 decimals; the key is computed in full precision "
-                 "and rounded to 4 decimals.",)
+                 "and rounded to 4 decimals.", shown.NOTE)
     elif mode == "calculator":
         notes = ("The inputs have 2 decimals; the key is computed from them in full precision and rounded to "
-                 "4 decimals.",)
+                 "4 decimals.", shown.NOTE)
     elif mode == "float":
-        notes = (FLOAT_NOTE,)
+        notes = (FLOAT_NOTE, shown.NOTE)
     return Draw(params, answers, question, solution_context, diagram,
                 number_style="fraction" if mode == "exact" else "rounded", notes=notes)
 

@@ -22,6 +22,7 @@ from qgen.kinds.base import (
     reject_zero_vector, round_to, small_int,
 )
 from qgen.numbers import fraction_text
+from qgen import shown
 from qgen.render import render
 
 NAME = "jacobian"
@@ -125,7 +126,7 @@ def make_draw(given: dict, worked: dict, answers: list, mode: str, diagram: str 
     return Draw({k: to_json(v) for k, v in given.items()},
                 tuple(Answer(name, label, value) for name, label, value in answers),
                 given, {**given, **worked}, diagram, NUMBER_STYLE[mode],
-                (CALCULATOR_NOTE,) if mode == "calculator" else ())
+                (CALCULATOR_NOTE, shown.NOTE) if mode == "calculator" else ())
 
 
 # ---------------------------------------------------------------------------------------------

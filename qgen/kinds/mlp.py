@@ -22,6 +22,7 @@ from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, reject_zero_lines,
     reject_zero_vector, round_to, split_sizes,
 )
+from qgen import shown
 from qgen.render import render
 from qgen.solve import solve_guarded
 
@@ -356,10 +357,28 @@ def _key(net: Network, sol: NetworkSolution, mode: str, params: dict) -> Draw:
     sizes, acts, loss = _sizes_of(net), tuple(layer.activation.name for layer in net.layers), net.loss.name
     given = _given_context(net, sizes, acts, loss, mode)
     solution = {**given, **_solution_context(net, sol, loss)}
+    if mode == "calculator":  # the printed inputs as the decimals they are: 0.60, not 0.6000
+        given, solution = _printed_inputs(given), _printed_inputs(solution)
     style = {"exact": "fraction", "given": "decimal", "calculator": "rounded", "float": "rounded"}[mode]
     biases = [layer.linear.b is not None for layer in net.layers]
     return Draw(params, _answers(net, sol, loss, mode), given, solution, _diagram(sizes, acts, loss, biases),
                 style, _notes(mode, loss, bool(_printed(net))))
+
+
+def _printed_inputs(context: dict) -> dict:
+    """Calculator mode: the float engine's inputs (x, y, η, W, b; Wᵀ and layer 1's input in the
+    key) back to the 2-decimal Fractions printed on the sheet, so they print with 2 decimals."""
+    def dec(v):
+        return None if v is None else np.vectorize(round_to, otypes=[object])(np.asarray(v, dtype=object))
+
+    out = {**context, "x": dec(context["x"]), "y": dec(context["y"]),
+           "eta": None if context["eta"] is None else round_to(context["eta"]), "alpha": round_to(context["alpha"]),
+           "layers": [{**layer, "W": dec(layer["W"]), "b": dec(layer["b"]),
+                       "alpha": None if layer["alpha"] is None else round_to(layer["alpha"])} for layer in context["layers"]]}
+    if "work" in context:
+        out["work"] = [{**w, "WT": dec(w["WT"]), "a_in": dec(w["a_in"]) if w["l"] == 1 else w["a_in"]}
+                       for w in context["work"]]
+    return out
 
 
 def _printed(net: Network) -> dict:
@@ -467,13 +486,13 @@ def _diagram(sizes, acts, loss, biases) -> str:
 
 def _notes(mode: str, loss: str, printed: bool) -> tuple[str, ...]:
     if mode == "float":
-        return (FLOAT_NOTE,)
+        return (FLOAT_NOTE, shown.NOTE)
     if mode == "calculator":
         return ("Inputs are printed with 2 decimals and every answer is computed from exactly these "
-                "printed inputs, then rounded to 4 decimals.",)
+                "printed inputs, then rounded to 4 decimals.", shown.NOTE)
     if mode == "given" and printed:
-        notes = ["The printed values (2 decimals) are taken as exact; every derivative is computed from "
-                 "them, so the key's decimals are exact."]
+        notes = ["The printed values (2 decimals) are taken as exact; every value is computed exactly from "
+                 "them and rounded to 4 decimals only where it is printed.", shown.NOTE]
         if loss == "softmax_ce":
             notes.append("The loss is minus the logarithm of a printed value, rounded to 4 decimals.")
         return tuple(notes)

@@ -28,6 +28,7 @@ import numpy as np
 from qgen.engine.gates import Elementwise, GivenSoftmaxCrossEntropy, Linear, SoftmaxCrossEntropy
 from qgen.engine.network import Layer, Network, solve_network
 from qgen.engine.network_check import check_network
+from qgen import shown
 from qgen.errors import VerificationError
 from qgen.kinds.base import Answer, Draw, Option, Redraw, parse_bool
 from qgen.numbers import Ln
@@ -164,7 +165,7 @@ def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str
               "printed_yhat": [_dec(p, PRINTED_DIGITS) for p in printed], "shift": shift,
               "ln_100": _dec(log_100, LOG_DIGITS), "ln_100_yhat": [_dec(v, LOG_DIGITS) for v in logs]}
     notes = ("The softmax output is printed to 2 decimals (largest-remainder rounding, so it sums to 1); "
-             "the key works from exactly these printed values.",)
+             "the key works from exactly these printed values.", shown.NOTE)
     return Draw(params, answers, question, solution, number_style="decimal", notes=notes)
 
 
@@ -192,7 +193,7 @@ def build_calculator(logits: list[Fraction], shift: int, target: int, difficulty
     params = {"mode": "calculator", "classes": n, "target": target + 1, "logits": [_dec(v, 2) for v in logits],
               "shift": shift}
     notes = ("Calculator mode: the logits are given to 2 decimals; the answers are computed from them and "
-             "printed to 4 decimals.",)
+             "printed to 4 decimals.", shown.NOTE)
     return Draw(params, answers, question, solution, number_style="rounded", notes=notes)
 
 
