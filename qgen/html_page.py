@@ -23,8 +23,9 @@ import numpy as np
 from qgen.answers import Entry, rational
 from qgen.build import DiagramCache
 from qgen.errors import QgenError
-from qgen.latex_html import math, steps, to_html
+from qgen.latex_html import math, paragraphs, steps, to_html
 from qgen.numbers import fraction_text
+from qgen.page_mistakes import mistaken_keys
 from qgen.practice import answer_summary
 from qgen.randomiser import Variant
 from qgen.render import ENV as LATEX_ENV
@@ -39,18 +40,43 @@ def _asset(name: str) -> str:
     return resources.files("qgen.templates").joinpath("html", name).read_text(encoding="utf-8")
 
 
-def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache) -> str:
-    """The page's HTML text; its pictures are drawn through `diagrams` (the LaTeX renders' cache)."""
+def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
+                conventions: str = "full") -> str:
+    """The page's HTML text; its pictures are drawn through `diagrams` (the LaTeX renders' cache).
+    `conventions`: the level of the conventions box, as on the question sheet (--conventions)."""
     names = [diagrams.add(v.draw.diagram) if v.draw.diagram else None for v in variants]
     pictures = Pictures(diagrams)
     questions = [_question(i, v, name, pictures) for i, (v, name) in enumerate(zip(variants, names), start=1)]
     page_id = hashlib.sha256(json.dumps([v.code for v in variants] + [title, subtitle]).encode()).hexdigest()[:16]
     return _HTML.get_template("practice.html").render(
         title=title, subtitle=subtitle, questions=questions, page_id=page_id,
+        conventions=jinja2.filters.Markup(_conventions(conventions)),
+        gate_table=jinja2.filters.Markup("" if conventions == "gate-table" else _gate_table()),
         sprite=jinja2.filters.Markup(pictures.sprite()),
         css=jinja2.filters.Markup(_asset("practice.css")),
-        script=jinja2.filters.Markup(_script(_asset("accept.js") + "\n" + _asset("practice.js"))),
+        script=jinja2.filters.Markup(_script("\n".join(_asset(f) for f in SCRIPTS))),
     )
+
+
+SCRIPTS = ("read.js", "accept.js", "practice.js")  # in this order, one <script>
+
+
+def _conventions_blocks(level: str) -> list[str]:
+    tex = LATEX_ENV.get_template("partials/conventions.tex").render(conventions=level)
+    blocks = [b for p in paragraphs(tex) for b in p]
+    return blocks[1:] if blocks and blocks[0] == "<p><strong>Conventions</strong></p>" else blocks
+
+
+def _conventions(level: str) -> str:
+    """The sheet's conventions box (templates/partials/conventions.tex) at the sheet's level."""
+    return "\n".join(_conventions_blocks(level))
+
+
+def _gate_table() -> str:
+    """The note's gate table, as the box prints it at the gate-table level: on every page."""
+    blocks = _conventions_blocks("gate-table")
+    start = next(i for i, b in enumerate(blocks) if b.startswith("<p><strong>Gate table</strong>"))
+    return "\n".join(blocks[start:])
 
 
 def _script(js: str) -> str:
@@ -65,35 +91,42 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
         return LATEX_ENV.get_template(f"kinds/{kind}_{side}.tex").render(
             number_style=v.draw.number_style, d=context, diagram=name)
 
+    mistakes = mistaken_keys(v)
     return {
         "number": number, "code": v.code, "kind": v.kind,
         "body": jinja2.filters.Markup(to_html(latex("question"), pictures.show)),
         "asked": answer_summary(v.draw)["asked"],
-        "answers": [_answer(number, a, v.draw.number_style) for a in v.draw.answers],
+        "answers": [_answer(number, a, v.draw.number_style, mistakes.get(a.name, [])) for a in v.draw.answers],
+        "shapes": any(a.display == "shape" for a in v.draw.answers),
         "steps": [jinja2.filters.Markup(s) for s in steps(latex("solution"), pictures.show)],
         "notes": list(v.draw.notes),
     }
 
 
-def _answer(number: int, answer, number_style: str) -> dict:
-    """An asked answer's inputs laid out like its value: one box, a column, or a grid."""
+def _answer(number: int, answer, number_style: str, mistakes: list[dict]) -> dict:
+    """An asked answer's inputs laid out like its value: one box, a column, a grid, or a shape's
+    rows × columns; with the values its named mistakes give (qgen.page_mistakes)."""
     entries = answer.entries(number_style)
     shape = np.shape(np.asarray(answer.value, dtype=object))
-    rows = [entries] if len(shape) == 0 else (
+    is_shape = answer.display == "shape"
+    rows = [entries] if len(shape) == 0 or is_shape else (
         [[e] for e in entries] if len(shape) == 1 else
         [entries[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])])
+    form_id = f"q{number}-{re.sub(r'[^A-Za-z0-9]+', '-', answer.name).strip('-')}"
+    cells = iter(range(1, len(entries) + 1))
     return {
-        "name": answer.name,
-        "id": f"q{number}-{re.sub(r'[^A-Za-z0-9]+', '-', answer.name).strip('-')}",
+        "name": answer.name, "id": form_id,
         "label": jinja2.filters.Markup(math(answer.label)),
-        "shape": "scalar" if not shape else ("vector" if len(shape) == 1 else "matrix"),
-        "rows": [[_entry(e) for e in row] for row in rows],
+        "shape": "shape" if is_shape else "scalar" if not shape else ("vector" if len(shape) == 1 else "matrix"),
+        "rows": [[{**_entry(e, is_shape), "id": f"{form_id}-{next(cells)}"} for e in row] for row in rows],
+        "mistakes": json.dumps(mistakes, ensure_ascii=False, separators=(",", ":")) if mistakes else "",
     }
 
 
-def _entry(e: Entry) -> dict:
-    where = ("" if not e.index else f", entry {e.index[0]}" if len(e.index) == 1
-             else f", row {e.index[0]}, column {e.index[1]}")
+def _entry(e: Entry, is_shape: bool = False) -> dict:
+    where = ("" if not e.index else
+             f", {'rows' if e.index[0] == 1 else 'columns'}" if is_shape else
+             f", entry {e.index[0]}" if len(e.index) == 1 else f", row {e.index[0]}, column {e.index[1]}")
     return {"name": e.name, "aria": f"{e.answer}{where}", "key": fraction_text(rational(e.key)),
             "atol": fraction_text(e.precision.atol), "rtol": fraction_text(e.precision.rtol),
             "key_text": e.key_text()}

@@ -31,8 +31,8 @@ _CONVERTER = math_core.LatexToMathML(macros=MATH_MACROS, fancy_error=False)
 _TEXT_SYMBOLS = {"textemdash": "\u2014", "textperiodcentered": "\u00b7", "%": "%", "&": "&", "#": "#",
                  "_": "_", "$": "$", "{": "{", "}": "}", " ": " ", ",": "\u2009", "quad": "\u2003"}
 _DROPPED = {"begingroup", "endgroup", "noindent", "smallskip", "medskip", "bigskip", "raggedright",
-            "toprule", "midrule", "bottomrule", "hline", "centering", "small"}
-_DROPPED_WITH_ARGUMENT = {"vspace": 1, "renewcommand": 2, "setlength": 2}
+            "toprule", "midrule", "bottomrule", "hline", "centering", "small", "fbox"}
+_DROPPED_WITH_ARGUMENT = {"vspace": 1, "renewcommand": 2, "setlength": 2, "parbox": 1}  # a box: the page draws its own
 _STYLES = {"textbf": "strong", "emph": "em", "textit": "em", "texttt": "code"}
 
 Picture = Callable[[str, str], str]  # (file name, options) -> HTML of the picture

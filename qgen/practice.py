@@ -172,7 +172,7 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
     if "html" in formats:
         from qgen.html_page import render_page  # imports this module: loaded only when asked
 
-        files["practice.html"] = render_page(variants, title, subtitle, diagrams).encode()
+        files["practice.html"] = render_page(variants, title, subtitle, diagrams, request.conventions).encode()
     if "pdf" in formats:
         kept = out_dir.parent / f"{out_dir.name}.failed"
         questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),

@@ -39,9 +39,11 @@ def page(browser, page_file):
     page.on("request", lambda r: page.requests.append(r.url))
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(page_file.as_uri(), wait_until="load")
     yield page
     assert page.errors == []
+    assert page.url == page_file.as_uri()  # no submit ever navigated
     context.close()
 
 
@@ -110,9 +112,13 @@ def test_a_wrong_entry_is_marked_and_a_fraction_or_its_decimal_is_right(page):
         assert verdict in field.get_attribute("class"), (key, text)
         assert (field.get_attribute("aria-invalid") == "true") == (verdict == "wrong")
     expect(form.locator(".verdict")).to_contain_text("\u2717")
+    expect(page.locator(f"#{field.get_attribute('id')}-mark")).to_have_text("\u2717 wrong")
     field.fill("three")
     field.press("Enter")
-    expect(form.locator(".verdict")).to_contain_text("write a number such as")
+    expect(page.locator(f"#{field.get_attribute('id')}-mark")).to_have_text("? unreadable")
+    message = page.locator(f"#{field.get_attribute('id')}-msg")
+    expect(message).to_contain_text("Not a number: write it as 2, -0.25, -3/4")
+    assert message.get_attribute("id") in field.get_attribute("aria-describedby")  # the box's own message
 
 
 def test_hints_come_one_step_at_a_time_and_a_reload_keeps_them(page):

@@ -1,49 +1,145 @@
-// The practice page: checks answers with qgenAccept (the rule of qgen.answers), reveals the worked
-// solution a step at a time, and keeps the student's progress in localStorage.
+// The practice page: checks answers with qgenAccept (the rule of qgen.answers) and qgenRead (the one
+// reading of typed numbers), names the mistakes qgen grade names, reveals the worked solution a step
+// at a time, and keeps the student's progress in localStorage. Stored data can never stop the page:
+// only readable values are stored, and a store that does not read is dropped with a line saying so.
 (() => {
   const page = document.getElementById("page");
   const storeKey = "qgen-practice:" + page.dataset.page;
+  const notice = document.getElementById("store-notice");
+  const fresh = () => ({ values: {}, checked: {}, steps: {} });
 
-  function load() {
-    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  function say(text) {
+    notice.textContent = text;
+    notice.hidden = false;
   }
-  let state = load();  // {values: {q.code/entry: text}, checked: {q.code/answer: true}, steps: {q.code: n}}
-  state.values = state.values || {}; state.checked = state.checked || {}; state.steps = state.steps || {};
+
+  function isMap(x) { return x !== null && typeof x === "object" && !Array.isArray(x); }
+
+  // The stored state, checked field by field; anything else is dropped with a line saying so.
+  function load() {
+    let raw = null;
+    try { raw = localStorage.getItem(storeKey); } catch (e) { return fresh(); }
+    if (raw === null) return fresh();
+    try {
+      const s = JSON.parse(raw);
+      if (!isMap(s) || !isMap(s.values) || !isMap(s.checked) || !isMap(s.steps)) throw new Error("shape");
+      const out = fresh();
+      let dropped = 0;
+      for (const [k, v] of Object.entries(s.values)) {
+        const r = typeof v === "string" ? qgenRead.read(v) : { refused: "not-a-number" };
+        if (r.refused || r.blank) dropped += 1; else out.values[k] = v;
+      }
+      for (const [k, v] of Object.entries(s.checked)) if (v === true) out.checked[k] = true;
+      for (const [k, v] of Object.entries(s.steps)) if (Number.isInteger(v) && v >= 0 && v < 1000) out.steps[k] = v;
+      if (dropped) say(`${dropped} saved answer${dropped > 1 ? "s" : ""} could not be read and ${dropped > 1 ? "were" : "was"} dropped.`);
+      return out;
+    } catch (e) {
+      drop();
+      return fresh();
+    }
+  }
+
+  function drop() {
+    try { localStorage.removeItem(storeKey); } catch (e) { /* no storage: nothing to drop */ }
+    say("The answers saved for this page could not be read, so they were cleared: the page starts afresh.");
+  }
+
+  let state = load();
   function save() {
     try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode: no memory */ }
   }
 
-  function check(form, code, remember) {
-    let right = 0, filled = 0;
-    const inputs = form.querySelectorAll("input");
-    for (const input of inputs) {
-      input.classList.remove("right", "wrong", "unreadable");
-      input.removeAttribute("aria-invalid");
-      if (input.value.trim() === "") continue;
-      filled += 1;
-      const verdict = qgenAccept.accepts(
-        { key: input.dataset.key, atol: input.dataset.atol, rtol: input.dataset.rtol }, input.value);
-      if (verdict) right += 1;
-      input.classList.add(verdict === null ? "unreadable" : verdict ? "right" : "wrong");
-      if (!verdict) input.setAttribute("aria-invalid", "true");
+  const MARKS = { right: "\u2713 right", wrong: "\u2717 wrong", unreadable: "? unreadable" };
+
+  function entryOf(input, key) {
+    return { key: key === undefined ? input.dataset.key : key, atol: input.dataset.atol, rtol: input.dataset.rtol };
+  }
+
+  function clearBox(input) {
+    input.classList.remove("right", "wrong", "unreadable");
+    input.removeAttribute("aria-invalid");
+    const mark = document.getElementById(input.id + "-mark");
+    mark.textContent = "";
+    mark.className = "mark";
+    const message = document.getElementById(input.id + "-msg");
+    if (message) message.remove();
+    input.setAttribute("aria-describedby", input.id + "-mark");
+  }
+
+  // One box's verdict: "right", "wrong", "unreadable", or "" when blank; shown by a mark and a word.
+  function checkBox(input, form) {
+    clearBox(input);
+    const r = qgenRead.read(input.value);
+    if (r.blank) return "";
+    const verdict = r.refused ? "unreadable" : qgenAccept.accepts(entryOf(input), input.value) ? "right" : "wrong";
+    input.classList.add(verdict);
+    const mark = document.getElementById(input.id + "-mark");
+    mark.textContent = MARKS[verdict];
+    mark.className = "mark " + verdict;
+    if (verdict !== "right") input.setAttribute("aria-invalid", "true");
+    if (r.refused) {
+      const li = document.createElement("li");
+      li.id = input.id + "-msg";
+      li.textContent = `${input.getAttribute("aria-label")}: ${r.message}`;
+      form.querySelector(".messages").append(li);
+      input.setAttribute("aria-describedby", `${input.id}-mark ${li.id}`);
     }
+    return verdict;
+  }
+
+  // A mistake qgen grade names: its value explains every wrong box (one of them nonzero).
+  function mistakeOf(form, inputs, verdicts) {
+    if (!form.dataset.mistakes) return null;
+    let mistakes;
+    try { mistakes = JSON.parse(form.dataset.mistakes); } catch (e) { return null; }
+    const wrong = inputs.map((input, i) => i).filter((i) => verdicts[i] === "wrong");
+    if (!wrong.length || !wrong.some((i) => { const v = qgenAccept.parse(inputs[i].value); return v && v.n !== 0n; })) return null;
+    for (const m of mistakes) {
+      if (wrong.every((i) => m.keys[i] !== null && qgenAccept.accepts(entryOf(inputs[i], m.keys[i]), inputs[i].value))) {
+        return m.name;
+      }
+    }
+    return null;
+  }
+
+  function check(form, code, remember) {
+    const inputs = [...form.querySelectorAll("input")];
+    const verdicts = inputs.map((input) => checkBox(input, form));
+    const right = verdicts.filter((v) => v === "right").length;
+    const filled = verdicts.filter((v) => v !== "").length;
     const all = right === inputs.length;
-    const verdict = form.querySelector(".verdict");
-    verdict.className = "verdict " + (all ? "right" : filled ? "wrong" : "");
-    verdict.textContent = filled === 0 ? "" : all ? "\u2713 right"
-      : `\u2717 ${right} of ${inputs.length} right` +
-        (form.querySelector(".unreadable") ? " (write a number such as 2, -0.25 or -3/4)" : "");
+    const out = form.querySelector(".verdict");
+    out.className = "verdict " + (all ? "right" : filled ? "wrong" : "");
+    if (filled === 0) out.textContent = "Nothing to check yet: type a number in each box.";
+    else if (all) out.textContent = "\u2713 right";
+    else {
+      const unreadable = verdicts.filter((v) => v === "unreadable").length;
+      const blank = inputs.length - filled;
+      const mistake = mistakeOf(form, inputs, verdicts);
+      out.textContent = `\u2717 ${right} of ${inputs.length} right` +
+        (unreadable ? `, ${unreadable} unreadable` : "") + (blank ? `, ${blank} blank` : "") +
+        (mistake ? `. This looks like a named mistake: ${mistake}.` : "");
+    }
     if (remember) {
-      state.checked[code + "/" + form.dataset.answer] = all;
+      if (filled) state.checked[code + "/" + form.dataset.answer] = true;
+      else delete state.checked[code + "/" + form.dataset.answer];
       save();
     }
     return all;
   }
 
+  function clearForm(form, code) {
+    for (const input of form.querySelectorAll("input")) clearBox(input);
+    const out = form.querySelector(".verdict");
+    out.textContent = "";
+    out.className = "verdict";
+    delete state.checked[code + "/" + form.dataset.answer];
+  }
+
+  // The score counts what the boxes show: an answer whose every box shows right.
   function score(section) {
-    const forms = section.querySelectorAll("form.answer");
-    const code = section.dataset.code;
-    const right = [...forms].filter((f) => state.checked[code + "/" + f.dataset.answer]).length;
+    const forms = [...section.querySelectorAll("form.answer")];
+    const right = forms.filter((f) => [...f.querySelectorAll("input")].every((i) => i.classList.contains("right"))).length;
     section.querySelector(".score").textContent = `Score: ${right} of ${forms.length} answers right`;
   }
 
@@ -53,39 +149,72 @@
     steps.forEach((s, i) => { s.hidden = i >= n; });
     section.querySelectorAll(".note").forEach((p) => { p.hidden = n < steps.length; });
     section.querySelector(".step-count").textContent = n ? `Step ${n} of ${steps.length}` : "";
-    const next = section.querySelector(".next-step");
-    next.disabled = n >= steps.length;
+    section.querySelector(".next-step").disabled = n >= steps.length;
     section.querySelector(".show-solution").disabled = n >= steps.length;
+    section.querySelector(".hide-solution").hidden = n === 0;
     state.steps[section.dataset.code] = n;
     save();
     return n;
   }
 
-  for (const section of document.querySelectorAll("section.question")) {
+  function setUp(section) {
     const code = section.dataset.code;
-    for (const form of section.querySelectorAll("form.answer")) {
+    const forms = [...section.querySelectorAll("form.answer")];
+    for (const form of forms) {
       for (const input of form.querySelectorAll("input")) {
         const saved = state.values[code + "/" + input.name];
         if (saved !== undefined) input.value = saved;
         input.addEventListener("input", () => {
-          state.values[code + "/" + input.name] = input.value;
+          const r = qgenRead.read(input.value);
+          if (r.refused || r.blank) delete state.values[code + "/" + input.name];  // never store what does not read
+          else state.values[code + "/" + input.name] = input.value;
+          clearForm(form, code);  // a verdict is about the boxes as they were: it goes when they change
           save();
+          score(section);
         });
       }
-      if (state.checked[code + "/" + form.dataset.answer] !== undefined) check(form, code, false);
+      if (state.checked[code + "/" + form.dataset.answer]) check(form, code, false);
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         check(form, code, true);
         score(section);
       });
     }
+    section.querySelector(".check-all").addEventListener("click", () => {
+      for (const form of forms) check(form, code, true);
+      score(section);
+    });
+    section.querySelector(".reset").addEventListener("click", () => {
+      for (const form of forms) {
+        for (const input of form.querySelectorAll("input")) {
+          input.value = "";
+          delete state.values[code + "/" + input.name];
+        }
+        clearForm(form, code);
+      }
+      showSteps(section, 0);
+      score(section);
+    });
     section.querySelector(".next-step").addEventListener("click", () => {
       const n = showSteps(section, (state.steps[code] || 0) + 1);
       const step = section.querySelectorAll(".step")[n - 1];
       if (step) step.scrollIntoView({ block: "nearest" });
     });
     section.querySelector(".show-solution").addEventListener("click", () => showSteps(section, Infinity));
+    section.querySelector(".hide-solution").addEventListener("click", () => showSteps(section, 0));
     showSteps(section, state.steps[code] || 0);
     score(section);
+  }
+
+  // A submit never navigates, whatever else happens on the page (the forms are method="dialog" too).
+  document.addEventListener("submit", (event) => event.preventDefault(), true);
+  for (const section of document.querySelectorAll("section.question")) {
+    try {
+      setUp(section);
+    } catch (e) {
+      // stored data that passed the checks above and still broke the start: dropped, never kept
+      drop();
+      state = fresh();
+    }
   }
 })();
