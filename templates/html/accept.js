@@ -54,6 +54,18 @@ const qgenAccept = (() => {
     return lhsN * rhsD <= rhsN * lhsD;
   }
 
-  return { accepts, parse };
+  // The mistake qgen grade names for one answer (qgen.grade.mark): entries [{key, atol, rtol}], its
+  // mistakes [{name, keys: a "p/q" per entry, or null where the mistake gives the key}] in grade's
+  // order, and the texts typed. Named when its values explain every wrong entry (blank and unreadable
+  // boxes are not wrong), one of them nonzero; else null.
+  function mistake(entries, mistakes, texts) {
+    const wrong = texts.map((t, i) => i).filter((i) => accepts(entries[i], texts[i]) === false);
+    if (!wrong.length || !wrong.some((i) => parse(texts[i]).n !== 0n)) return null;
+    const found = mistakes.find((m) => wrong.every((i) =>
+      m.keys[i] !== null && accepts({ ...entries[i], key: m.keys[i] }, texts[i])));
+    return found ? found.name : null;
+  }
+
+  return { accepts, parse, mistake };
 })();
 if (typeof module !== "undefined") module.exports = qgenAccept;

@@ -87,19 +87,12 @@
     return verdict;
   }
 
-  // A mistake qgen grade names: its value explains every wrong box (one of them nonzero).
-  function mistakeOf(form, inputs, verdicts) {
+  // The mistake qgen grade would name for this answer's boxes (qgenAccept.mistake), or null.
+  function mistakeOf(form, inputs) {
     if (!form.dataset.mistakes) return null;
     let mistakes;
     try { mistakes = JSON.parse(form.dataset.mistakes); } catch (e) { return null; }
-    const wrong = inputs.map((input, i) => i).filter((i) => verdicts[i] === "wrong");
-    if (!wrong.length || !wrong.some((i) => { const v = qgenAccept.parse(inputs[i].value); return v && v.n !== 0n; })) return null;
-    for (const m of mistakes) {
-      if (wrong.every((i) => m.keys[i] !== null && qgenAccept.accepts(entryOf(inputs[i], m.keys[i]), inputs[i].value))) {
-        return m.name;
-      }
-    }
-    return null;
+    return qgenAccept.mistake(inputs.map((i) => entryOf(i)), mistakes, inputs.map((i) => i.value));
   }
 
   function check(form, code, remember) {
@@ -115,7 +108,7 @@
     else {
       const unreadable = verdicts.filter((v) => v === "unreadable").length;
       const blank = inputs.length - filled;
-      const mistake = mistakeOf(form, inputs, verdicts);
+      const mistake = mistakeOf(form, inputs);
       out.textContent = `\u2717 ${right} of ${inputs.length} right` +
         (unreadable ? `, ${unreadable} unreadable` : "") + (blank ? `, ${blank} blank` : "") +
         (mistake ? `. This looks like a named mistake: ${mistake}.` : "");
