@@ -77,3 +77,44 @@ def test_an_unknown_format_is_one_line_and_status_2(tmp_path):
     assert result.output.strip().splitlines() == ["qgen: --format pdf,docx: expected pdf, html or pdf,html"]
     assert not (tmp_path / "answers.json").exists()
     assert re.search("Traceback", result.output) is None
+
+
+class Conventions(HTMLParser):
+    """The words of the page's conventions box and of its gate table (text outside math)."""
+
+    def __init__(self):
+        super().__init__()
+        self.where, self.math, self.words = None, 0, {"conventions": [], "gate-table": []}
+
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class", "")
+        if tag == "details" and cls in self.words:
+            self.where = cls
+        self.math += tag == "math"
+
+    def handle_endtag(self, tag):
+        self.math -= tag == "math"
+        if tag == "details":
+            self.where = None
+
+    def handle_data(self, data):
+        if self.where and not self.math:
+            self.words[self.where] += re.findall(r"[A-Za-z]{3,}", data)
+
+
+def test_the_page_carries_the_sheets_conventions_at_its_level_and_the_gate_table(tmp_path):
+    from tests.pdftext import page_texts
+
+    for level in ("notation", "full"):
+        out = tmp_path / level
+        result = run("--kind", "shapes", "--seed", "1", "--format", "pdf,html", "--conventions", level, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        html = (out / "practice.html").read_text(encoding="utf-8")
+        assert '<details class="conventions" open>' in html and '<details class="gate-table" open>' in html
+        found = Conventions()
+        found.feed(html)
+        sheet = re.sub(r"\s+", " ", page_texts(out / "questions.pdf")[0])
+        words = [w for w in found.words["conventions"] if w != "Conventions"]
+        assert len(words) > 30
+        assert [w for w in words if w not in sheet] == []  # the sheet's own words, at this level
+        assert {"Gate", "Gradient", "elementwise"} <= set(found.words["gate-table"])
