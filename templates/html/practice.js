@@ -173,8 +173,10 @@
         score(section);
       });
     }
-    section.querySelector(".check-all").addEventListener("click", () => {
-      for (const form of forms) check(form, code, true);
+    section.querySelector(".check-all").addEventListener("click", () => {  // the parts with something typed
+      for (const form of forms) {
+        if ([...form.querySelectorAll("input")].some((i) => i.value.trim() !== "")) check(form, code, true);
+      }
       score(section);
     });
     section.querySelector(".reset").addEventListener("click", () => {
