@@ -25,6 +25,7 @@ from qgen.build import DiagramCache
 from qgen.errors import QgenError
 from qgen.latex_html import math, paragraphs, steps, to_html
 from qgen.numbers import fraction_text
+from qgen.page_hints import hints
 from qgen.page_mistakes import mistaken_keys
 from qgen.practice import answer_summary
 from qgen.randomiser import Variant
@@ -92,18 +93,24 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
             number_style=v.draw.number_style, d=context, diagram=name)
 
     mistakes = mistaken_keys(v)
+    ladders = hints(v, {a.name: _form_id(number, a.name) for a in v.draw.answers})
     return {
         "number": number, "code": v.code, "kind": v.kind,
         "body": jinja2.filters.Markup(to_html(latex("question"), pictures.show)),
         "asked": answer_summary(v.draw)["asked"],
-        "answers": [_answer(number, a, v.draw.number_style, mistakes.get(a.name, [])) for a in v.draw.answers],
+        "answers": [_answer(number, a, v.draw.number_style, mistakes.get(a.name, []), ladders[a.name])
+                    for a in v.draw.answers],
         "shapes": any(a.display == "shape" for a in v.draw.answers),
         "steps": [jinja2.filters.Markup(s) for s in steps(latex("solution"), pictures.show)],
         "notes": list(v.draw.notes),
     }
 
 
-def _answer(number: int, answer, number_style: str, mistakes: list[dict]) -> dict:
+def _form_id(number: int, name: str) -> str:
+    return f"q{number}-{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}"
+
+
+def _answer(number: int, answer, number_style: str, mistakes: list[dict], ladder: dict) -> dict:
     """An asked answer's inputs laid out like its value: one box, a column, a grid, or a shape's
     rows × columns; with the values its named mistakes give (qgen.page_mistakes)."""
     entries = answer.entries(number_style)
@@ -112,7 +119,7 @@ def _answer(number: int, answer, number_style: str, mistakes: list[dict]) -> dic
     rows = [entries] if len(shape) == 0 or is_shape else (
         [[e] for e in entries] if len(shape) == 1 else
         [entries[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])])
-    form_id = f"q{number}-{re.sub(r'[^A-Za-z0-9]+', '-', answer.name).strip('-')}"
+    form_id = _form_id(number, answer.name)
     cells = iter(range(1, len(entries) + 1))
     return {
         "name": answer.name, "id": form_id,
@@ -120,7 +127,16 @@ def _answer(number: int, answer, number_style: str, mistakes: list[dict]) -> dic
         "shape": "shape" if is_shape else "scalar" if not shape else ("vector" if len(shape) == 1 else "matrix"),
         "rows": [[{**_entry(e, is_shape), "id": f"{form_id}-{next(cells)}"} for e in row] for row in rows],
         "mistakes": json.dumps(mistakes, ensure_ascii=False, separators=(",", ":")) if mistakes else "",
+        "hint": _markup(ladder),
     }
+
+
+def _markup(ladder: dict) -> dict:
+    """The ladder's HTML pieces (MathML from the converter, text escaped) marked safe for the template."""
+    safe = jinja2.filters.Markup
+    return {**{k: safe(ladder[k]) for k in ("row", "formula", "solution")},
+            "pieces": [{**p, "label": safe(p["label"]), "source": safe(p["source"]), "value": safe(p["value"])}
+                       for p in ladder["pieces"]]}
 
 
 def _entry(e: Entry, is_shape: bool = False) -> dict:

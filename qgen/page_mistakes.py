@@ -28,7 +28,7 @@ def mistaken_keys(v: Variant) -> dict[str, list[dict]]:
         if step is None or not step.mistakes:
             continue
         entries = answer.entries(v.draw.number_style)
-        inputs = [_resolve(problem, name) for name in step.inputs]
+        inputs = [resolve(problem, name) for name in step.inputs]
         if any(i is None for i in inputs):
             continue
         found = []
@@ -45,14 +45,14 @@ def mistaken_keys(v: Variant) -> dict[str, list[dict]]:
     return out
 
 
-def _resolve(problem, name: str):
+def resolve(problem, name: str):
     """A step's input as the engine has it: a value of the chain, or computed by its own step."""
     if name in problem.values:
         return problem.values[name]
     step = problem.steps.get(name)
     if step is None:
         return None
-    inputs = [_resolve(problem, i) for i in step.inputs]
+    inputs = [resolve(problem, i) for i in step.inputs]
     return None if any(i is None for i in inputs) else _run(step.rule, inputs)
 
 

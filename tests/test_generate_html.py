@@ -25,7 +25,7 @@ class Inputs(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.add(tag)
-        if tag == "section":
+        if tag == "section" and "data-code" in a:  # a question (the last section is the practice record)
             self.code = a["data-code"]
         if tag == "input":
             self.boxes.append((self.code, a["name"], a["data-key-text"]))

@@ -6,7 +6,8 @@
   const page = document.getElementById("page");
   const storeKey = "qgen-practice:" + page.dataset.page;
   const notice = document.getElementById("store-notice");
-  const fresh = () => ({ values: {}, checked: {}, steps: {} });
+  const fresh = () => ({ values: {}, checked: {}, steps: {}, rungs: {}, record: {} });
+  const RESULTS = ["first", "retry", "hints", "revealed"];
 
   function say(text) {
     notice.textContent = text;
@@ -23,6 +24,7 @@
     try {
       const s = JSON.parse(raw);
       if (!isMap(s) || !isMap(s.values) || !isMap(s.checked) || !isMap(s.steps)) throw new Error("shape");
+      if ((s.rungs !== undefined && !isMap(s.rungs)) || (s.record !== undefined && !isMap(s.record))) throw new Error("shape");
       const out = fresh();
       let dropped = 0;
       for (const [k, v] of Object.entries(s.values)) {
@@ -31,6 +33,12 @@
       }
       for (const [k, v] of Object.entries(s.checked)) if (v === true) out.checked[k] = true;
       for (const [k, v] of Object.entries(s.steps)) if (Number.isInteger(v) && v >= 0 && v < 1000) out.steps[k] = v;
+      for (const [k, v] of Object.entries(s.rungs || {})) if (Number.isInteger(v) && v >= 0 && v < 10) out.rungs[k] = v;
+      for (const [k, v] of Object.entries(s.record || {})) {
+        if (isMap(v) && Number.isInteger(v.tries) && v.tries >= 0 && (v.result === undefined || RESULTS.includes(v.result))) {
+          out.record[k] = { tries: v.tries, ...(v.result ? { result: v.result } : {}) };
+        }
+      }
       if (dropped) say(`${dropped} saved answer${dropped > 1 ? "s" : ""} could not be read and ${dropped > 1 ? "were" : "was"} dropped.`);
       return out;
     } catch (e) {
@@ -114,11 +122,97 @@
         (mistake ? `. This looks like a named mistake: ${mistake}.` : "");
     }
     if (remember) {
-      if (filled) state.checked[code + "/" + form.dataset.answer] = true;
-      else delete state.checked[code + "/" + form.dataset.answer];
+      const key = code + "/" + form.dataset.answer;
+      if (filled) state.checked[key] = true;
+      else delete state.checked[key];
+      if (filled && readable(verdicts)) record(form, code, all);
       save();
     }
     return all;
+  }
+
+  const readable = (verdicts) => verdicts.every((v) => v !== "unreadable");
+
+  // --- the honest practice record: each answer right first time, after retries, after hints, or revealed
+  function record(form, code, right) {
+    const key = code + "/" + form.dataset.answer;
+    const rec = state.record[key] || { tries: 0 };
+    if (!rec.result) {
+      rec.tries += 1;
+      if (right) {
+        const worked = (state.steps[code] || 0) > 0;  // the worked solution shows every answer
+        rec.result = worked ? "revealed" : (state.rungs[key] || 0) > 0 ? "hints" : rec.tries === 1 ? "first" : "retry";
+      }
+    }
+    state.record[key] = rec;
+  }
+
+  function revealed(form, code) {
+    const key = code + "/" + form.dataset.answer;
+    const rec = state.record[key] || { tries: 0 };
+    if (!rec.result) rec.result = "revealed";
+    state.record[key] = rec;
+  }
+
+  function summary() {
+    const table = document.querySelector("#summary tbody");
+    const rows = {}, misses = {};
+    for (const section of document.querySelectorAll("section.question")) {
+      const kind = section.dataset.kind, code = section.dataset.code;
+      rows[kind] = rows[kind] || { first: 0, retry: 0, hints: 0, revealed: 0, open: 0 };
+      for (const form of section.querySelectorAll("form.answer")) {
+        const rec = state.record[code + "/" + form.dataset.answer];
+        const result = rec && rec.result ? rec.result : "open";
+        rows[kind][result] += 1;
+        if (result !== "first" && rec && (rec.tries > 0 || rec.result)) {
+          const rule = `${kind}: ${form.querySelector(".rule-row").textContent.trim()}`;
+          misses[rule] = (misses[rule] || 0) + 1;
+        }
+      }
+    }
+    table.replaceChildren(...Object.entries(rows).map(([kind, r]) => {
+      const tr = document.createElement("tr");
+      for (const text of [kind, r.first, r.retry, r.hints, r.revealed, r.open]) {
+        const td = document.createElement("td");
+        td.textContent = String(text);
+        tr.append(td);
+      }
+      return tr;
+    }));
+    const worst = Object.entries(misses).sort((a, b) => b[1] - a[1]).slice(0, 3);
+    document.querySelector("#summary .next").textContent = worst.length
+      ? "Practise next: " + worst.map(([rule, n]) => `${rule} (${n} answer${n > 1 ? "s" : ""} not right first time)`).join("; ") + "."
+      : "Practise next: nothing yet; check some answers and the steps to practise appear here.";
+  }
+
+  // --- the hint ladder of one answer: rule, pieces, numbers, solution (the last rung)
+  function given(form) {
+    const code = form.closest("section.question").dataset.code;
+    const rungs = form.querySelectorAll(".rung").length;
+    return [...form.querySelectorAll("input")].every((i) => i.classList.contains("right")) ||
+      (state.rungs[code + "/" + form.dataset.answer] || 0) >= rungs;
+  }
+
+  function showRungs(form, code, n) {
+    const rungs = [...form.querySelectorAll(".rung")];
+    n = Math.max(0, Math.min(n, rungs.length));
+    rungs.forEach((r, i) => { r.hidden = i >= n; });
+    const button = form.querySelector(".hint");
+    button.textContent = n >= rungs.length - 1 ? "Show solution" : `Hint ${n + 1} of ${rungs.length - 1}`;
+    button.disabled = n >= rungs.length;
+    if (n) state.rungs[code + "/" + form.dataset.answer] = n;
+    else delete state.rungs[code + "/" + form.dataset.answer];
+    if (n >= rungs.length) revealed(form, code);
+    return n;
+  }
+
+  // A number of an earlier answer shows only once the student has that answer (right, or revealed).
+  function unlock(section) {
+    for (const li of section.querySelectorAll("li[data-needs]")) {
+      const open = given(document.getElementById(li.dataset.needs));
+      li.querySelector(".value").hidden = !open;
+      li.querySelector(".locked").hidden = open;
+    }
   }
 
   function clearForm(form, code) {
@@ -131,6 +225,8 @@
 
   // The score counts what the boxes show: an answer whose every box shows right.
   function score(section) {
+    unlock(section);
+    summary();
     const forms = [...section.querySelectorAll("form.answer")];
     const right = forms.filter((f) => [...f.querySelectorAll("input")].every((i) => i.classList.contains("right"))).length;
     section.querySelector(".score").textContent = `Score: ${right} of ${forms.length} answers right`;
@@ -167,6 +263,12 @@
         });
       }
       if (state.checked[code + "/" + form.dataset.answer]) check(form, code, false);
+      showRungs(form, code, state.rungs[code + "/" + form.dataset.answer] || 0);
+      form.querySelector(".hint").addEventListener("click", () => {
+        showRungs(form, code, (state.rungs[code + "/" + form.dataset.answer] || 0) + 1);
+        save();
+        score(section);
+      });
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         check(form, code, true);
@@ -186,6 +288,7 @@
           delete state.values[code + "/" + input.name];
         }
         clearForm(form, code);
+        showRungs(form, code, 0);
       }
       showSteps(section, 0);
       score(section);
