@@ -10,6 +10,7 @@ entry's exact key and tolerances from qgen.answers, which the page's copy of the
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import subprocess
@@ -22,6 +23,7 @@ import numpy as np
 
 from qgen.answers import Entry, rational
 from qgen.build import DiagramCache
+from qgen.diagram_text import describe
 from qgen.errors import QgenError
 from qgen.latex_html import math, paragraphs, steps, to_html
 from qgen.numbers import fraction_text
@@ -51,6 +53,8 @@ def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: Di
     page_id = hashlib.sha256(json.dumps([v.code for v in variants] + [title, subtitle]).encode()).hexdigest()[:16]
     return _HTML.get_template("practice.html").render(
         title=title, subtitle=subtitle, questions=questions, page_id=page_id,
+        exact=any(v.draw.number_style == "fraction" for v in variants),
+        decimal=any(v.draw.number_style != "fraction" for v in variants),
         conventions=jinja2.filters.Markup(_conventions(conventions)),
         gate_table=jinja2.filters.Markup("" if conventions == "gate-table" else _gate_table()),
         sprite=jinja2.filters.Markup(pictures.sprite()),
@@ -92,6 +96,7 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
         return LATEX_ENV.get_template(f"kinds/{kind}_{side}.tex").render(
             number_style=v.draw.number_style, d=context, diagram=name)
 
+    pictures.description = describe(v.kind, v.draw.params)
     mistakes = mistaken_keys(v)
     ladders = hints(v, {a.name: _form_id(number, a.name) for a in v.draw.answers})
     return {
@@ -101,9 +106,46 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
         "answers": [_answer(number, a, v.draw.number_style, mistakes.get(a.name, []), ladders[a.name])
                     for a in v.draw.answers],
         "shapes": any(a.display == "shape" for a in v.draw.answers),
-        "steps": [jinja2.filters.Markup(s) for s in steps(latex("solution"), pictures.show)],
+        "steps": [jinja2.filters.Markup(s) for s in own_steps(steps(latex("solution"), pictures.show))],
         "notes": list(v.draw.notes),
     }
+
+
+def own_steps(chunks: list[str]) -> list[str]:
+    """A worked key that numbers its own steps ("Step 1: …") is revealed one of its steps at a time,
+    so that the page's counter and the step's own number agree; others a paragraph at a time."""
+    def number(chunk: str):
+        m = re.match(r"Step (\d+)\b", re.sub(r"<[^>]+>", "", chunk).strip())
+        return int(m.group(1)) if m else None
+
+    chunks = _with_words(chunks)
+    if not chunks or number(chunks[0]) != 1:
+        return chunks
+    out: list[str] = []
+    for chunk in chunks:
+        if number(chunk) == len(out) + 1 or not out:
+            out.append(chunk)
+        else:
+            out[-1] += "\n" + chunk
+    return out
+
+
+def _with_words(chunks: list[str]) -> list[str]:
+    """A chunk of only a picture or a formula goes with the words after it: a step says something."""
+    out: list[str] = []
+    waiting = ""
+    for chunk in chunks:
+        words = re.sub(r"<[^>]+>", "", re.sub(r"<math.*?</math>|<svg.*?</svg>", "", chunk, flags=re.S)).strip()
+        if words:
+            out.append(waiting + chunk)
+            waiting = ""
+        else:
+            waiting += chunk + "\n"
+    if waiting and out:
+        out[-1] += "\n" + waiting
+    elif waiting:
+        out.append(waiting)
+    return out
 
 
 def _form_id(number: int, name: str) -> str:
@@ -163,6 +205,7 @@ class Pictures:
         self.glyphs: dict[str, str] = {}  # glyph path -> its id on the page
         self.symbols: list[str] = []
         self.sizes: dict[str, tuple[str, str, str, str]] = {}  # file -> (width, height, viewBox, symbol id)
+        self.description = "the diagram of the question"  # what a screen reader says: set per question
         with tempfile.TemporaryDirectory(prefix="qgen-svg-") as tmp:
             for n, (name, pdf) in enumerate(sorted(diagrams.files().items())):
                 self._add(name, f"p{n}", _pdf_to_svg(pdf, Path(tmp) / name))
@@ -199,7 +242,7 @@ class Pictures:
         def size(value: str) -> str:
             return f"{float(value.removesuffix('pt')) * factor:.1f}pt"
 
-        return (f'<span class="picture"><svg role="img" aria-label="the diagram of the question" '
+        return (f'<span class="picture"><svg role="img" aria-label="{html.escape(self.description)}" '
                 f'width="{size(width)}" height="{size(height)}" viewBox="{box}"><use href="#{symbol}"/></svg></span>')
 
 

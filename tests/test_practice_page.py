@@ -167,3 +167,35 @@ def test_ten_mixed_questions_weigh_at_most_1_mb(browser, tmp_path):
     page.goto(html.as_uri(), wait_until="load")
     assert page.locator("section.question").count() == 10
     page.close()
+
+
+def test_the_step_counter_agrees_with_the_steps_own_number_and_the_solution_hides(page):
+    section = page.locator('section[data-kind="mlp"]')
+    for n in (1, 2, 3):
+        section.locator(".next-step").click()
+        expect(section.locator(".step").nth(n - 1)).to_contain_text(f"Step {n}:")  # the key's own number
+        expect(section.locator(".step-count")).to_contain_text(f"Step {n} of ")
+    section.locator(".hide-solution").click()
+    expect(section.locator(".step:visible")).to_have_count(0)
+    expect(section.locator(".hide-solution")).to_be_hidden()
+
+
+def test_the_diagrams_are_described_for_screen_readers(page):
+    graph = page.locator('section[data-kind="graph"] svg[role="img"]').first.get_attribute("aria-label")
+    assert graph.startswith("Computational graph with inputs") and " is " in graph and "The output f is" in graph
+    network = page.locator('section[data-kind="mlp"] svg[role="img"]').first.get_attribute("aria-label")
+    assert network.startswith("Network diagram: input x with") and "layer 1:" in network
+
+
+def test_shapes_are_asked_as_rows_by_columns(page):
+    section = page.locator('section[data-kind="shapes"]')
+    expect(section.locator(".how-shape")).to_contain_text("rows in the first box and its number of columns")
+    form = section.locator("form.shape").first
+    assert [i.get_attribute("aria-label").rsplit(", ", 1)[1] for i in form.locator("input").all()] == ["rows", "columns"]
+    expect(form.locator(".dims")).to_have_text("rows × columns")
+
+
+def test_the_instructions_say_what_the_page_asks(page):
+    how = page.locator(".how")
+    expect(how).to_contain_text("-3/4")  # an exact page: fractions and exact logarithms
+    expect(how).not_to_contain_text("-1.2200")

@@ -1,6 +1,7 @@
 """practice.html on a phone: at 360 px no page scrolls sideways, for every kind in every number
 mode, with the whole worked solution shown and every box checked (a wide table, matrix or formula
-scrolls inside its own box). Measured in Chromium through Playwright; screenshots kept."""
+scrolls inside its own box). Measured in Chromium through Playwright; screenshots kept. The
+instructions of each mode's page say what it asks."""
 
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def test_no_page_is_wider_than_a_phone(browser, tmp_path, mode):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto((tmp_path / "practice.html").as_uri(), wait_until="load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # as it opens
+    how = page.locator(".how").text_content()  # the instructions say what this mode asks
+    assert ("ln(12/5)" in how, "-1.2200" in how) == (mode == "exact", mode != "exact")
     kinds = page.evaluate("""() => {
         for (const s of document.querySelectorAll('section.question')) {
             s.querySelectorAll('input').forEach((i, n) => { i.value = n % 2 ? i.dataset.keyText : '2 1/2'; i.dispatchEvent(new Event('input')); });
