@@ -26,7 +26,7 @@ from qgen.build import DiagramCache
 from qgen.diagram_text import describe
 from qgen.errors import QgenError
 from qgen.latex_html import math, paragraphs, steps, to_html
-from qgen.numbers import fraction_text
+from qgen.numbers import Ln, fraction_text
 from qgen.page_hints import hints
 from qgen.page_mistakes import mistaken_keys
 from qgen.practice import answer_summary
@@ -53,14 +53,22 @@ def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: Di
     page_id = hashlib.sha256(json.dumps([v.code for v in variants] + [title, subtitle]).encode()).hexdigest()[:16]
     return _HTML.get_template("practice.html").render(
         title=title, subtitle=subtitle, questions=questions, page_id=page_id,
-        exact=any(v.draw.number_style == "fraction" for v in variants),
-        decimal=any(v.draw.number_style != "fraction" for v in variants),
+        **_asked(variants),
         conventions=jinja2.filters.Markup(_conventions(conventions)),
         gate_table=jinja2.filters.Markup("" if conventions == "gate-table" else _gate_table()),
         sprite=jinja2.filters.Markup(pictures.sprite()),
         css=jinja2.filters.Markup(_asset("practice.css")),
         script=jinja2.filters.Markup(_script("\n".join(_asset(f) for f in SCRIPTS))),
     )
+
+
+def _asked(variants: list[Variant]) -> dict:
+    """What the page's instructions mention: exact fractions, exact logarithms, 4-place decimals
+    (shapes ask whole numbers under their own instruction)."""
+    entries = [e for v in variants for a in v.draw.answers if a.display != "shape" and v.kind != "shapes"
+               for e in a.entries(v.draw.number_style)]
+    return {"exact": any(e.precision.exact for e in entries), "decimal": any(not e.precision.exact for e in entries),
+            "logarithm": any(isinstance(e.key, Ln) for e in entries)}
 
 
 SCRIPTS = ("read.js", "accept.js", "practice.js")  # in this order, one <script>

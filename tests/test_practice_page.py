@@ -197,5 +197,5 @@ def test_shapes_are_asked_as_rows_by_columns(page):
 
 def test_the_instructions_say_what_the_page_asks(page):
     how = page.locator(".how")
-    expect(how).to_contain_text("-3/4")  # an exact page: fractions and exact logarithms
+    expect(how).to_contain_text("-3/4")  # an exact page: fractions
     expect(how).not_to_contain_text("-1.2200")
