@@ -9,12 +9,14 @@ entry's exact key and tolerances from qgen.answers, which the page's copy of the
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
 import re
 import subprocess
 import tempfile
+import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -43,23 +45,41 @@ def _asset(name: str) -> str:
     return resources.files("qgen.templates").joinpath("html", name).read_text(encoding="utf-8")
 
 
-def render_page(variants: list[Variant], title: str, subtitle: str, diagrams: DiagramCache,
+def render_page(pools: list[list[Variant]], title: str, subtitle: str, diagrams: DiagramCache,
                 conventions: str = "full") -> str:
-    """The page's HTML text; its pictures are drawn through `diagrams` (the LaTeX renders' cache).
-    `conventions`: the level of the conventions box, as on the question sheet (--conventions)."""
-    names = [diagrams.add(v.draw.diagram) if v.draw.diagram else None for v in variants]
+    """The page's HTML text: each question with its pool of variants (the first is the sheet's),
+    each variant rendered whole and carried deflated (its weight is a tenth), as are the pictures,
+    drawn through `diagrams` (the LaTeX renders' cache). `conventions`: the level of the
+    conventions box, as on the question sheet (--conventions)."""
+    names = [[diagrams.add(v.draw.diagram) if v.draw.diagram else None for v in pool] for pool in pools]
     pictures = Pictures(diagrams)
-    questions = [_question(i, v, name, pictures) for i, (v, name) in enumerate(zip(variants, names), start=1)]
-    page_id = hashlib.sha256(json.dumps([v.code for v in variants] + [title, subtitle]).encode()).hexdigest()[:16]
+    template = _HTML.get_template("variant.html")
+    questions = [{"number": i, "kind": pool[0].kind,
+                  "variants": [{"code": v.code, "data": _deflate(template.render(v=_question(i, v, name, pictures)))}
+                               for v, name in zip(pool, pool_names)]}
+                 for i, (pool, pool_names) in enumerate(zip(pools, names), start=1)]
+    sheet = [pool[0] for pool in pools]
+    page_id = hashlib.sha256(json.dumps([v.code for v in sheet] + [title, subtitle]).encode()).hexdigest()[:16]
     return _HTML.get_template("practice.html").render(
         title=title, subtitle=subtitle, questions=questions, page_id=page_id,
-        **_asked(variants),
+        **_asked([v for pool in pools for v in pool]),
         conventions=jinja2.filters.Markup(_conventions(conventions)),
         gate_table=jinja2.filters.Markup("" if conventions == "gate-table" else _gate_table()),
-        sprite=jinja2.filters.Markup(pictures.sprite()),
+        sprite=_deflate(pictures.sprite()),
         css=jinja2.filters.Markup(_asset("practice.css")),
         script=jinja2.filters.Markup(_script("\n".join(_asset(f) for f in SCRIPTS))),
     )
+
+
+def _deflate(text: str) -> str:
+    """Raw deflate, base64: the page inflates it with the browser's own DecompressionStream."""
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.b64encode(z.compress(text.encode()) + z.flush()).decode("ascii")
+
+
+def inflate(data: str) -> str:
+    """What `_deflate` carried (for tests and tools that read the page)."""
+    return zlib.decompress(base64.b64decode(data), -15).decode()
 
 
 def _asked(variants: list[Variant]) -> dict:

@@ -42,6 +42,7 @@ def page(browser, page_file):
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(page_file.as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     yield page
     assert page.errors == []
     assert page.url == page_file.as_uri()  # no submit navigated
@@ -79,6 +80,7 @@ def test_a_huge_exponent_checked_then_reloaded_leaves_a_working_page(page, page_
     box.press("Enter")
     page.locator("section[data-kind='mlp'] .check-all").click()
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     box = scalar_box(page)
     expect(box).to_have_value("")  # an unreadable value is never stored
     box.fill(box.get_attribute("data-key-text"))
@@ -92,6 +94,7 @@ def test_a_corrupt_store_is_dropped_with_a_line_saying_so(page, stored):
     key = "qgen-practice:" + page.locator("#page").get_attribute("data-page")
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, stored])
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     expect(page.locator("#store-notice")).to_contain_text("could not be read")
     now = page.evaluate("k => localStorage.getItem(k)", key)
     assert now is None or json.loads(now)["values"] == {}
@@ -109,6 +112,7 @@ def test_an_unreadable_stored_value_is_dropped_and_the_rest_kept(page):
     stored = {"values": {f"{code}/{name}": "1e999999999", "other/x": "3/4"}, "checked": {}, "steps": {}}
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, json.dumps(stored)])
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     expect(page.locator("#store-notice")).to_have_text("1 saved answer could not be read and was dropped.")
     expect(box).to_have_value("")
 

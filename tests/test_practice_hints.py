@@ -39,6 +39,7 @@ def page(browser, page_file):
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(page_file.as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     yield page
     assert page.errors == []
     context.close()
@@ -82,6 +83,7 @@ def test_an_earlier_answer_shows_only_once_the_student_has_it(page):
     expect(form.locator(".rung.solution")).to_be_visible()
     expect(form.locator(".hint")).to_be_disabled()
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     expect(form.locator(".rung:visible")).to_have_count(4)
     expect(form.locator(".rung.solution")).to_be_visible()
 
@@ -105,4 +107,5 @@ def test_answers_are_counted_apart_by_how_they_came(page):
     assert cells[:5] == ["softmax-ce", "1", "0", "1", "0"], cells
     expect(page.locator("#summary .next")).to_contain_text("Practise next: softmax-ce")
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     assert row.locator("td").all_text_contents()[:5] == ["softmax-ce", "1", "0", "1", "0"]

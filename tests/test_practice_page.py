@@ -41,6 +41,7 @@ def page(browser, page_file):
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(page_file.as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     yield page
     assert page.errors == []
     assert page.url == page_file.as_uri()  # no submit ever navigated
@@ -81,6 +82,7 @@ def test_the_keys_answers_are_all_right_and_a_reload_keeps_them(page):
         section.locator(".next-step").click()
         section.screenshot(path=str(SCREENSHOTS / f"{section.get_attribute('data-kind')}.png"))
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     for section in sections.all():
         n = section.locator("form.answer").count()
         expect(section.locator(".score")).to_have_text(f"Score: {n} of {n} answers right")
@@ -134,6 +136,7 @@ def test_hints_come_one_step_at_a_time_and_a_reload_keeps_them(page):
         expect(section.locator(".step:visible")).to_have_count(shown)
         expect(section.locator(".step-count")).to_have_text(f"Step {shown} of {total}")
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     expect(section.locator(".step:visible")).to_have_count(3)
     section.locator(".show-solution").click()
     expect(section.locator(".step:visible")).to_have_count(total)
@@ -165,6 +168,7 @@ def test_ten_mixed_questions_weigh_at_most_1_mb(browser, tmp_path):
     assert html.stat().st_size <= 1_000_000, html.stat().st_size
     page = browser.new_page()
     page.goto(html.as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     assert page.locator("section.question").count() == 10
     page.close()
 

@@ -32,6 +32,7 @@ def test_no_page_is_wider_than_a_phone(browser, tmp_path, mode):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto((tmp_path / "practice.html").as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # as it opens
     how = page.locator(".how").text_content()  # the instructions say what this mode asks
     assert ("-3/4" in how, "-1.2200" in how) == (mode == "exact", mode != "exact")

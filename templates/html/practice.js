@@ -6,7 +6,7 @@
   const page = document.getElementById("page");
   const storeKey = "qgen-practice:" + page.dataset.page;
   const notice = document.getElementById("store-notice");
-  const fresh = () => ({ values: {}, checked: {}, steps: {}, rungs: {}, record: {} });
+  const fresh = () => ({ values: {}, checked: {}, steps: {}, rungs: {}, record: {}, pool: {} });
   const RESULTS = ["first", "retry", "hints", "revealed"];
 
   function say(text) {
@@ -24,7 +24,7 @@
     try {
       const s = JSON.parse(raw);
       if (!isMap(s) || !isMap(s.values) || !isMap(s.checked) || !isMap(s.steps)) throw new Error("shape");
-      if ((s.rungs !== undefined && !isMap(s.rungs)) || (s.record !== undefined && !isMap(s.record))) throw new Error("shape");
+      for (const field of ["rungs", "record", "pool"]) if (s[field] !== undefined && !isMap(s[field])) throw new Error("shape");
       const out = fresh();
       let dropped = 0;
       for (const [k, v] of Object.entries(s.values)) {
@@ -36,9 +36,11 @@
       for (const [k, v] of Object.entries(s.rungs || {})) if (Number.isInteger(v) && v >= 0 && v < 10) out.rungs[k] = v;
       for (const [k, v] of Object.entries(s.record || {})) {
         if (isMap(v) && Number.isInteger(v.tries) && v.tries >= 0 && (v.result === undefined || RESULTS.includes(v.result))) {
-          out.record[k] = { tries: v.tries, ...(v.result ? { result: v.result } : {}) };
+          out.record[k] = { tries: v.tries, ...(v.result ? { result: v.result } : {}),
+                            ...(typeof v.rule === "string" ? { rule: v.rule.slice(0, 200) } : {}) };
         }
       }
+      for (const [k, v] of Object.entries(s.pool || {})) if (Number.isInteger(v) && v >= 0 && v < 1000) out.pool[k] = v;
       if (dropped) say(`${dropped} saved answer${dropped > 1 ? "s" : ""} could not be read and ${dropped > 1 ? "were" : "was"} dropped.`);
       return out;
     } catch (e) {
@@ -137,6 +139,7 @@
   function record(form, code, right) {
     const key = code + "/" + form.dataset.answer;
     const rec = state.record[key] || { tries: 0 };
+    rec.rule = form.querySelector(".rule-row").textContent.trim();
     if (!rec.result) {
       rec.tries += 1;
       if (right) {
@@ -158,16 +161,21 @@
     const table = document.querySelector("#summary tbody");
     const rows = {}, misses = {};
     for (const section of document.querySelectorAll("section.question")) {
-      const kind = section.dataset.kind, code = section.dataset.code;
+      const kind = section.dataset.kind;
       rows[kind] = rows[kind] || { first: 0, retry: 0, hints: 0, revealed: 0, open: 0 };
-      for (const form of section.querySelectorAll("form.answer")) {
-        const rec = state.record[code + "/" + form.dataset.answer];
-        const result = rec && rec.result ? rec.result : "open";
-        rows[kind][result] += 1;
-        if (result !== "first" && rec && (rec.tries > 0 || rec.result)) {
-          const rule = `${kind}: ${form.querySelector(".rule-row").textContent.trim()}`;
+      const codes = [...section.querySelectorAll("template.variant")].map((t) => t.dataset.code);
+      for (const [key, rec] of Object.entries(state.record)) {  // every variant of the question practised
+        if (!codes.includes(key.split("/")[0])) continue;
+        if (rec.result) rows[kind][rec.result] += 1;
+        if (rec.result !== "first" && rec.rule) {
+          const rule = `${kind}: ${rec.rule}`;
           misses[rule] = (misses[rule] || 0) + 1;
         }
+      }
+      const code = section.dataset.code;
+      for (const form of section.querySelectorAll("form.answer")) {
+        const rec = state.record[code + "/" + form.dataset.answer];
+        if (!rec || !rec.result) rows[kind].open += 1;
       }
     }
     table.replaceChildren(...Object.entries(rows).map(([kind, r]) => {
@@ -306,7 +314,24 @@
 
   // A submit never navigates, whatever else happens on the page (the forms are method="dialog" too).
   document.addEventListener("submit", (event) => event.preventDefault(), true);
-  for (const section of document.querySelectorAll("section.question")) {
+
+  // The page carries each question's variants and its pictures deflated: the browser inflates them.
+  async function inflate(base64) {
+    const bytes = Uint8Array.from(atob(base64.trim()), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).text();
+  }
+
+  async function show(section, j) {
+    const variants = section.querySelectorAll("template.variant");
+    j = Number.isInteger(j) && j >= 0 && j < variants.length ? j : 0;
+    section.querySelector(".variant-body").innerHTML = await inflate(variants[j].content.textContent);
+    section.dataset.code = variants[j].dataset.code;
+    section.querySelector(".variant-code").textContent = variants[j].dataset.code;
+    const left = variants.length - 1 - j;
+    section.querySelector(".pool-state").textContent = variants.length < 2 ? "" :
+      `Numbers ${j + 1} of ${variants.length}: ` + (left ? `${left} new set${left > 1 ? "s" : ""} left` : "the last set; New numbers starts again");
+    if (j) state.pool[section.id] = j; else delete state.pool[section.id];
     try {
       setUp(section);
     } catch (e) {
@@ -315,4 +340,20 @@
       state = fresh();
     }
   }
+
+  async function start() {
+    document.getElementById("sprite").innerHTML = await inflate(document.getElementById("sprite-data").content.textContent);
+    for (const section of document.querySelectorAll("section.question")) {
+      await show(section, state.pool[section.id] || 0);
+      section.querySelector(".new-numbers").addEventListener("click", async () => {
+        const count = section.querySelectorAll("template.variant").length;
+        await show(section, ((state.pool[section.id] || 0) + 1) % count);
+        save();
+        summary();
+      });
+    }
+    summary();
+    page.dataset.ready = "true";
+  }
+  start();
 })();
