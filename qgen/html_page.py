@@ -41,6 +41,11 @@ _HTML = jinja2.Environment(
 )
 
 
+def _font() -> bytes:
+    """The page's own math font (templates/html/math-font.woff, built by qgen.math_font)."""
+    return resources.files("qgen.templates").joinpath("html", "math-font.woff").read_bytes()
+
+
 def _asset(name: str) -> str:
     return resources.files("qgen.templates").joinpath("html", name).read_text(encoding="utf-8")
 
@@ -67,6 +72,7 @@ def render_page(pools: list[list[Variant]], title: str, subtitle: str, diagrams:
         gate_table=jinja2.filters.Markup("" if conventions == "gate-table" else _gate_table()),
         sprite=_deflate(pictures.sprite()),
         css=jinja2.filters.Markup(_asset("practice.css")),
+        math_font=base64.b64encode(_font()).decode("ascii"),
         script=jinja2.filters.Markup(_script("\n".join(_asset(f) for f in SCRIPTS))),
     )
 
