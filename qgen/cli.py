@@ -16,6 +16,7 @@ from qgen.cli_options import KIND_HELP, SEED, practice_request
 from qgen.errors import QgenError
 
 MAX_PROBLEM_BYTES = 1_000_000  # a `qgen solve` problem (README, "Limits")
+MAX_POOL = 50  # variants per question on the practice page
 MAX_SET_QUESTIONS = 200  # questions in one practice set (count × kinds): a sheet, not a book
 
 
@@ -95,7 +96,9 @@ def _shown(value) -> str:
 @click.option("--paper", default="a4", show_default=True, help="Paper size: a4 or letter.")
 @click.option("--conventions", default="full", show_default=True,
               help="The conventions box: notation, gate-table (notation and the note's gate table) or full.")
-def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, conventions):
+@click.option("--pool", type=int, default=10, show_default=True,
+              help="Variants per question on the practice page (its New numbers button), 1 to 50.")
+def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, conventions, pool):
     """Write questions.pdf, answers.pdf, their .tex sources and answers.json (and practice.html)."""
     from dataclasses import replace
     from pathlib import Path
@@ -110,7 +113,10 @@ def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, con
     if count * len(kind) > MAX_SET_QUESTIONS:
         raise QgenError(f"--count: at most {MAX_SET_QUESTIONS} questions in one set, got {count} × {len(kind)} "
                         f"kind{'s' if len(kind) > 1 else ''} = {count * len(kind)}; write several sets")
-    request = replace(practice_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions)
+    if not 1 <= pool <= MAX_POOL:
+        raise QgenError(f"--pool: expected a whole number from 1 to {MAX_POOL}, got {pool}")
+    request = replace(practice_request(kind, count, seed, difficulty, mode, sets), paper=paper, conventions=conventions,
+                      pool=pool)
     out_dir = Path(out) if out else default_out_dir(request)
     total = count * len(kind)
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,

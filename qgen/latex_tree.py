@@ -85,9 +85,9 @@ _CHARACTERS = {"textemdash": "\u2014", "textendash": "\u2013", "textperiodcenter
                "textasciitilde": "~", "textasciicircum": "^"}
 _DROPPED = {"smallskip", "medskip", "bigskip", "noindent", "raggedright", "centering", "begingroup",
             "endgroup", "clearpage", "allowbreak", "small", "normalsize", "toprule", "midrule",
-            "bottomrule", "hline"}
+            "bottomrule", "hline", "fbox"}  # a box: the page draws its own
 _DROPPED_WITH_ARGUMENTS = {"vspace": 1, "vspace*": 1, "hspace": 1, "hspace*": 1, "renewcommand": 2,
-                           "setlength": 2}
+                           "setlength": 2, "parbox": 1}  # \parbox{width}{text}: the text stays
 _STYLES = {"textbf": "strong", "emph": "em", "textit": "em", "texttt": "code"}
 _ALIGNED = ("align*", "align", "aligned", "gather*")
 _COMMAND = re.compile(r"\\([A-Za-z]+\*?|.)", re.S)

@@ -12,7 +12,7 @@ from qgen.build import DiagramCache, compile_many, require_tex
 from qgen.errors import QgenError
 from qgen.output import check_file_target, check_folder, publish
 from qgen.answer_summary import answer_summary
-from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
+from qgen.randomiser import Variant, child_seeds, draw_sheet, draw_variant, kind_module, resolve_options
 from qgen.render import render
 
 TIKZ_LIBRARIES = r"\usepackage{amssymb}\usetikzlibrary{arrows.meta,positioning,calc,fit,shapes.geometric}"
@@ -33,6 +33,7 @@ class PracticeRequest:
     overrides: dict | None = None  # option name -> text, applied to the kinds that have it
     paper: str = "a4"  # a4 or letter
     conventions: str = "full"  # the conventions box: notation, gate-table or full
+    pool: int = 10  # variants per question on the practice page (--pool): the first is the sheet's
 
     def options_by_kind(self) -> dict[str, dict]:
         """Each kind's options; a --set applies to the kinds that have it, and must fit one."""
@@ -51,6 +52,29 @@ class PracticeRequest:
 
 def draw_practice(request: PracticeRequest) -> list[Variant]:
     return draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind())
+
+
+def draw_pool(request: PracticeRequest, sheet: list[Variant], progress=None) -> list[list[Variant]]:
+    """Each question's pool for the practice page: its sheet variant, then up to `pool - 1` more of
+    the same kind and options, each drawn, solved and checked as every variant is (child seed
+    j·n + i of the master seed, so the sheet's own draws are the first n and never change; no two
+    alike in a pool). A kind with fewer distinct draws than the pool asks gives a shorter pool."""
+    n, options = len(sheet), request.options_by_kind()
+    seeds = child_seeds(request.seed, n * request.pool)
+    pools = [[v] for v in sheet]
+    seen: list[set[str]] = [set() for _ in sheet]
+    for j in range(1, request.pool):
+        for i, v in enumerate(sheet):
+            if len(pools[i]) == j:  # this pool has not run out of distinct draws
+                try:
+                    drawn = draw_variant(v.kind, seeds[j * n + i], options[v.kind], avoid=seen[i])
+                except QgenError:
+                    drawn = None
+                if drawn is not None and drawn.draw.params != v.draw.params:
+                    pools[i].append(drawn)
+            if progress:
+                progress(1)
+    return pools
 
 
 def _entries(variants: list[Variant], side: str, diagrams: DiagramCache) -> list[dict]:
@@ -125,11 +149,12 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
         questions_tex, answers_tex = render_practice(variants, title, subtitle, diagrams, request.seed,
                                                      request.paper, request.conventions)
         files.update({"questions.tex": questions_tex.encode(), "answers.tex": answers_tex.encode()})
-    files["answers.json"] = answers_json(request, variants).encode()
+    pools = draw_pool(request, variants) if "html" in formats else None
+    files["answers.json"] = answers_json(request, variants, pools).encode()
     if "html" in formats:
         from qgen.html_page import render_page  # math-core and the page templates: loaded only when asked
 
-        files["practice.html"] = render_page(variants, title, subtitle, diagrams).encode()
+        files["practice.html"] = render_page(pools, title, subtitle, diagrams, request.conventions).encode()
     if "pdf" in formats:
         kept = out_dir.parent / f"{out_dir.name}.failed"
         questions_pdf, answers_pdf = compile_many([questions_tex, answers_tex], files=diagrams.files(),
@@ -138,7 +163,9 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
     return publish({name: files[name] for name in practice_files(formats)}, out_dir, command="generate")
 
 
-def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:
+def answers_json(request: PracticeRequest, variants: list[Variant], pools: list[list[Variant]] | None = None) -> str:
+    """The set's keys; with the practice page, `pool`: each question's further variants (its
+    "New numbers"), in the page's order."""
     doc = {
         "qgen": __version__,
         "seed": request.seed,
@@ -148,6 +175,9 @@ def answers_json(request: PracticeRequest, variants: list[Variant]) -> str:
         "mode": request.mode,
         "variants": [{"question": i, **v.to_json()} for i, v in enumerate(variants, start=1)],
     }
+    if pools is not None:
+        doc["pool"] = [{"question": i, "variants": [v.to_json() for v in pool[1:]]}
+                       for i, pool in enumerate(pools, start=1)]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

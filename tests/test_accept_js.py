@@ -5,6 +5,7 @@ Run by node's test runner."""
 
 import json
 import os
+import re
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -21,16 +22,18 @@ KINDS = ("graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes")
 
 
 def python_value(text: str):
-    """How a student's text reads in Python: a Fraction, an Ln, or None (not a number)."""
-    t = text.strip().replace("\u2212", "-").replace(" ", "")
-    sign = -1 if t.startswith("-ln") else 1
-    if t.lstrip("+-").lower().startswith("ln"):
-        arg = t.lstrip("+-")[2:].strip("()")
+    """How a student's text reads in Python, by the shared reading rule (tests/number_reading_vectors.json)
+    for the forms these vectors use: a Fraction, an Ln, or None (not a number)."""
+    t = text.strip().replace("\u2212", "-")
+    log = re.fullmatch(r"([+-]?)ln\((.*)\)", t, flags=re.IGNORECASE)
+    if log:
         try:
-            value = Ln(Fraction(arg))
+            value = Ln(Fraction(log.group(2).strip()))
         except (ValueError, ZeroDivisionError):
             return None
-        return -float(value) if sign < 0 else value
+        return -float(value) if log.group(1) == "-" else value
+    if " " in t:
+        return None
     try:
         return Fraction(t)
     except (ValueError, ZeroDivisionError):

@@ -39,9 +39,12 @@ def page(browser, page_file):
     page.on("request", lambda r: page.requests.append(r.url))
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(page_file.as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     yield page
     assert page.errors == []
+    assert page.url == page_file.as_uri()  # no submit ever navigated
     context.close()
 
 
@@ -79,6 +82,7 @@ def test_the_keys_answers_are_all_right_and_a_reload_keeps_them(page):
         section.locator(".next-step").click()
         section.screenshot(path=str(SCREENSHOTS / f"{section.get_attribute('data-kind')}.png"))
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     for section in sections.all():
         n = section.locator("form.answer").count()
         expect(section.locator(".score")).to_have_text(f"Score: {n} of {n} answers right")
@@ -110,9 +114,13 @@ def test_a_wrong_entry_is_marked_and_a_fraction_or_its_decimal_is_right(page):
         assert verdict in field.get_attribute("class"), (key, text)
         assert (field.get_attribute("aria-invalid") == "true") == (verdict == "wrong")
     expect(form.locator(".verdict")).to_contain_text("\u2717")
+    expect(page.locator(f"#{field.get_attribute('id')}-mark")).to_have_text("\u2717 wrong")
     field.fill("three")
     field.press("Enter")
-    expect(form.locator(".verdict")).to_contain_text("write a number such as")
+    expect(page.locator(f"#{field.get_attribute('id')}-mark")).to_have_text("? unreadable")
+    message = page.locator(f"#{field.get_attribute('id')}-msg")
+    expect(message).to_contain_text("Not a number: write it as 2, -0.25, -3/4")
+    assert message.get_attribute("id") in field.get_attribute("aria-describedby")  # the box's own message
 
 
 def test_hints_come_one_step_at_a_time_and_a_reload_keeps_them(page):
@@ -128,6 +136,7 @@ def test_hints_come_one_step_at_a_time_and_a_reload_keeps_them(page):
         expect(section.locator(".step:visible")).to_have_count(shown)
         expect(section.locator(".step-count")).to_have_text(f"Step {shown} of {total}")
     page.reload()
+    page.wait_for_selector("#page[data-ready]", state="attached")
     expect(section.locator(".step:visible")).to_have_count(3)
     section.locator(".show-solution").click()
     expect(section.locator(".step:visible")).to_have_count(total)
@@ -159,5 +168,38 @@ def test_ten_mixed_questions_weigh_at_most_1_mb(browser, tmp_path):
     assert html.stat().st_size <= 1_000_000, html.stat().st_size
     page = browser.new_page()
     page.goto(html.as_uri(), wait_until="load")
+    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
     assert page.locator("section.question").count() == 10
     page.close()
+
+
+def test_the_step_counter_agrees_with_the_steps_own_number_and_the_solution_hides(page):
+    section = page.locator('section[data-kind="mlp"]')
+    for n in (1, 2, 3):
+        section.locator(".next-step").click()
+        expect(section.locator(".step").nth(n - 1)).to_contain_text(f"Step {n}:")  # the key's own number
+        expect(section.locator(".step-count")).to_contain_text(f"Step {n} of ")
+    section.locator(".hide-solution").click()
+    expect(section.locator(".step:visible")).to_have_count(0)
+    expect(section.locator(".hide-solution")).to_be_hidden()
+
+
+def test_the_diagrams_are_described_for_screen_readers(page):
+    graph = page.locator('section[data-kind="graph"] svg[role="img"]').first.get_attribute("aria-label")
+    assert graph.startswith("Computational graph with inputs") and " is " in graph and "The output f is" in graph
+    network = page.locator('section[data-kind="mlp"] svg[role="img"]').first.get_attribute("aria-label")
+    assert network.startswith("Network diagram: input x with") and "layer 1:" in network
+
+
+def test_shapes_are_asked_as_rows_by_columns(page):
+    section = page.locator('section[data-kind="shapes"]')
+    expect(section.locator(".how-shape")).to_contain_text("rows in the first box and its number of columns")
+    form = section.locator("form.shape").first
+    assert [i.get_attribute("aria-label").rsplit(", ", 1)[1] for i in form.locator("input").all()] == ["rows", "columns"]
+    expect(form.locator(".dims")).to_have_text("rows × columns")
+
+
+def test_the_instructions_say_what_the_page_asks(page):
+    how = page.locator(".how")
+    expect(how).to_contain_text("-3/4")  # an exact page: fractions
+    expect(how).not_to_contain_text("-1.2200")

@@ -1,8 +1,12 @@
 // The acceptance rule of qgen.answers, once in JavaScript: |v - key| <= atol + rtol*|key|,
 // in exact rational arithmetic (BigInt), so a correctly rounded answer on the boundary
 // (0.13 for 1/8) is never lost to a float rounding error. Keys and tolerances arrive as exact
-// "p/q" text from Python; a student's text is read exactly: 3, -0.25, 1.5e-3, -3/4, ln(12/5).
+// "p/q" text from Python (and floats as the decimal they spell, unbounded: at most e±324); a
+// student's text is read by qgenRead, the one reading of typed numbers.
 "use strict";
+if (typeof qgenRead === "undefined" && typeof require !== "undefined") {
+  globalThis.qgenRead = require("./read.js");
+}
 const qgenAccept = (() => {
   function rat(n, d) {
     if (d === 0n) return null;
@@ -28,19 +32,13 @@ const qgenAccept = (() => {
     return Number.isFinite(x) ? exact(String(x)) : null;
   }
 
-  // What a student typed: a number, a fraction, or an exact logarithm ln(a/b) (its float, as
-  // Python's Ln). Spaces and a typographic minus are allowed. null when it is not a number.
+  // What a student typed, read by qgenRead (templates/html/read.js): its exact value, an exact
+  // logarithm as its float (as Python's Ln), or null when blank or refused.
   function parse(text) {
-    const t = String(text).trim().replace(/\u2212/g, "-").replace(/\s+/g, "");
-    if (t === "") return null;
-    const ln = /^([+-]?)ln\(?([^()]+)\)?$/i.exec(t);
-    if (ln) {
-      const arg = exact(ln[2]);
-      if (!arg || arg.n <= 0n) return null;
-      const value = Math.log(Number(arg.n)) - Math.log(Number(arg.d));
-      return fromFloat(ln[1] === "-" ? -value : value);
-    }
-    return exact(t);
+    const r = qgenRead.read(text);
+    if (r.value) return r.value;
+    if (r.ln) return fromFloat(r.sign * (Math.log(Number(r.ln.n)) - Math.log(Number(r.ln.d))));
+    return null;
   }
 
   const abs = (x) => (x < 0n ? -x : x);
@@ -56,6 +54,25 @@ const qgenAccept = (() => {
     return lhsN * rhsD <= rhsN * lhsD;
   }
 
-  return { accepts, parse };
+  // The mistake qgen grade names for one answer (qgen.grade.mark._explains): entries [{key, atol, rtol}],
+  // its mistakes [{name, keys: a "p/q" per entry, or null where the mistake gives the key}] in
+  // grade's order, and the texts typed. The first mistake whose values explain every typed entry
+  // (right and wrong alike), differ from the key at every wrong one and are not 0 at all of them;
+  // these safeguards look at the mistake's values, never at the typed ones. Else null.
+  function mistake(entries, mistakes, texts) {
+    const verdicts = texts.map((t, i) => accepts(entries[i], t));
+    const typed = verdicts.map((v, i) => i).filter((i) => verdicts[i] !== null);
+    const wrong = typed.filter((i) => verdicts[i] === false);
+    if (!wrong.length) return null;
+    const found = mistakes.find((m) => {
+      const at = (i) => ({ ...entries[i], key: m.keys[i] === null ? entries[i].key : m.keys[i] });
+      return typed.every((i) => accepts(at(i), texts[i]))
+        && wrong.every((i) => accepts(at(i), entries[i].key) === false)
+        && wrong.some((i) => exact(at(i).key).n !== 0n);
+    });
+    return found ? found.name : null;
+  }
+
+  return { accepts, parse, mistake };
 })();
 if (typeof module !== "undefined") module.exports = qgenAccept;
