@@ -22,6 +22,7 @@ from pathlib import Path
 
 from qgen import __version__, tempdirs
 from qgen.errors import QgenError
+from qgen.reading import read_bytes
 
 MARKER = ".qgen-output"
 NEW_INSIDE, OLD_INSIDE = ".qgen-new-", ".qgen-old-"  # temporary folders inside an output folder
@@ -34,11 +35,10 @@ def marker_bytes(command: str) -> bytes:
 def is_marked(folder: Path) -> bool:
     """Whether qgen wrote this folder (it holds a MARKER saying so)."""
     try:
-        info = os.lstat(folder / MARKER)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > 4096:
+        if not stat.S_ISREG(os.lstat(folder / MARKER).st_mode):
             return False
-        return json.loads((folder / MARKER).read_text(encoding="utf-8")).get("tool") == "qgen"
-    except (OSError, ValueError, AttributeError):
+        return json.loads(read_bytes(folder / MARKER, "marker")).get("tool") == "qgen"
+    except (OSError, ValueError, AttributeError, QgenError, RecursionError):
         return False
 
 

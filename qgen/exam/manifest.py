@@ -25,6 +25,7 @@ from qgen.exam.points import part_points
 from qgen.exam.secrets import secret_fingerprint
 from qgen.errors import QgenError
 from qgen.randomiser import kind_module, options_json
+from qgen.reading import read_json
 
 
 COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "part_points", "seed", "options",
@@ -117,14 +118,12 @@ def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -
     holds the fingerprint). False when there is no build there to check against, unless required."""
     path = Path(build_dir) / "manifest.json"
     try:
-        with open(path, encoding="utf-8") as f:
-            recorded = json.load(f).get("secret_fingerprint")
+        doc = read_json(path, "manifest")
     except FileNotFoundError:
         if required:
             raise QgenError(f"{path}: no such file; --build must name the folder `qgen exam` wrote") from None
         return False
-    except (OSError, ValueError, AttributeError):
-        raise QgenError(f"{path}: cannot read the build's manifest (not a qgen manifest.json)") from None
+    recorded = doc.get("secret_fingerprint") if isinstance(doc, dict) else None
     if recorded is None:
         return False  # written before fingerprints existed
     if recorded != secret_fingerprint(secret):

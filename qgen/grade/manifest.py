@@ -8,7 +8,6 @@ split equally over its entries.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
@@ -20,6 +19,7 @@ from qgen import __version__
 from qgen.answers import Entry, Precision
 from qgen.errors import QgenError
 from qgen.numbers import Ln
+from qgen.reading import read_json
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,7 @@ class Build:
 
 def load_build(build_dir: Path) -> Build:
     path = Path(build_dir) / "manifest.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QgenError(f"{path}: not found (BUILD_DIR must be the output folder of `qgen exam`)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise QgenError(f"{path}: not a readable manifest ({e})") from None
+    doc = read_json(path, "manifest", missing="not found (BUILD_DIR must be the output folder of `qgen exam`)")
     return build_from_doc(doc, str(path))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from qgen.errors import QgenError
 from qgen.grade.manifest import Build
 from qgen.grade.values import parse_value
+from qgen.reading import read_text
 
 ID_COLUMNS = ("student_id", "name", "version_code")
 
@@ -36,12 +37,8 @@ class Response:
 def read_responses(path: Path, build: Build) -> dict[str, Response]:
     """Every student's answers, by student id. Any problem: one QgenError naming row and column."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise QgenError(f"{path}: cannot read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise QgenError(f"{path}: not UTF-8 text (save it as CSV UTF-8)") from None
+    text = read_text(path, "responses", missing="no such file; expected the build's responses.csv filled in",
+                     hint="save it as CSV UTF-8")
     lines = list(csv.reader(io.StringIO(text, newline="")))
     if not lines:
         raise QgenError(f"{path}: empty; expected the responses.csv of the build with answers filled in")
