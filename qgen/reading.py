@@ -28,6 +28,7 @@ LIMITS = {
     "manifest": (256_000_000, "a build's manifest.json"),
     "responses": (100_000_000, "a responses CSV file"),
     "marker": (4_000_000, "qgen's output marker"),
+    "registry": (4_096, "an entry of qgen's registry of temporary folders"),
     "output": (50_000_000, "a file qgen wrote"),  # a single-file output qgen may replace, read to recognise it
 }
 MAX_DEPTH = {"json": 64, "toml": 32}  # nesting of [ and {: qgen's own files need fewer than 10

@@ -237,7 +237,7 @@ def test_a_rename_across_devices_becomes_a_copy(tmp_path, monkeypatch):
     import qgen.output
 
     target = tmp_path / "sol.pdf"
-    target.write_bytes(b"old")
+    target.write_bytes(b"%PDF-1.5 old, /Creator (qgen solve --pdf)")
     real, calls = os.replace, []
 
     def across_devices_once(source, dest):
@@ -247,7 +247,7 @@ def test_a_rename_across_devices_becomes_a_copy(tmp_path, monkeypatch):
         return real(source, dest)
 
     monkeypatch.setattr(qgen.output.os, "replace", across_devices_once)
-    assert qgen.output.publish_file(b"new", target, "--pdf") == target
+    assert qgen.output.publish_file(b"new", target, "--pdf", "solve-pdf") == target
     assert target.read_bytes() == b"new" and len(calls) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sol.pdf"]  # no staging or copy left
 
@@ -296,7 +296,8 @@ def test_after_sigkill_the_next_run_removes_what_it_left_and_says_so(exam_folder
     process.wait()
     left = leftovers(tmp_path, tmp_path / "tmp")
     assert any(n.startswith(".out.new-") for n in left) and any(n.startswith("qgen-latex-") for n in left)
-    again = qgen(*exam_args(exam_folder, "--out", out), env=env)
+    elsewhere = tmp_path / "elsewhere"  # a rebuild in another folder still finds them (the registry)
+    again = qgen(*exam_args(exam_folder, "--out", elsewhere / "out"), env=env)
     assert again.returncode == 0, again.stderr
     lines = again.stderr.splitlines()
     assert len(lines) == 1 and "removed" in lines[0] and f"process {process.pid}" in lines[0], again.stderr

@@ -24,7 +24,7 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
     build_dir = Path(build_dir)
     out_dir = Path(out_dir) if out_dir is not None else build_dir / "grades"
     inputs = (Path(responses_path), build_dir / "manifest.json")
-    check_target(out_dir, True, inputs)  # a folder qgen wrote (earlier grades) is replaced; nothing else
+    check_target(out_dir, True, inputs, "grade")  # only earlier grades, holding only their own files
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a class's manifest is millions of small objects, none cyclic: the collector's
     try:          # full passes over them cost more than the marking
