@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 from qgen import __version__
@@ -23,9 +24,9 @@ from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
 from qgen.exam.points import part_points
 from qgen.exam.secrets import secret_fingerprint
+from qgen.grade.manifest import HASH_FIELD, read_manifest, seal
 from qgen.errors import QgenError
 from qgen.randomiser import kind_module, options_json
-from qgen.reading import read_json
 
 
 COLUMNS = ("student_id", "name", "version_code", "question", "kind", "points", "part_points", "seed", "options",
@@ -91,6 +92,7 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
                                                 "version_code": row["version_code"]})
     doc = {
         "qgen": __version__,
+        HASH_FIELD: "0" * 64,  # replaced by the hash of the whole file (seal): an edited manifest is refused
         "secret_fingerprint": fingerprint,
         "exam": {
             "title": config.title,
@@ -110,20 +112,17 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
         "students": list(students.values()),
         "rows": all_rows,
     }
-    return (json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    return seal((json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
 def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -> bool:
     """Refuse a secret other than the one the build in build_dir was made with (its manifest.json
     holds the fingerprint). False when there is no build there to check against, unless required."""
     path = Path(build_dir) / "manifest.json"
-    try:
-        doc = read_json(path, "manifest")
-    except FileNotFoundError:
-        if required:
-            raise QgenError(f"{path}: no such file; --build must name the folder `qgen exam` wrote") from None
+    if not required and not os.path.lexists(path):
         return False
-    recorded = doc.get("secret_fingerprint") if isinstance(doc, dict) else None
+    doc = read_manifest(path, "no such file; --build must name the folder `qgen exam` wrote")
+    recorded = doc.get("secret_fingerprint")
     if recorded is None:
         return False  # written before fingerprints existed
     if recorded != secret_fingerprint(secret):
