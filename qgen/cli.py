@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from qgen.cli_errors import OneLineErrors
+from qgen.cli_errors import OneLineErrors, echo
 from qgen.errors import QgenError
 
 MAX_SET_QUESTIONS = 200  # questions in one practice set (count × kinds): a sheet, not a book
@@ -136,9 +136,9 @@ def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, con
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,
                            show_pos=True) if total >= 20 else _NoBar() as bar:
         paths = write_practice(request, out_dir, progress=bar.update, formats=formats)
-    click.echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
+    echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
     for path in paths:
-        click.echo(f"  {path.name}")
+        echo(f"  {path.name}")
 
 
 class _NoBar:

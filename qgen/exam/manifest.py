@@ -67,12 +67,15 @@ def class_structure(config: ExamConfig, question) -> dict | None:
     return options_json(question.options)
 
 
+def spreadsheet_text(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula: a leading apostrophe before = + - @ tab CR."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return str(value)
+    return spreadsheet_text(value) if isinstance(value, str) else str(value)
 
 
 def manifest_csv(all_rows: list[dict]) -> bytes:

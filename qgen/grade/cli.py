@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from qgen.cli_errors import echo
+
 
 @click.command()
 @click.argument("build_dir", type=click.Path(file_okay=False, path_type=Path))
@@ -20,4 +22,4 @@ def grade(build_dir, responses, out, fraction):
     from qgen.grade.run import grade as run
 
     folder = run(build_dir, responses, out, fraction)
-    click.echo(f"Grades written to {folder}/")
+    echo(f"Grades written to {folder}/")

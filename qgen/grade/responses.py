@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgen.errors import QgenError
+from qgen.exam.manifest import spreadsheet_text
 from qgen.grade.manifest import Build
 from qgen.grade.values import parse_value
 from qgen.reading import read_text
@@ -23,7 +24,7 @@ def responses_template(build: Build) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ID_COLUMNS + tuple(columns))
     for s in build.students:
-        writer.writerow([s["student_id"], s["name"], s["version_code"]] + [""] * len(columns))
+        writer.writerow([s["student_id"], spreadsheet_text(s["name"]), s["version_code"]] + [""] * len(columns))
     return out.getvalue().encode("utf-8")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from qgen.cli_errors import OneLineErrors
+from qgen.cli_errors import OneLineErrors, echo
 from qgen.errors import QgenError
 
 SEED = click.IntRange(0, 2**64 - 1)  # numpy's SeedSequence takes non-negative integers only (as qgen.cli.SEED)
@@ -32,8 +32,8 @@ def _report(paths: list[Path], questions) -> None:
     variants = sum(len(q.variants) for q in questions)
     click.echo(f"Wrote {len(questions)} question categor{'y' if len(questions) == 1 else 'ies'} "
                f"with {variants} variants:")
-    click.echo(f"  {paths[0]}  import in Moodle: Question bank > Import > Moodle XML format")
-    click.echo(f"  {paths[1]}  every variant's seed and answers, by idnumber (keep it from students)")
+    echo(f"  {paths[0]}  import in Moodle: Question bank > Import > Moodle XML format")
+    echo(f"  {paths[1]}  every variant's seed and answers, by idnumber (keep it from students)")
 
 
 @click.group(cls=OneLineErrors)
