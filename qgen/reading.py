@@ -133,18 +133,27 @@ _STEP[[ord("["), ord("{")]] = 1
 _STEP[[ord("]"), ord("}")]] = -1
 
 
-def nesting(text: str | bytes, syntax: str) -> int:
-    """The deepest nesting of [ and { outside strings (and TOML comments)."""
-    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    raw = (_JSON_STRING if syntax == "json" else _TOML_SKIP).sub(b"", raw)
+def _depth(raw: bytes) -> int:
     steps = _STEP[np.frombuffer(raw, dtype=np.uint8)]
     steps = steps[steps != 0].astype(np.int32)
     return int(np.cumsum(steps).max(initial=0))
 
 
+def nesting(text: str | bytes, syntax: str) -> int:
+    """The deepest nesting of [ and { outside strings (and TOML comments)."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return _depth((_JSON_STRING if syntax == "json" else _TOML_SKIP).sub(b"", raw))
+
+
 def check_nesting(text: str | bytes, syntax: str, where) -> None:
+    """Refuse a text nested deeper than MAX_DEPTH. JSON is first counted with strings left in (a
+    fast pass over a 50 MB manifest); only when that count is too deep, counted again outside strings. (A
+    string's brackets can hide depth from the first count, never add any to the second: what the
+    first lets through deeper than the limit is still refused, by the parser's own recursion limit
+    or by the checks of what was read.)"""
     limit = MAX_DEPTH[syntax]
-    if nesting(text, syntax) > limit:
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if (syntax == "toml" or _depth(raw) > limit) and nesting(raw, syntax) > limit:  # TOML: at most 1 MB
         raise QgenError(f"{where}: nested more than {limit} levels deep; not a file qgen reads")
 
 
@@ -157,6 +166,8 @@ def parse_json(text: str | bytes, where, **hooks):
         raise QgenError(f"{where}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
         raise QgenError(f"{where}: nested too deeply; not a file qgen reads") from None
+    except ValueError as e:  # int() of a number of more than 4,300 digits
+        raise QgenError(f"{where}: not valid JSON: {str(e).split(';')[0]}") from None
 
 
 def read_json(path: Path, kind: str, missing: str | None = None, **hooks):

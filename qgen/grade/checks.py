@@ -10,15 +10,18 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 from qgen.errors import QgenError
-from qgen.numbers import NumberRangeError, check_number_text, exact_number
+from qgen.numbers import MAX_NUMBER_TEXT, NumberRangeError, check_number_text, exact_number
 
 MAX_QUESTIONS = 50  # as EXAM.toml (qgen.exam.config)
 MAX_POINTS = 1000
 MAX_PLACES = 10
 MAX_TEXT = 4000
 MAX_ENTRIES = 10_000  # of one answer
+KEY_RANGE = (-Fraction(10**30), Fraction(10**30))
+_HUGE = 10**MAX_NUMBER_TEXT
 _NUMBER_LIKE = re.compile(r"^\s*[+-]?[\d_.]+(?:[eE][+-]?[\d_]+)?(?:\s*/\s*[+-]?[\d_]+)?\s*$")
 _ENTRY_NAME = re.compile(r"^(.*)\[(\d{1,4}(?:,\d{1,4})?)\]$")
 
@@ -37,17 +40,23 @@ def number(value, where: str, field: str, low, high) -> Fraction:
     """A JSON number (or number text) from `low` to `high`, checked as text before it is converted."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise _fail(where, field, f"a number from {low} to {high}", value)
+    x = _in_range(value, low, high)
+    if x is None:
+        raise _fail(where, field, f"a number from {low} to {high}", value)
+    return x
+
+
+@lru_cache(maxsize=65536, typed=True)  # a class repeats its tolerances, points and many keys
+def _in_range(value, low, high) -> Fraction | None:
     if isinstance(value, float) and not math.isfinite(value):
-        raise _fail(where, field, f"a finite number from {low} to {high}", value)
+        return None
     text = repr(value) if isinstance(value, float) else str(value)
     try:
         check_number_text(text)
         x = exact_number(text)
     except (NumberRangeError, ValueError):
-        raise _fail(where, field, f"a number from {low} to {high}", value) from None
-    if not low <= x <= high:
-        raise _fail(where, field, f"a number from {low} to {high}", value)
-    return x
+        return None
+    return x if low <= x <= high else None
 
 
 def whole(value, where: str, field: str, low: int, high: int) -> int:
@@ -84,12 +93,15 @@ def numbers_inside(value, where: str, field: str) -> None:
             pending += [(v, f"{at}.{k}") for k, v in value.items()]
         elif isinstance(value, list):
             pending += [(v, f"{at}[{i}]") for i, v in enumerate(value)]
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise _fail(where, at, "a finite number", value)
-        elif isinstance(value, str) and _NUMBER_LIKE.match(value) or isinstance(value, (int, float)) \
-                and not isinstance(value, bool):
+        elif type(value) is float:  # its text was checked when it was read (qgen.grade.manifest)
+            if not math.isfinite(value):
+                raise _fail(where, at, "a finite number", value)
+        elif type(value) is int:
+            if not -_HUGE < value < _HUGE:
+                raise _fail(where, at, f"a number of at most {MAX_NUMBER_TEXT} digits", value)
+        elif type(value) is str and _NUMBER_LIKE.match(value):
             try:
-                check_number_text(repr(value) if isinstance(value, float) else str(value))
+                check_number_text(value)
             except NumberRangeError as e:
                 raise _fail(where, at, f"a number in qgen's range ({e})", value) from None
 
@@ -154,6 +166,12 @@ def check_manifest(doc: dict, where: str) -> tuple[dict, list[dict], list[dict]]
     return exam, students, rows
 
 
+@lru_cache(maxsize=4096, typed=True)  # every student's question has the same parts
+def _parts_sum_to(parts: tuple, points: Fraction) -> bool:
+    shares = [None if p is None else _in_range(p, Fraction(0), MAX_POINTS) for p in parts]
+    return None not in shares and sum(shares) == points
+
+
 def _check_answers(row: dict, points: Fraction, where: str, at: str) -> None:
     answers = items(row.get("answers"), where, f"{at}.answers", 1000)
     parts = row.get("part_points")
@@ -161,8 +179,9 @@ def _check_answers(row: dict, points: Fraction, where: str, at: str) -> None:
         parts = items(parts, where, f"{at}.part_points", 1000)
         if len(parts) != len(answers):
             raise _fail(where, f"{at}.part_points", f"{len(answers)} numbers, one per answer", f"{len(parts)}")
-        shares = [number(p, where, f"{at}.part_points[{i}]", Fraction(0), MAX_POINTS) for i, p in enumerate(parts)]
-        if sum(shares) != points:
+        if not _parts_sum_to(tuple(p if type(p) in (int, float, str) else None for p in parts), points):
+            for i, part in enumerate(parts):
+                number(part, where, f"{at}.part_points[{i}]", Fraction(0), MAX_POINTS)
             raise _fail(where, f"{at}.part_points", f"shares summing to the question's {points} points")
     for j, answer in enumerate(answers):
         aat = f"{at}.answers[{j}]"
@@ -181,7 +200,38 @@ def _check_answers(row: dict, points: Fraction, where: str, at: str) -> None:
             _check_entry(entry, name, shape, where, f"{aat}.entries[{i}]")
 
 
+@lru_cache(maxsize=4096)
+def _entry_names(answer: str, shape: tuple) -> frozenset:
+    if not shape:
+        return frozenset([answer])
+    if len(shape) == 1:
+        return frozenset(f"{answer}[{i}]" for i in range(1, shape[0] + 1))
+    return frozenset(f"{answer}[{i},{j}]" for i in range(1, shape[0] + 1) for j in range(1, shape[1] + 1))
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _exact_ok(exact: str) -> bool:
+    log = exact.startswith("ln(") and exact.endswith(")")
+    value = _in_range(exact[3:-1] if log else exact, *KEY_RANGE) if len(exact) <= 100 else None
+    return value is not None and (not log or value > 0)
+
+
+def _entry_ok(entry, answer: str, shape: tuple) -> bool:
+    """The common case, in one pass: an entry as qgen writes it (else _check_entry names the field)."""
+    if type(entry) is not dict:
+        return False
+    places, exact = entry.get("places"), entry.get("exact")
+    return (entry.get("name") in _entry_names(answer, shape) and entry.get("asked") in ("exact", "decimal")
+            and type(places) is int and 0 <= places <= MAX_PLACES
+            and type(entry.get("atol")) in (int, float) and _in_range(entry["atol"], 0, 1) is not None
+            and type(entry.get("rtol")) in (int, float) and _in_range(entry["rtol"], 0, 1) is not None
+            and (type(exact) is str and _exact_ok(exact) or exact is None and type(entry.get("decimal")) in (int, float)
+                 and _in_range(entry["decimal"], *KEY_RANGE) is not None))
+
+
 def _check_entry(entry, answer: str, shape: list, where: str, at: str) -> None:
+    if _entry_ok(entry, answer, tuple(shape)):
+        return
     table(entry, where, at)
     name = text(entry.get("name"), where, f"{at}.name", 120)
     if shape:
@@ -199,10 +249,10 @@ def _check_entry(entry, answer: str, shape: list, where: str, at: str) -> None:
         number(entry.get(field), where, f"{at}.{field}", 0, 1)
     exact = entry.get("exact")
     if exact is None:
-        number(entry.get("decimal"), where, f"{at}.decimal", -Fraction(10**30), Fraction(10**30))
+        number(entry.get("decimal"), where, f"{at}.decimal", *KEY_RANGE)
         return
     inner = text(exact, where, f"{at}.exact", 100)
     log = inner.startswith("ln(") and inner.endswith(")")
-    value = number(inner[3:-1] if log else inner, where, f"{at}.exact", -Fraction(10**30), Fraction(10**30))
+    value = number(inner[3:-1] if log else inner, where, f"{at}.exact", *KEY_RANGE)
     if log and value <= 0:
         raise _fail(where, f"{at}.exact", "ln of a positive number", inner)
