@@ -118,6 +118,9 @@ def check_folder(out_dir: Path, option: str, inputs: tuple[Path, ...] = (), rule
         raise QgenError(f"{option} {out_dir}: written by `qgen {marker['command']}`, not by `qgen {command}`; "
                         f"{rule} a folder the same command wrote or an empty one: choose another {option}")
     if whole:
+        if marker["files"] is None:
+            raise QgenError(f"{option} {out_dir}: written by an earlier qgen that did not list the files it wrote; "
+                            f"qgen never deletes a file it did not write: move the folder away or choose another {option}")
         stray = _unlisted(out_dir, marker["files"])
         if stray:
             raise QgenError(f"{option} {out_dir}: holds {stray[0]}, which `qgen {marker['command']}` did not write; "

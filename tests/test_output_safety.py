@@ -157,6 +157,22 @@ def test_generate_and_regen_write_only_into_their_own_or_an_empty_folder(exam_fo
     assert json.loads((tmp_path / "set" / "answers.json").read_text())["seed"] == 2
 
 
+def test_generate_keeps_a_users_file_and_never_replaces_one_of_the_same_name(tmp_path):
+    out = tmp_path / "set"
+    assert qgen("generate", "--kind", "shapes", "--seed", "1", "--format", "html", "--out", out).returncode == 0
+    assert json.loads((out / MARKER).read_text())["files"] == ["answers.json", "practice.html"]
+    (out / "notes.txt").write_text("mine")
+    (out / "questions.pdf").write_text("my own questions")  # a name the pdf format writes
+    before = snapshot(out)
+    one_line(qgen("generate", "--kind", "shapes", "--seed", "2", "--out", out),
+             "holds questions.pdf, which qgen did not write")
+    assert snapshot(out) == before
+    (out / "questions.pdf").unlink()
+    assert qgen("generate", "--kind", "shapes", "--seed", "2", "--out", out).returncode == 0
+    assert (out / "notes.txt").read_text() == "mine"  # kept
+    assert "questions.pdf" in json.loads((out / MARKER).read_text())["files"]
+
+
 def test_solve_pdf_replaces_only_regular_files(tmp_path):
     problem = tmp_path / "p.json"
     problem.write_text(json.dumps(PROBLEM))

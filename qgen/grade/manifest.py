@@ -103,6 +103,9 @@ def check_seal(raw: bytes, where) -> None:
         raise QgenError(f"{where}: qgen: written by qgen {version.group(1).decode('utf-8', 'replace')}, this is qgen "
                         f"{__version__}; grade with the version that built the exam")
     sealed = _SEAL.match(raw)
+    if sealed is None and b'"content_sha256"' not in raw[:300]:
+        raise QgenError(f"{where}: has no content hash (written before qgen sealed its manifests, or edited); "
+                        "build the exam again with `qgen exam … --force`")
     if sealed is None or hashlib.sha256(raw[:sealed.start(1)] + _UNSEALED + raw[sealed.end(1):]).hexdigest() \
             != sealed.group(1).decode():
         raise QgenError(f"{where}: changed since `qgen exam` wrote it (its content hash does not match); "
