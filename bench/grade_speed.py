@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from gradebuild import key_responses, make_build  # noqa: E402
 from qgen.exam.responses import responses_csv  # noqa: E402
+from qgen.grade.manifest import seal  # noqa: E402
 from qgen.grade.run import grade  # noqa: E402
 
 DISTINCT = 40
@@ -47,7 +48,8 @@ def grow(build: Path, students: int) -> None:
         doc["students"].append({**source, "student_id": sid, "name": f"Student {i + 1}"})
         for row in rows[source["student_id"]]:
             doc["rows"].append({**copy.deepcopy(row), "student_id": sid, "name": f"Student {i + 1}"})
-    data = (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
+    doc["content_sha256"] = "0" * 64  # sealed again, as qgen exam seals the manifest it writes
+    data = seal((json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8"))
     (build / "manifest.json").write_bytes(data)
     (build / "responses.csv").write_bytes(responses_csv(data))
 

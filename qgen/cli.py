@@ -11,11 +11,10 @@ import sys
 
 import click
 
-from qgen.cli_errors import OneLineErrors
+from qgen.cli_errors import OneLineErrors, echo
 from qgen.cli_options import KIND_HELP, SEED, practice_request
 from qgen.errors import QgenError
 
-MAX_PROBLEM_BYTES = 1_000_000  # a `qgen solve` problem (README, "Limits")
 MAX_POOL = 50  # variants per question on the practice page
 MAX_SET_QUESTIONS = 200  # questions in one practice set (count × kinds): a sheet, not a book
 
@@ -30,23 +29,22 @@ def main():
 
 
 @main.command()
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--exact", is_flag=True, help="Print every value as a reduced fraction; refuse problems that are not rational.")
 @click.option("--pdf", type=click.Path(dir_okay=False), metavar="OUT.pdf",
               help="Also write the worked solution, typeset like an answer key. On any error neither the "
                    "JSON nor the PDF is produced.")
 def solve(file, exact, pdf):
     """Solve the problem in FILE (JSON, or - for stdin) and print the solution as JSON."""
+    from qgen.reading import decode, read_bytes, read_stdin
     from qgen.solve import solve_text
 
-    name = getattr(file, "name", "<stdin>")
-    raw = file.read(MAX_PROBLEM_BYTES + 1)  # bounded: `qgen solve /dev/zero` must not fill the memory
-    if len(raw) > MAX_PROBLEM_BYTES:
-        raise QgenError(f"{name}: larger than {MAX_PROBLEM_BYTES:,} bytes, too large for a problem")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise QgenError(f"{name}: not UTF-8 text") from None
+    name = "<stdin>" if file == "-" else file
+    try:  # bounded, regular files only: `qgen solve /dev/zero` or a FIFO is refused at once
+        raw = read_stdin("problem") if file == "-" else read_bytes(file, "problem")
+    except FileNotFoundError:
+        raise QgenError(f"{file}: no such file; expected a problem as JSON") from None
+    text = decode(raw, name)
     answer = solve_text(text, exact=exact)
     if pdf:  # before the JSON: all or nothing
         from pathlib import Path
@@ -122,9 +120,9 @@ def generate(kind, count, seed, difficulty, mode, sets, out, format_, paper, con
     with click.progressbar(length=total, label="Drawing and checking", file=sys.stderr,
                            show_pos=True) if total >= 20 else _NoBar() as bar:
         paths = write_practice(request, out_dir, progress=bar.update, formats=formats)
-    click.echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
+    echo(f"Wrote {total} question{'s' if total > 1 else ''} to {out_dir}/:")
     for path in paths:
-        click.echo(f"  {path.name}")
+        echo(f"  {path.name}")
 
 
 class _NoBar:

@@ -10,8 +10,8 @@ from pathlib import Path
 from qgen import __version__
 from qgen.build import DiagramCache, compile_many, require_tex
 from qgen.errors import QgenError
-from qgen.output import check_file_target, check_folder, publish
 from qgen.answer_summary import answer_summary
+from qgen.output import check_publish, publish
 from qgen.randomiser import Variant, child_seeds, draw_sheet, draw_variant, kind_module, resolve_options
 from qgen.render import render
 
@@ -138,9 +138,7 @@ def write_practice(request: PracticeRequest, out_dir: Path, progress=None,
     set (the old files stay as they were).
     """
     require_tex()
-    check_folder(out_dir, "--out")
-    for name in practice_files(formats):
-        check_file_target(out_dir / name, "--out")
+    check_publish(out_dir, practice_files(formats), "--out", "generate")
     variants = draw_sheet(list(request.kinds), request.count, request.seed, request.options_by_kind(), progress)
     diagrams = new_diagram_cache()
     title, subtitle = practice_title(request)

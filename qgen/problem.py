@@ -17,6 +17,7 @@ from qgen.engine.gates import (
 from qgen.engine.network import Layer, Network
 from qgen.errors import QgenError
 from qgen.numbers import NumberRangeError, array, check_number_text, parse_number
+from qgen.reading import check_nesting
 
 MAX_LAYERS = 10
 MAX_WIDTH = 32
@@ -73,6 +74,7 @@ def _unique_keys(pairs: list) -> dict:
 
 
 def _parse_json(text: str):
+    check_nesting(text, "json", "problem")  # before the parser recurses into a 100,000-deep nesting
     try:
         return json.loads(text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_reject_constant,
                           object_pairs_hook=_unique_keys)

@@ -2,8 +2,11 @@
 
 Every temporary folder qgen makes is named PREFIX<pid>-<random>:
 * a run that ends normally, or by SIGINT / SIGTERM, removes its own (`remove`, `remove_all`);
-* after a SIGKILL the next run removes those whose process is gone (`sweep`), and says so in
+* after a SIGKILL a later run removes those whose process is gone (`sweep`), and says so in
   one line on stderr. A folder of a live process, of another user, or of another name is kept.
+  A later run finds them in the places it writes to, and anywhere else through a registry: each
+  folder made is noted in $QGEN_CACHE/running (one small file holding its path) until it is
+  removed or kept, so a rebuild in another folder still sweeps what a killed run left.
 """
 
 from __future__ import annotations
@@ -19,25 +22,50 @@ import tempfile
 import threading
 from pathlib import Path
 
+from qgen.errors import QgenError
+
 LATEX_PREFIX = "qgen-latex-"  # LaTeX's build folders in the system temp folder (qgen.build)
 
-_live: set[Path] = set()
+_live: dict[Path, Path | None] = {}  # folder -> its registry entry
 _live_guard = threading.RLock()  # re-entrant: a signal handler may run while it is held
 _on_stop: list = []  # callbacks run first when a signal stops the run (e.g. kill pdflatex)
 
 
 def make(prefix: str, parent: Path | str | None = None) -> Path:
     """A new private folder PREFIX<pid>-<random> in `parent` (default: the system temp folder)."""
-    path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)).absolute()
     with _live_guard:
-        _live.add(path)
+        _live[path] = _register(path)
     return path
 
 
 def forget(path: Path) -> None:
     """`path` is no longer temporary (it was renamed into place, or is kept on purpose)."""
+    path = Path(path).absolute()
     with _live_guard:
-        _live.discard(Path(path))
+        entry = _live.pop(path, None)
+    if entry is not None:
+        try:
+            os.unlink(entry)
+        except OSError:
+            pass
+
+
+def _registry() -> Path:
+    """$QGEN_CACHE/running (the cache of qgen.build, default ~/.cache/qgen)."""
+    return Path(os.environ.get("QGEN_CACHE") or Path.home() / ".cache" / "qgen") / "running"
+
+
+def _register(path: Path) -> Path | None:
+    """Note `path` in the registry (best effort: without a writable cache, nothing is noted)."""
+    try:
+        _registry().mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, entry = tempfile.mkstemp(prefix=f"{os.getpid()}-", dir=_registry())
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.fsencode(path))
+        return Path(entry)
+    except OSError:
+        return None
 
 
 def remove(path: Path | None) -> None:
@@ -138,12 +166,41 @@ def stale(folder: Path, prefix: str) -> list[Path]:
     return found
 
 
+def registered_stale() -> list[Path]:
+    """Folders the registry notes for processes that are gone (their entries are deleted)."""
+    from qgen.reading import read_bytes
+
+    found = []
+    try:
+        entries = list(os.scandir(_registry()))
+    except OSError:
+        return []
+    for entry in entries:
+        m = re.match(r"(\d+)-", entry.name)
+        if not m or not _process_is_gone(int(m.group(1))):
+            continue
+        try:
+            path = Path(os.fsdecode(read_bytes(Path(entry.path), "registry")))
+            info = os.lstat(path)
+            if (path.is_absolute() and stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+                    and re.search(rf"\D{m.group(1)}-[A-Za-z0-9_]+$", path.name)):
+                found.append(path)
+        except (OSError, ValueError, QgenError):  # a torn entry, or its folder gone already
+            pass
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
+    return found
+
+
 def sweep(*places: tuple[Path, str]) -> list[Path]:
-    """Remove the stale folders of each (folder, prefix), and of qgen's LaTeX runs in the
-    system temp folder; one line on stderr says what was removed."""
+    """Remove the stale folders of each (folder, prefix), of qgen's LaTeX runs in the system
+    temp folder, and those the registry notes; one line on stderr says what was removed."""
     found = []
     for folder, prefix in [(Path(tempfile.gettempdir()), LATEX_PREFIX), *places]:
         found += stale(Path(folder), prefix)
+    found = list(dict.fromkeys([p.absolute() for p in found] + registered_stale()))
     for path in found:
         rmtree(path)
     if found:

@@ -25,8 +25,8 @@ from qgen.errors import QgenError
 from qgen.kinds import graph, mlp
 from qgen.kinds.base import Draw
 from qgen.latex_text import is_printable
-from qgen.output import check_file_target, publish_file
 from qgen.answer_summary import answer_summary
+from qgen.output import check_own_file, publish_file
 from qgen.practice import new_diagram_cache
 from qgen.problem import ExpressionProblem, load_problem
 from qgen.render import render
@@ -101,7 +101,7 @@ def write_worked_pdf(text: str, name: str, out: Path) -> Path:
     out = Path(out)
     if name not in STDIN_NAMES and Path(name).resolve() == out.resolve():
         raise QgenError(f"--pdf {out}: that is the problem file itself; choose another name")
-    check_file_target(out, "--pdf")  # before any work
+    check_own_file(out, "--pdf", "solve-pdf", () if name in STDIN_NAMES else (Path(name),))  # before any work
     require_tex()
     kind, draw = worked_draw(load_problem(text))
     shown = "standard input" if name in STDIN_NAMES else "".join(ch if is_printable(ch) else "?" for ch in name)
@@ -109,7 +109,7 @@ def write_worked_pdf(text: str, name: str, out: Path) -> Path:
     tex = render_worked(kind, draw, shown, diagrams)
     result = build(tex, files=diagrams.files(), keep_failed_in=out.parent / f"{out.name}.failed", collect=["doc.log"])
     _check_margins(result.files.get("doc.log", b""))
-    return publish_file(result.pdf, out, option="--pdf")
+    return publish_file(result.pdf, out, "--pdf", "solve-pdf", () if name in STDIN_NAMES else (Path(name),))
 
 
 def _check_margins(log: bytes) -> None:

@@ -278,9 +278,15 @@ def test_an_existing_output_folder_is_refused_unless_force(small):
     (out / "old.txt").write_text("old")
     one_line_error(run(config, "--roster", roster, "--out", out), "exists already; use --force to replace it")
     assert (out / "old.txt").exists()
+    # a file the build did not write is never deleted: --force names it and changes nothing
+    one_line_error(run(config, "--roster", roster, "--out", out, "--force"),
+                   "holds old.txt, which `qgen exam build` did not write; qgen never deletes a file it did not write")
+    assert (out / "old.txt").read_text() == "old"
+    (out / "old.txt").unlink()
+    (out / "students" / "s002-key.pdf").write_bytes(b"changed")
     result = run(config, "--roster", roster, "--out", out, "--force")
     assert result.exit_code == 0, result.output
-    assert not (out / "old.txt").exists() and (out / "students" / "s002-key.pdf").exists()
+    assert (out / "students" / "s002-key.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]  # the old folder is gone
 
 

@@ -52,3 +52,12 @@ def test_huge_cells_are_refused_at_once():
     with pytest.raises(Unreadable) as e:
         parse_value("1" + "0" * 400)
     assert e.value.code == "too-long"
+
+
+def test_the_problems_list_is_recognised_as_qgens_own_by_its_header():
+    """qgen/output.py recognises a problems list it may replace by the header qgen writes."""
+    from qgen.grade.responses import PROBLEMS_HEADER
+    from qgen.output import OWN_FILES
+
+    assert OWN_FILES["problems-csv"][2]((",".join(PROBLEMS_HEADER) + "\n").encode())
+    assert not OWN_FILES["problems-csv"][2](b"student_id,name\n")

@@ -2,8 +2,7 @@
 
 import pytest
 
-from qgen.latex_tree import (Box, Break, Display, LatexHtmlError, Line, ListBlock, Math, Picture, Style, Table,
-                             Text, read)
+from qgen.latex_tree import (Box, Break, Display, LatexHtmlError, Line, ListBlock, Math, Picture, Style, Text, read)
 
 
 def test_paragraphs_lines_and_displays():

@@ -157,6 +157,22 @@ def test_generate_and_regen_write_only_into_their_own_or_an_empty_folder(exam_fo
     assert json.loads((tmp_path / "set" / "answers.json").read_text())["seed"] == 2
 
 
+def test_generate_keeps_a_users_file_and_never_replaces_one_of_the_same_name(tmp_path):
+    out = tmp_path / "set"
+    assert qgen("generate", "--kind", "shapes", "--seed", "1", "--format", "html", "--out", out).returncode == 0
+    assert json.loads((out / MARKER).read_text())["files"] == ["answers.json", "practice.html"]
+    (out / "notes.txt").write_text("mine")
+    (out / "questions.pdf").write_text("my own questions")  # a name the pdf format writes
+    before = snapshot(out)
+    one_line(qgen("generate", "--kind", "shapes", "--seed", "2", "--out", out),
+             "holds questions.pdf, which qgen did not write")
+    assert snapshot(out) == before
+    (out / "questions.pdf").unlink()
+    assert qgen("generate", "--kind", "shapes", "--seed", "2", "--out", out).returncode == 0
+    assert (out / "notes.txt").read_text() == "mine"  # kept
+    assert "questions.pdf" in json.loads((out / MARKER).read_text())["files"]
+
+
 def test_solve_pdf_replaces_only_regular_files(tmp_path):
     problem = tmp_path / "p.json"
     problem.write_text(json.dumps(PROBLEM))
@@ -237,7 +253,7 @@ def test_a_rename_across_devices_becomes_a_copy(tmp_path, monkeypatch):
     import qgen.output
 
     target = tmp_path / "sol.pdf"
-    target.write_bytes(b"old")
+    target.write_bytes(b"%PDF-1.5 old, /Creator (qgen solve --pdf)")
     real, calls = os.replace, []
 
     def across_devices_once(source, dest):
@@ -247,7 +263,7 @@ def test_a_rename_across_devices_becomes_a_copy(tmp_path, monkeypatch):
         return real(source, dest)
 
     monkeypatch.setattr(qgen.output.os, "replace", across_devices_once)
-    assert qgen.output.publish_file(b"new", target, "--pdf") == target
+    assert qgen.output.publish_file(b"new", target, "--pdf", "solve-pdf") == target
     assert target.read_bytes() == b"new" and len(calls) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sol.pdf"]  # no staging or copy left
 
@@ -296,7 +312,8 @@ def test_after_sigkill_the_next_run_removes_what_it_left_and_says_so(exam_folder
     process.wait()
     left = leftovers(tmp_path, tmp_path / "tmp")
     assert any(n.startswith(".out.new-") for n in left) and any(n.startswith("qgen-latex-") for n in left)
-    again = qgen(*exam_args(exam_folder, "--out", out), env=env)
+    elsewhere = tmp_path / "elsewhere"  # a rebuild in another folder still finds them (the registry)
+    again = qgen(*exam_args(exam_folder, "--out", elsewhere / "out"), env=env)
     assert again.returncode == 0, again.stderr
     lines = again.stderr.splitlines()
     assert len(lines) == 1 and "removed" in lines[0] and f"process {process.pid}" in lines[0], again.stderr

@@ -20,6 +20,8 @@ HAND = {  # test_cli_solve's hand-checked network: every number below is worked 
 }
 EXPRESSION = {"expression": "2 * (x * y + max(z, w))", "values": {"x": 3, "y": -4, "z": 2, "w": -1}}
 
+OLD_PDF = b"%PDF-1.5\n<< /Creator (qgen solve --pdf) >>\n"  # what qgen recognises as its own worked solution
+
 
 def run(tmp_path: Path, problem, name: str = "problem.json", out: str = "out.pdf", *args):
     """qgen solve FILE --pdf OUT; returns (result, the PDF's text squeezed or None, its path)."""
@@ -136,19 +138,25 @@ def test_a_latex_hostile_file_name_prints_exactly(tmp_path):
 ])  # fmt: skip
 def test_a_bad_problem_writes_no_pdf_prints_nothing_and_exits_2(tmp_path, problem, message):
     old = tmp_path / "out.pdf"
-    old.write_bytes(b"the previous file")
+    old.write_bytes(OLD_PDF)
     result, _, pdf = run(tmp_path, problem)
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""  # all or nothing: no JSON either
-    assert pdf.read_bytes() == b"the previous file"  # the old file untouched
+    assert pdf.read_bytes() == OLD_PDF  # the old file untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf", "problem.json"]  # no temporary left
 
 
 def test_the_pdf_replaces_an_old_file_and_never_overwrites_the_problem(tmp_path):
-    (tmp_path / "out.pdf").write_bytes(b"old")
+    (tmp_path / "out.pdf").write_bytes(b"my own notes")
+    result, _, pdf = run(tmp_path, HAND)  # a file qgen did not write is never replaced
+    assert result.exit_code == 2 and "out.pdf: exists and is not a PDF `qgen solve --pdf` wrote" in result.stderr
+    assert pdf.read_bytes() == b"my own notes"
+    (tmp_path / "out.pdf").write_bytes(OLD_PDF)
     result, text, pdf = run(tmp_path, HAND)
-    assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes() != OLD_PDF
+    result, text, pdf = run(tmp_path, HAND)  # its own PDF, recognised by its /Creator, is replaced
+    assert result.exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf", "problem.json"]
     result, _, _ = run(tmp_path, HAND, out="problem.json")
     assert result.exit_code == 2 and "the problem file itself" in result.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from qgen.cli_errors import OneLineErrors
+from qgen.cli_errors import OneLineErrors, echo
 
 
 class ExamGroup(OneLineErrors):
@@ -101,7 +101,7 @@ def build(config, roster, out, force, secret):
         build_exam(inputs, out_dir, force=force, progress=progress)
     n = len(inputs.students)
     keys = inputs.config.keys
-    click.echo(f"Wrote the exam of {n} student{'s' if n != 1 else ''} to {out_dir}/ in {time.perf_counter() - started:.1f} s:")
+    echo(f"Wrote the exam of {n} student{'s' if n != 1 else ''} to {out_dir}/ in {time.perf_counter() - started:.1f} s:")
     click.echo("  questions-print.pdf  every question sheet, each student from an odd page (print duplex)")
     if keys in ("worked", "both"):
         click.echo("  keys.pdf             every worked answer key")
@@ -128,7 +128,7 @@ def keys(config, roster, out, force, secret):
     with _Bar(len(inputs.students)) as progress:
         build_worked_keys(inputs, out_dir, force=force, progress=progress)
     n = len(inputs.students)
-    click.echo(f"Wrote the worked keys of {n} student{'s' if n != 1 else ''} to {out_dir}/:")
+    echo(f"Wrote the worked keys of {n} student{'s' if n != 1 else ''} to {out_dir}/:")
     click.echo("  keys.pdf             every worked answer key")
     click.echo("  students/            <id>-key.pdf for each student")
 
@@ -156,9 +156,9 @@ def regen(config, roster, student_id, out, force, build_dir, secret):
     out_dir = out or default_out_dir(inputs.config).with_name(default_out_dir(inputs.config).name + "-regen")
     with _Bar(len(inputs.students[index - index % sheets.CHUNK:][:sheets.CHUNK])) as progress:
         exam_, paths = regen_student(inputs, student_id, out_dir, force=force, progress=progress)
-    click.echo(f"{exam_.student.name} ({student_id}), version {exam_.code}: wrote to {out_dir}/")
+    echo(f"{exam_.student.name} ({student_id}), version {exam_.code}: wrote to {out_dir}/")
     for path in paths:
-        click.echo(f"  {path.name}")
+        echo(f"  {path.name}")
 
 
 @exam.command()

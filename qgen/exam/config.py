@@ -43,7 +43,7 @@ from qgen.errors import QgenError
 from qgen.kinds.base import DIFFICULTIES, MODES
 from qgen.latex_text import check_printable
 from qgen.numbers import read_share
-from qgen.exam.textfile import read_text
+from qgen.reading import check_nesting, read_text
 from qgen.randomiser import KIND_MODULES, resolve_options
 
 EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
@@ -111,13 +111,16 @@ def points_json(points: Decimal) -> int | float:
 def load_config(path: Path) -> ExamConfig:
     path = Path(path)
     where = path.name
-    text = read_text(path, "an EXAM.toml file", "exam.toml")
+    text = read_text(path, "config", missing="no such file (`qgen exam init` writes a starter exam.toml)")
+    check_nesting(text, "toml", where)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise QgenError(f"{where}: not valid TOML: {e}") from None
     except ValueError:  # tomllib's int() of an integer of thousands of digits
         raise QgenError(f"{where}: not valid TOML: an integer of more than 4,300 digits") from None
+    except RecursionError:
+        raise QgenError(f"{where}: not valid TOML: nested too deeply") from None
 
     _only_keys(data, ("exam", "questions"), where, "")
     exam = data.get("exam")

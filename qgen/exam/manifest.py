@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 from qgen import __version__
@@ -23,6 +24,7 @@ from qgen.exam.config import ExamConfig, points_json
 from qgen.exam.draw import StudentExam
 from qgen.exam.points import part_points
 from qgen.exam.secrets import secret_fingerprint
+from qgen.grade.manifest import HASH_FIELD, read_manifest, seal
 from qgen.errors import QgenError
 from qgen.randomiser import kind_module, options_json
 
@@ -65,12 +67,15 @@ def class_structure(config: ExamConfig, question) -> dict | None:
     return options_json(question.options)
 
 
+def spreadsheet_text(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula: a leading apostrophe before = + - @ tab CR."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return str(value)
+    return spreadsheet_text(value) if isinstance(value, str) else str(value)
 
 
 def manifest_csv(all_rows: list[dict]) -> bytes:
@@ -90,6 +95,7 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
                                                 "version_code": row["version_code"]})
     doc = {
         "qgen": __version__,
+        HASH_FIELD: "0" * 64,  # replaced by the hash of the whole file (seal): an edited manifest is refused
         "secret_fingerprint": fingerprint,
         "exam": {
             "title": config.title,
@@ -109,22 +115,17 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
         "students": list(students.values()),
         "rows": all_rows,
     }
-    return (json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    return seal((json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
 def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -> bool:
     """Refuse a secret other than the one the build in build_dir was made with (its manifest.json
     holds the fingerprint). False when there is no build there to check against, unless required."""
     path = Path(build_dir) / "manifest.json"
-    try:
-        with open(path, encoding="utf-8") as f:
-            recorded = json.load(f).get("secret_fingerprint")
-    except FileNotFoundError:
-        if required:
-            raise QgenError(f"{path}: no such file; --build must name the folder `qgen exam` wrote") from None
+    if not required and not os.path.lexists(path):
         return False
-    except (OSError, ValueError, AttributeError):
-        raise QgenError(f"{path}: cannot read the build's manifest (not a qgen manifest.json)") from None
+    doc = read_manifest(path, "no such file; --build must name the folder `qgen exam` wrote")
+    recorded = doc.get("secret_fingerprint")
     if recorded is None:
         return False  # written before fingerprints existed
     if recorded != secret_fingerprint(secret):

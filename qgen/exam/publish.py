@@ -6,8 +6,9 @@
         stage.commit()                         # the only moment out_dir changes
 
 Without commit() (an error, SIGINT, SIGTERM), the staging folder is removed and out_dir is as it
-was. The folder gets qgen.output.MARKER. With force, an existing out_dir is replaced only if it
-is empty or has the marker, and never if it holds one of `inputs` (qgen.output.check_folder).
+was. The folder gets qgen.output.MARKER, naming the command and every file written. With force,
+an existing out_dir is replaced only if it is empty, or was written by the same command and holds
+only files its marker lists, and never if it holds one of `inputs` (qgen.output.check_folder).
 
 Where it is staged: beside out_dir (.NAME.new-<pid>-…) when out_dir is new, or when its parent is
 writable and on the same device; then the old folder is renamed aside, the new one renamed in, the
@@ -23,15 +24,15 @@ from pathlib import Path
 
 from qgen import tempdirs
 from qgen.errors import QgenError
-from qgen.output import MARKER, NEW_INSIDE, OLD_INSIDE, check_folder, marker_bytes, swap_in
+from qgen.output import MARKER, NEW_INSIDE, OLD_INSIDE, check_folder, files_in, marker_bytes, swap_in
 
 
-def check_target(out_dir: Path, force: bool, inputs: tuple[Path, ...] = ()) -> None:
+def check_target(out_dir: Path, force: bool, inputs: tuple[Path, ...] = (), command: str = "exam build") -> None:
     """Refuse early (before any work) what commit() would refuse."""
     out_dir = Path(out_dir)
     if os.path.lexists(out_dir) and not force:
         raise QgenError(f"{out_dir}: exists already; use --force to replace it, or --out for another folder")
-    check_folder(out_dir, "--out", inputs, rule="--force replaces only")
+    check_folder(out_dir, "--out", inputs, rule="--force replaces only", command=command, whole=True)
 
 
 def _stage_beside(out_dir: Path) -> bool:
@@ -52,7 +53,7 @@ class Staging:
         self.beside = True
 
     def __enter__(self) -> Staging:
-        check_target(self.out_dir, self.force, self.inputs)
+        check_target(self.out_dir, self.force, self.inputs, self.command)
         out = self.out_dir
         tempdirs.sweep((out.parent, f".{out.name}.new-"), (out.parent, f".{out.name}.old-"),
                        (out, NEW_INSIDE), (out, OLD_INSIDE))
@@ -81,8 +82,8 @@ class Staging:
             raise QgenError(f"{self.out_dir}: cannot write {name} ({e.strerror})") from None
 
     def commit(self) -> None:
-        check_target(self.out_dir, self.force, self.inputs)  # again: another run may have made it meanwhile
-        self.write(MARKER, marker_bytes(self.command))
+        check_target(self.out_dir, self.force, self.inputs, self.command)  # again: it may have changed meanwhile
+        self.write(MARKER, marker_bytes(self.command, files_in(self.path)))
         try:
             if self.beside:
                 self._rename_whole_folder()

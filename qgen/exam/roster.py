@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgen.errors import QgenError
-from qgen.exam.textfile import MAX_ROSTER_BYTES, read_text
+from qgen.reading import read_text
 from qgen.latex_text import check_printable
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -39,8 +39,8 @@ class Student:
 
 
 def load_roster(path: Path) -> tuple[Student, ...]:
-    text = read_text(path, "a roster CSV file", "roster.csv",
-                     'save the roster as UTF-8 ("CSV UTF-8" in spreadsheet programs)', limit=MAX_ROSTER_BYTES)
+    text = read_text(path, "roster", missing="no such file (`qgen exam init` writes a starter roster.csv)",
+                     hint='save the roster as UTF-8 ("CSV UTF-8" in spreadsheet programs)')
     return parse_roster(text, Path(path).name)
 
 

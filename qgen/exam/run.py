@@ -26,7 +26,7 @@ from qgen.exam.secrets import class_seed, load_secret, secret_fingerprint, secre
 from qgen.exam import sheets as sheets_module
 from qgen.exam.sheets import Typeset, sides_for, typeset
 from qgen.build import require_tex
-from qgen.output import check_file_target, check_folder, publish
+from qgen.output import check_folder, check_names, publish
 from qgen.randomiser import kind_module
 
 
@@ -138,8 +138,8 @@ def build_worked_keys(inputs: Inputs, out_dir: Path, force: bool = False, progre
     typeset: a key document holds keys only, whatever else the build made)."""
     progress = progress or Progress()
     require_tex()
-    check_target(out_dir, force, inputs.paths)
-    with Staging(out_dir, force, inputs.paths) as stage:
+    check_target(out_dir, force, inputs.paths, "exam keys")
+    with Staging(out_dir, force, inputs.paths, command="exam keys") as stage:
         ids = [s.id for s in inputs.students]
 
         def emit(side: str, index: int, pdf: bytes) -> None:
@@ -170,14 +170,13 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
     """
     progress = progress or Progress()
     require_tex()
-    check_folder(out_dir, "--out", inputs.paths)
+    check_folder(out_dir, "--out", inputs.paths, command="exam regen")
     index = find_student(inputs, student_id)
     chunk = sheets_module.CHUNK
     first = index - index % chunk
     sides = sides_for(inputs.config)
     names = [STUDENT_FILES[side].format(id=student_id) for side in sides] + [f"{student_id}-manifest.json"]
-    for name in names:
-        check_file_target(out_dir / name, "--out")
+    check_names(out_dir, names, "--out")
     existing = [n for n in names if (out_dir / n).exists()]
     if existing and not force:
         raise QgenError(f"{out_dir / existing[0]}: exists already; use --force to replace it")
@@ -191,4 +190,4 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
     prepared, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
     files = {name: pdfs[side] for name, side in zip(names, sides)}
     files[names[-1]] = manifest_json(inputs.config, list(prepared[k].rows), secret_fingerprint(inputs.secret))
-    return prepared[k], publish(files, out_dir, command="exam regen")
+    return prepared[k], publish(files, out_dir, command="exam regen", inputs=inputs.paths)

@@ -24,7 +24,7 @@ import secrets as _random
 from pathlib import Path
 
 from qgen.errors import QgenError
-from qgen.exam.textfile import MAX_SECRET_BYTES, read_bounded
+from qgen.reading import read_bytes
 from qgen.randomiser import CODE_ALPHABET
 
 SECRET_BYTES = 32
@@ -56,7 +56,7 @@ def create_secret(path: Path) -> None:
 def load_secret(path: Path, config: Path | None = None) -> bytes:
     path = Path(path)
     try:
-        text = read_bounded(path, MAX_SECRET_BYTES, "a qgen secret").decode("ascii").strip()
+        text = read_bytes(path, "secret").decode("ascii").strip()
     except FileNotFoundError:
         where = f" beside {Path(config).name}" if config is not None else ""
         raise QgenError(f"{path}: no secret file{where}; run `qgen exam init {path.parent}` once to create it "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from qgen.cli_errors import echo
+
 
 @click.command()
 @click.argument("build_dir", type=click.Path(file_okay=False, path_type=Path))
@@ -24,4 +26,4 @@ def grade(build_dir, responses, out, fraction, decimal_comma, lenient):
     from qgen.grade.run import grade as run
 
     folder = run(build_dir, responses, out, fraction, decimal_comma=decimal_comma, lenient=lenient)
-    click.echo(f"Grades written to {folder}/")
+    echo(f"Grades written to {folder}/")

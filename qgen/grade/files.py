@@ -1,4 +1,5 @@
-"""grades.csv (one row per student) and grades.json (every entry's verdict)."""
+"""grades.csv (one row per student) and grades.json (every entry's verdict). A name that a
+spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe in the CSV."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fractions import Fraction
 from qgen import __version__
 from qgen.grade.analysis import DISCRIMINATION, mistake_students, question_stats
 from qgen.grade.copies import MODEL
+from qgen.exam.manifest import spreadsheet_text
 from qgen.grade.manifest import Build
 from qgen.grade.responses import SHOWN
 from qgen.grade.results import StudentResult, points_text
@@ -24,7 +26,7 @@ def grades_csv(build: Build, results: list[StudentResult]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student_id", "name", "version_code"] + [f"q{k}" for k in questions] + ["total", "percentage"])
     for r in results:
-        writer.writerow([r.student["student_id"], r.student["name"], r.student["version_code"]]
+        writer.writerow([r.student["student_id"], spreadsheet_text(r.student["name"]), r.student["version_code"]]
                         + [points_text(q.points) for q in r.questions]
                         + [points_text(r.total), f"{float(r.percentage):.1f}"])
     return out.getvalue().encode("utf-8")

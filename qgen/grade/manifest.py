@@ -8,7 +8,8 @@ split equally over its entries.
 
 from __future__ import annotations
 
-import json
+import hashlib
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
@@ -19,7 +20,9 @@ import numpy as np
 from qgen import __version__
 from qgen.answers import Entry, Precision
 from qgen.errors import QgenError
-from qgen.numbers import Ln
+from qgen.grade import checks
+from qgen.numbers import Ln, NumberRangeError, check_number_text, exact_number
+from qgen.reading import decode, parse_json, read_bytes
 
 
 @dataclass(frozen=True)
@@ -73,28 +76,88 @@ class Build:
 
 def load_build(build_dir: Path) -> Build:
     path = Path(build_dir) / "manifest.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QgenError(f"{path}: not found (BUILD_DIR must be the output folder of `qgen exam`)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise QgenError(f"{path}: not a readable manifest ({e})") from None
+    doc = read_manifest(path, "not found (BUILD_DIR must be the output folder of `qgen exam`)")
     return build_from_doc(doc, str(path))
 
 
+# --- manifest.json as qgen exam writes it: sealed with the hash of its content --------------------
+
+HASH_FIELD = "content_sha256"
+_UNSEALED = b"0" * 64
+_SEAL = re.compile(rb'\{\s*"qgen":\s*"[^"\n]{0,40}",\s*"content_sha256":\s*"([0-9a-f]{64})"')
+_VERSION = re.compile(rb'\{\s*"qgen":\s*"([^"\n]{0,40})"')
+
+
+def seal(raw: bytes) -> bytes:
+    """The manifest's bytes with its content hash in place of the 64 zeros of HASH_FIELD."""
+    digest = hashlib.sha256(raw).hexdigest().encode()
+    return raw.replace(_UNSEALED, digest, 1)
+
+
+def check_seal(raw: bytes, where) -> None:
+    """Refuse a manifest written by another version, or changed since qgen wrote it."""
+    version = _VERSION.match(raw)
+    if version is None:
+        raise QgenError(f"{where}: not a qgen exam manifest (it starts with no \"qgen\" version)")
+    if version.group(1).decode("utf-8", "replace") != __version__:
+        raise QgenError(f"{where}: qgen: written by qgen {version.group(1).decode('utf-8', 'replace')}, this is qgen "
+                        f"{__version__}; grade with the version that built the exam")
+    sealed = _SEAL.match(raw)
+    if sealed is None and b'"content_sha256"' not in raw[:300]:
+        raise QgenError(f"{where}: has no content hash (written before qgen sealed its manifests, or edited); "
+                        "build the exam again with `qgen exam … --force`")
+    if sealed is None or hashlib.sha256(raw[:sealed.start(1)] + _UNSEALED + raw[sealed.end(1):]).hexdigest() \
+            != sealed.group(1).decode():
+        raise QgenError(f"{where}: changed since `qgen exam` wrote it (its content hash does not match); "
+                        "never edit a manifest: to change a key, change EXAM.toml and build the exam again")
+
+
+def _json_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, its text checked before it is converted."""
+    if len(text) > 24 or "e" in text or "E" in text:  # the common short decimal needs no more
+        try:
+            check_number_text(text)
+        except NumberRangeError as e:
+            raise QgenError(f"manifest.json: number out of range: {e}") from None
+    return float(text)
+
+
+# Whole numbers are left to json (it refuses more than 4,300 digits: parse_json makes that one
+# line); the checks (qgen.grade.checks) bound every one of them. NaN and Infinity are refused there.
+_HOOKS = {"parse_float": _json_float}
+
+
+def read_manifest(path: Path, missing: str) -> dict:
+    """A build's manifest.json: bounded, sealed (check_seal), every JSON number checked as text."""
+    raw = read_bytes_or_missing(path, missing)
+    check_seal(raw, path)
+    doc = parse_json(decode(raw, path.name), path.name, **_HOOKS)
+    if not isinstance(doc, dict):
+        raise QgenError(f"{path}: not a qgen exam manifest (expected a JSON object)")
+    return doc
+
+
+def read_bytes_or_missing(path: Path, missing: str) -> bytes:
+    try:
+        return read_bytes(path, "manifest")
+    except FileNotFoundError:
+        raise QgenError(f"{path}: {missing}") from None
+
+
 def build_from_doc(doc: dict, where: str = "manifest.json") -> Build:
+    """The build as grading reads it; every field checked (qgen.grade.checks), one line naming it."""
     version = doc.get("qgen") if isinstance(doc, dict) else None
     if version != __version__:
         raise QgenError(f"{where}: qgen: written by qgen {version}, this is qgen {__version__}; "
                         "grade with the version that built the exam")
-    try:
-        rows: dict[str, list[QuestionRow]] = {}
-        for row in doc["rows"]:
-            rows.setdefault(row["student_id"], []).append(question_row(row))
-        students = tuple({k: s[k] for k in ("student_id", "name", "version_code")} for s in doc["students"])
-        return Build(doc["exam"], students, {k: tuple(v) for k, v in rows.items()})
-    except (KeyError, TypeError, ValueError) as e:
-        raise QgenError(f"{where}: not a qgen exam manifest (missing or malformed {e})") from None
+    exam, students, rows = checks.check_manifest(doc, where)
+    by_student: dict[str, list[QuestionRow]] = {s["student_id"]: [] for s in students}
+    for k, row in enumerate(rows):
+        try:
+            by_student[row["student_id"]].append(question_row(row))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
+            raise QgenError(f"{where}: rows[{k}]: not as qgen writes it ({type(e).__name__}: {e})") from None
+    return Build(exam, tuple(students), {k: tuple(v) for k, v in by_student.items()})
 
 
 def question_row(row: dict) -> QuestionRow:
@@ -123,7 +186,7 @@ def _entry(answer: str, e: dict) -> Entry:
 
 @lru_cache(maxsize=65536)  # keys repeat across a class; Fractions and Ln are immutable
 def _exact_key(text: str):
-    return Ln(Fraction(text[3:-1])) if text.startswith("ln(") else Fraction(text)
+    return Ln(exact_number(text[3:-1])) if text.startswith("ln(") else exact_number(text)
 
 
 @lru_cache(maxsize=None)

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qgen.errors import QgenError
-from qgen.exam.textfile import read_bounded
+from qgen.exam.manifest import spreadsheet_text
 from qgen.grade.manifest import Build
 from qgen.grade.values import Unreadable, parse_value
+from qgen.reading import read_text
 
 ID_COLUMNS = ("student_id", "name", "version_code")
 DELIMITERS = (",", ";", "\t")  # what spreadsheets write (";" where the comma is the decimal mark)
-MAX_RESPONSES_BYTES = 200_000_000  # far above a class of 10,000 with 1,000 entries each
 SHOWN = 40  # characters of a cell's text shown in a message or the problems file
 
 
@@ -28,7 +28,7 @@ def responses_template(build: Build) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ID_COLUMNS + tuple(columns))
     for s in build.students:
-        writer.writerow([s["student_id"], s["name"], s["version_code"]] + [""] * len(columns))
+        writer.writerow([s["student_id"], spreadsheet_text(s["name"]), s["version_code"]] + [""] * len(columns))
     return out.getvalue().encode("utf-8")
 
 
@@ -70,14 +70,8 @@ def read_responses(path: Path, build: Build, decimal_comma: bool = False) -> Res
     """Every student's answers by student id, and every problem of the file. A header that cannot
     be read (a missing, unknown or duplicated column) is one QgenError at once."""
     path = Path(path)
-    try:
-        raw = read_bounded(path, MAX_RESPONSES_BYTES, "a filled responses.csv")
-    except FileNotFoundError:
-        raise QgenError(f"{path}: no such file (fill in the build's responses.csv and give its path)") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise QgenError(f"{path}: not UTF-8 text (save it as CSV UTF-8)") from None
+    text = read_text(path, "responses", missing="no such file; expected the build's responses.csv filled in",
+                     hint="save it as CSV UTF-8")
     columns = build.columns()
     lines = _table(text, path, set(columns) | set(ID_COLUMNS))
     if not lines:

@@ -11,7 +11,7 @@ from qgen.exam.publish import Staging, check_target
 from qgen.grade.copies import class_flags
 from qgen.grade.files import grades_csv, grades_json
 from qgen.grade.manifest import load_build
-from qgen.grade.responses import PROBLEMS_HEADER, problems_csv, read_responses, summary
+from qgen.grade.responses import problems_csv, read_responses, summary
 from qgen.grade.results import grade_students
 from qgen.numbers import read_share
 from qgen.output import publish_file
@@ -28,7 +28,7 @@ def grade(build_dir: Path, responses_path: Path, out_dir: Path | None = None, fr
     build_dir = Path(build_dir)
     out_dir = Path(out_dir) if out_dir is not None else build_dir / "grades"
     inputs = (Path(responses_path), build_dir / "manifest.json")
-    check_target(out_dir, True, inputs)  # a folder qgen wrote (earlier grades) is replaced; nothing else
+    check_target(out_dir, True, inputs, "grade")  # only earlier grades, holding only their own files
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a class's manifest is millions of small objects, none cyclic: the collector's
     try:          # full passes over them cost more than the marking
@@ -65,16 +65,7 @@ def write_problems(responses_path: Path, data: bytes) -> str:
     where the list is, or why it was not written."""
     target = responses_path.with_name(f"{responses_path.stem}.problems.csv")
     try:
-        with open(target, "rb") as f:
-            first = f.read(len(",".join(PROBLEMS_HEADER)) + 1)
-        if first.rstrip(b"\r\n") != ",".join(PROBLEMS_HEADER).encode():
-            return f"not listed in a file ({target} exists and is not a problems list qgen wrote)"
-    except FileNotFoundError:
-        pass
-    except OSError as e:
-        return f"not listed in a file ({target}: {e.strerror})"
-    try:
-        publish_file(data, target, "the problems list")
+        publish_file(data, target, "the problems list", "problems-csv", inputs=(responses_path,))
     except QgenError as e:
         return f"not listed in a file ({e})"
     return f"all listed in {target}"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import click
 
-from qgen.cli_errors import OneLineErrors
-from qgen.cli_options import practice_request
+from qgen.cli_errors import OneLineErrors, echo
+from qgen.cli_options import SEED, practice_request
 from qgen.errors import QgenError
+
 
 MAX_COUNT = 1000
 
@@ -31,8 +32,8 @@ def _report(paths: list[Path], questions) -> None:
     variants = sum(len(q.variants) for q in questions)
     click.echo(f"Wrote {len(questions)} question categor{'y' if len(questions) == 1 else 'ies'} "
                f"with {variants} variants:")
-    click.echo(f"  {paths[0]}  import in Moodle: Question bank > Import > Moodle XML format")
-    click.echo(f"  {paths[1]}  every variant's seed and answers, by idnumber (keep it from students)")
+    echo(f"  {paths[0]}  import in Moodle: the question bank's Import, Moodle XML format")
+    echo(f"  {paths[1]}  every variant's seed and answers, by idnumber (keep it from students)")
 
 
 @click.group(cls=OneLineErrors)
@@ -44,18 +45,19 @@ def export():
 @click.option("--kind", "kind", multiple=True, required=True,
               help="Question kind, one Moodle category each (repeat for several).")
 @_count_option
-@click.option("--seed", type=int, required=True, help="Master seed: the same seed gives the same file.")
+@click.option("--seed", type=SEED, required=True, help="Master seed (0 to 2**64 - 1): the same seed gives the same file.")
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option("--mode", default="exact", show_default=True, help="exact, given or calculator.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A kind option (see `qgen kinds`); repeatable.")
 @_out_option
 def export_moodle(kind, count, seed, difficulty, mode, sets, out):
     """N variants of each kind as Moodle cloze questions, graded by Moodle."""
-    from qgen.moodle.export import practice_quiz, practice_title, write_quiz
+    from qgen.moodle.export import practice_quiz, practice_title, quiz_targets, write_quiz
 
     _check_count(count)
     request = practice_request(kind, 1, seed, difficulty, mode, sets)
     out = out or Path("output") / f"moodle-{'-'.join(request.kinds)}-seed{seed}.xml"
+    quiz_targets(out)  # before any work
     questions = practice_quiz(request, count)
     source = {"seed": seed, "kinds": list(request.kinds), "count": count, "difficulty": difficulty, "mode": mode}
     _report(write_quiz(practice_title(request), questions, out, source), questions)
@@ -72,12 +74,15 @@ def exam_moodle(config, count, secret, out):
     from qgen.exam.config import load_config
     from qgen.exam.run import slug
     from qgen.exam.secrets import load_secret, secret_path_for
-    from qgen.moodle.export import exam_quiz, write_quiz
+    from qgen.moodle.export import exam_quiz, quiz_targets, write_quiz
 
     _check_count(count)
     exam = load_config(config)
-    key = load_secret(secret or secret_path_for(config), config)
+    secret = secret or secret_path_for(config)
+    key = load_secret(secret, config)
     out = out or Path("output") / f"{slug(exam.title)}-moodle.xml"
+    inputs = (config, secret)  # never replaced by the quiz
+    quiz_targets(out, inputs)  # before any work
     questions = exam_quiz(exam, key, count)
     source = {"exam": {"title": exam.title, "course": exam.course}, "count": count}
-    _report(write_quiz(exam.title, questions, out, source), questions)
+    _report(write_quiz(exam.title, questions, out, source, inputs), questions)

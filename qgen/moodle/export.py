@@ -32,7 +32,7 @@ from qgen.exam.secrets import moodle_seed
 from qgen.moodle.cloze import box_width, sub_questions
 from qgen.moodle.latex_html import latex_to_html, math_to_mathjax
 from qgen.moodle.pictures import pdf_to_png
-from qgen.output import check_file_target, publish_file
+from qgen.output import check_own_file, publish_file
 from qgen.practice import PracticeRequest, new_diagram_cache
 from qgen.randomiser import Variant, child_seeds, draw_variant, kind_module, options_json
 from qgen.render import render, template_dir
@@ -247,16 +247,25 @@ def build_quiz(title: str, questions: list[QuizQuestion]) -> bytes:
     return quiz_xml(title, questions, rendered, pngs)
 
 
-def write_quiz(title: str, questions: list[QuizQuestion], out: Path, source: dict) -> list[Path]:
-    """quiz.xml and, beside it, quiz-answers.json; each file replaced atomically, and only when
-    everything is built (qgen.output.publish_file)."""
+def quiz_targets(out: Path, inputs: tuple[Path, ...] = ()) -> tuple[Path, Path]:
+    """quiz.xml and quiz-answers.json beside it, each new or a file qgen wrote of the same kind
+    (never an input of the run): refused before any work otherwise."""
     out = Path(out)
     answers = out.with_name(f"{out.stem}-answers.json")
-    for target in (out, answers):
-        check_file_target(target, "--out")
+    check_own_file(out, "--out", "moodle-xml", inputs)
+    check_own_file(answers, "--out", "moodle-answers", inputs)
+    return out, answers
+
+
+def write_quiz(title: str, questions: list[QuizQuestion], out: Path, source: dict,
+               inputs: tuple[Path, ...] = ()) -> list[Path]:
+    """quiz.xml and, beside it, quiz-answers.json; each file replaced atomically, and only when
+    everything is built (qgen.output.publish_file)."""
+    out, answers = quiz_targets(out, inputs)
     xml = build_quiz(title, questions)
     data = answers_json(title, questions, source)
-    return [publish_file(xml, out, "--out"), publish_file(data, answers, "--out")]
+    return [publish_file(xml, out, "--out", "moodle-xml", inputs),
+            publish_file(data, answers, "--out", "moodle-answers", inputs)]
 
 
 def practice_title(request: PracticeRequest) -> str:
