@@ -117,7 +117,7 @@ def wrong_shape(rng, difficulty: str) -> Concept:
     mistake = claims[-1].mistake
     return Concept("wrong_shape", {"sizes": sizes}, choices, wrong[0] if len(wrong) == 1 else None,
                    oracle[0] if len(oracle) == 1 else None, {"mistake": mistake, "thing": claims[-1].value[0],
-                                                            "right": list(_formula(claims[-1].value[0], sizes))})
+                                                            "right_shape": list(_formula(claims[-1].value[0], sizes))})
 
 
 def shape_tf(rng, difficulty: str) -> Concept:
@@ -129,7 +129,7 @@ def shape_tf(rng, difficulty: str) -> Concept:
     oracle = _formula(claim.value[0], sizes) == claim.value[1:]
     return Concept("shape_tf", {"sizes": sizes, "claim": claim.value}, (Choice(True, "tf", "correct" if not wrong else
                    claim.mistake), Choice(False, "tf", "correct" if wrong else "true_claim")), truth, oracle,
-                   {"mistake": claim.mistake, "right": list(_formula(claim.value[0], sizes))}, truefalse=True)
+                   {"mistake": claim.mistake, "right_shape": list(_formula(claim.value[0], sizes))}, truefalse=True)
 
 
 def _sgd(rng, difficulty: str):
