@@ -85,8 +85,7 @@ def identify_gate(rng, difficulty: str) -> Concept:
         raise Redraw("the passed gradients fit one gate only")
     fd_matches = [gate for gate in GATE_FORMULAS
                   if np.allclose(_passed_fd(gate, x, y, g), np.array(passed, dtype=float), atol=1e-6)]
-    mistakes = {"add": "add_rule", "multiply": "no_swap", "max": "max_smaller", "min": "max_smaller"}
-    choices = tuple(Choice(gate, "gate", "correct" if gate == hidden else mistakes[gate]) for gate in GATE_FORMULAS)
+    choices = tuple(Choice(gate, "gate", "correct" if gate == hidden else "other_gate") for gate in GATE_FORMULAS)
     table = {gate: list(_passed(gate, x, y, g)) for gate in GATE_FORMULAS}
     return Concept("identify_gate", {"x": x, "y": y, "g": g, "dx": passed[0], "dy": passed[1]}, choices,
                    matches[0], fd_matches[0] if len(fd_matches) == 1 else None,
