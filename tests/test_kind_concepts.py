@@ -208,3 +208,17 @@ def test_bad_template_names_the_option():
 def test_one_structure_per_class(class_seed):
     structures, shared = class_structures("concepts", resolve_options("concepts", "medium"), class_seed, students=20)
     assert len(structures) == 1 and shared["template"] in concepts.TEMPLATES
+
+
+def test_moodle_asks_the_option_from_a_menu():
+    """The answer is a choice: Moodle gets a MULTICHOICE menu of the option numbers with the key's
+    option right ("1 (true)" / "2 (false)" for true or false), not a NUMERICAL box."""
+    from qgen.moodle.cloze import sub_questions
+
+    v = draw_variant("concepts", 0, resolve_options("concepts", overrides={"template": "mul_swap"}))
+    ((sub,),) = sub_questions(v.draw.answers, v.draw.number_style)
+    assert sub.marker(12) == "{1:MULTICHOICE:1~2~3~=4}"  # seed 0: option (4), g·y = −4 (see above)
+    v = draw_variant("concepts", 1, resolve_options("concepts", overrides={"template": "sgd_direction"}))
+    ((sub,),) = sub_questions(v.draw.answers, v.draw.number_style)
+    assert sub.marker(12) == "{1:MULTICHOICE:1 (true)~=2 (false)}"  # seed 1: w1 decreases
+    assert v.draw.answers[0].to_json("fraction")["display"] == "choice"

@@ -76,5 +76,6 @@ def make_draw(rng: np.random.Generator, concept: Concept) -> Draw:
     solution = {**question, **concept.worked, "right": number}
     params = {"template": concept.template, **{k: to_json(v) for k, v in concept.given.items()},
               "options": [to_json(c.value) for c in shown], "mistakes": [c.mistake for c in shown]}
-    answer = Answer("option", r"\text{option}", Fraction(number))
+    labels = ("1 (true)", "2 (false)") if concept.truefalse else tuple(str(k) for k in range(1, len(shown) + 1))
+    answer = Answer("option", r"\text{option}", Fraction(number), display="choice", choices=labels)
     return Draw(params, (answer,), question, solution)
