@@ -31,7 +31,7 @@ def sigmoid_bound(rng, difficulty: str) -> Concept:
     h = 1e-5  # the oracle: σ' by central differences of σ itself, at every grid point
     fd = (1 / (1 + np.exp(-(GRID + h))) - 1 / (1 + np.exp(-(GRID - h)))) / (2 * h)
     oracle = (float(m) * float(fd.max())) ** k
-    choices = (Choice((m / 4) ** k, "math", "correct"), Choice((m * sigma0) ** k, "math", "f_for_fprime"),
+    choices = (Choice((m / 4) ** k, "math", "correct"), Choice((m * sigma0) ** k, "math", "sigma_for_dsigma"),
                Choice(k * m / 4, "math", "sum_for_product"), Choice(m**k / 4, "math", "one_factor"))
     return Concept("sigmoid_bound", {"k": k, "m": m}, choices, truth, oracle, {"top": top, "sigma0": sigma0})
 
@@ -52,7 +52,7 @@ def dead_relu(rng, difficulty: str) -> Concept:
     if not truth or len(truth) == n:
         raise Redraw("some units are dead and some alive")
     without_bias = W @ x
-    choices = (Choice(truth, "units", "correct"), Choice(frozenset(range(1, n + 1)) - truth, "units", "sign"),
+    choices = (Choice(truth, "units", "correct"), Choice(frozenset(range(1, n + 1)) - truth, "units", "live_units"),
                Choice(frozenset(i + 1 for i in range(n) if without_bias[i] <= 0), "units", "bias_left_out"),
                Choice(frozenset(), "units", "relu_passes_all"))
     return Concept("dead_relu", {"W": W, "x": x, "b": b, "n": n}, choices, truth, oracle, {"z": z, "mask": mask})
@@ -62,7 +62,7 @@ def dead_relu(rng, difficulty: str) -> Concept:
 # (the thing, its rows, its columns) by the conventions (n×m weights, numerator layout, columns).
 TRUE_SHAPES = {"W1": (1, 0), "W2": (2, 1), "dz1/dx": (1, 0), "da1/dz1": (1, 1), "dz2/da1": (2, 1),
                "dL/dW1": (1, 0), "dL/dW2": (2, 1), "dL/dz1": (1, None), "dL/dz2": (2, None), "b1": (1, None)}
-WRONG_SHAPES = {"transpose": ("W1", "dz2/da1", "dL/dW2", "dz1/dx"), "missing_diag": ("da1/dz1",)}
+WRONG_SHAPES = {"transpose_shape": ("W1", "dz2/da1", "dL/dW2", "dz1/dx"), "missing_diag_shape": ("da1/dz1",)}
 
 
 def _trace_shapes(sizes) -> dict:
@@ -91,13 +91,13 @@ def _claims(rng, sizes, count_true: int, wrong: bool) -> list[Choice]:
     things = [str(t) for t in rng.choice(sorted(TRUE_SHAPES), size=4, replace=False)]
     out = [Choice((t, *_formula(t, sizes)), "claim", "correct") for t in things[:count_true]]
     if wrong:
-        mistake = str(rng.choice(["transpose", "transpose", "missing_diag"]))
+        mistake = str(rng.choice(["transpose_shape", "transpose_shape", "missing_diag_shape"]))
         candidates = [t for t in WRONG_SHAPES[mistake] if t not in things[:count_true]]
         if not candidates:
             raise Redraw("one claim about each thing")
         thing = str(rng.choice(candidates))
         rows, cols = _formula(thing, sizes)
-        out.append(Choice((thing, cols, rows) if mistake == "transpose" else (thing, rows, 1), "claim", mistake))
+        out.append(Choice((thing, cols, rows) if mistake == "transpose_shape" else (thing, rows, 1), "claim", mistake))
     return out
 
 
