@@ -222,3 +222,30 @@ def test_moodle_asks_the_option_from_a_menu():
     ((sub,),) = sub_questions(v.draw.answers, v.draw.number_style)
     assert sub.marker(12) == "{1:MULTICHOICE:1 (true)~=2 (false)}"  # seed 1: w1 decreases
     assert v.draw.answers[0].to_json("fraction")["display"] == "choice"
+
+
+@pytest.mark.parametrize("template", ["mul_swap", "sgd_direction", "wrong_shape"])
+def test_qgen_grade_marks_the_option(template):
+    """The manifest row of a concepts question marks the right option's number full, another
+    option's number wrong (no step chain to follow), a blank as blank, and "3.00" as 3."""
+    import json
+
+    from qgen.grade.manifest import question_row
+    from qgen.grade.mark import BLANK, CORRECT, WRONG, mark_question
+    from qgen.grade.values import parse_value
+
+    v = draw_variant("concepts", 2, resolve_options("concepts", overrides={"template": template}))
+    data = json.loads(json.dumps(v.to_json(), default=str))
+    row = question_row({"student_id": "s1", "question": 1, "kind": "concepts", "points": 2,
+                        "options": data["options"], "parameters": data["parameters"], "answers": data["answers"]})
+    right = int(v.draw.answers[0].value)
+
+    def verdict(typed: str):
+        values = {"q1.option": parse_value(typed)} if typed else {}
+        (mark,) = mark_question(row, values, {"q1.option": typed}, F(1))
+        return mark.verdict, mark.points
+
+    assert verdict(str(right)) == (CORRECT, 2)
+    assert verdict(f"{right}.00") == (CORRECT, 2)
+    assert verdict(str(right % 2 + 1)) == (WRONG, 0)
+    assert verdict("")[0] == BLANK
