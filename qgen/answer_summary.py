@@ -26,7 +26,9 @@ def answer_summary(draw) -> dict:
     entries = [e for a in draw.answers for e in a.entries(draw.number_style)]
     return {"answers": answer_entries(draw.answers, draw.number_style),
             "rules": _distinct(e.precision.rule(latex=True) for e in entries),
-            "asked": _distinct(e.precision.ask() for e in entries)}
+            # a choice (the number of an option) is asked by its question's own words, not a precision
+            "asked": _distinct(e.precision.ask() for a in draw.answers if a.display != "choice"
+                               for e in a.entries(draw.number_style))}
 
 
 def _distinct(texts) -> list[str]:
