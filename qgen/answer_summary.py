@@ -34,6 +34,8 @@ SHAPE_ASK = "Give each shape as rows × columns, such as 3 × 2 (a vector of n e
 
 
 def _asked(entries) -> list[str]:
+    # a choice (the number of an option) is asked by its question's own words, not a precision
+    entries = [(a, e) for a, e in entries if a.display != "choice"]
     if any(a.display == "shape" for a, _ in entries):
         return _distinct(SHAPE_ASK if a.display == "shape" or np.ndim(a.value) == 0 and float(a.value).is_integer()
                          else e.precision.ask() for a, e in entries)

@@ -202,7 +202,7 @@ def sub_question_boxes(q) -> list[int]:
     """Moodle's size of each box of a cloze question (moodle_import.box_size, from
     question/type/multianswer/renderer.php), nothing typed yet."""
     subs, _ = extract(q.findtext("questiontext/text"))
-    return [box_size([stored_answer(a.answer) for a in sub.alternatives]) for sub in subs]
+    return [box_size([stored_answer(a.answer) for a in sub.alternatives]) for sub in subs if sub.qtype == "numerical"]
 
 
 def test_every_box_of_a_question_has_one_width(any_export):
@@ -212,10 +212,13 @@ def test_every_box_of_a_question_has_one_width(any_export):
     keys_alone = set()
     for path, variants in questions_by_category(xml):
         sizes = {size for q in variants for size in sub_question_boxes(q)}
+        if not sizes:  # menus only (a concepts question): Moodle sizes no box
+            continue
         assert len(sizes) == 1 and min(sizes) >= 12, (path, sizes)
         for q in variants:
             subs, _ = extract(q.findtext("questiontext/text"))
-            keys_alone |= {box_size([stored_answer(sub.alternatives[0].answer)]) for sub in subs}
+            keys_alone |= {box_size([stored_answer(sub.alternatives[0].answer)]) for sub in subs
+                           if sub.qtype == "numerical"}
     assert len(keys_alone) > 1
 
 
@@ -231,7 +234,10 @@ def test_no_unicode_minus_outside_math_and_the_instructions_say_how_to_type_one(
             text = q.findtext("questiontext/text")
             for field in (text, q.findtext("generalfeedback/text")):
                 assert "\u2212" not in MATH.sub("", field)
-            assert "Type a negative number with the hyphen-minus key: -0.75." in text
+            if only_choices(q):  # a menu (concepts): nothing is typed
+                assert "Choose the number of the right option from the menu." in text and "-0.75" not in text
+            else:
+                assert "Type a negative number with the hyphen-minus key: -0.75." in text
 
 
 def typed(entry: dict) -> str:
@@ -247,6 +253,9 @@ def test_the_feedback_says_decimals_only_with_places_and_tolerance(any_export):
         for q in variants:
             feedback = q.findtext("generalfeedback/text")
             record = by_id[q.findtext("idnumber")]
+            if only_choices(q):  # a menu (concepts): the option's number, no typing rule
+                assert "decimal" not in feedback and "integer or fraction" not in feedback
+                continue
             assert "integer or fraction" not in feedback and "Moodle reads decimals only" in feedback
             entries = [e for a in record["answers"] for e in a["entries"]]
             for e in entries:
@@ -262,6 +271,12 @@ def test_the_feedback_says_decimals_only_with_places_and_tolerance(any_export):
             assert not re.search(r"[0-9]\s*/\s*[0-9]|\\frac|ln", values), values
             for e in entries:
                 assert typed(e) in values, (e["name"], values)
+
+
+def only_choices(q) -> bool:
+    """Every sub-question of the cloze question is a MULTICHOICE menu (a concepts question)."""
+    subs, _ = extract(q.findtext("questiontext/text"))
+    return all(sub.qtype == "MULTICHOICE" for sub in subs)
 
 
 def expected_weights(answers: list[dict]) -> list[int]:
@@ -294,10 +309,17 @@ def test_cloze_sub_questions_match_answers_json(practice):
             record = by_id[q.findtext("idnumber")]
             subs, rest = extract(q.findtext("questiontext/text"))
             entries = [e for a in record["answers"] for e in a["entries"]]
+            choices = [a.get("choices") for a in record["answers"] for _ in a["entries"]]
             assert len(subs) == len(entries)
-            assert "NUMERICAL" not in rest and ":NM:" not in rest
+            assert "NUMERICAL" not in rest and ":NM:" not in rest and "MULTICHOICE" not in rest
             assert [s.weight for s in subs] == expected_weights(record["answers"])
-            for sub, entry in zip(subs, entries):
+            for sub, entry, labels in zip(subs, entries, choices):
+                if labels:  # a choice: a menu of the option labels, the key's option the one right
+                    assert sub.qtype == "MULTICHOICE" and [a.answer for a in sub.alternatives] == labels
+                    assert [a.fraction for a in sub.alternatives] == [float(k == int(entry["key"]))
+                                                                     for k in range(1, len(labels) + 1)]
+                    checked += 1
+                    continue
                 assert sub.qtype == "numerical" and len(sub.alternatives) == 2
                 alt, filler = sub.alternatives
                 assert alt.fraction == 1.0

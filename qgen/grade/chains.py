@@ -311,4 +311,4 @@ def no_steps(params: dict, options: dict) -> Problem:
 
 
 BUILDERS = {"mlp": network_problem, "graph": graph_problem, "softmax-ce": softmax_problem,
-            "gates": gates_problem, "jacobian": jacobian_problem, "shapes": no_steps}
+            "gates": gates_problem, "jacobian": jacobian_problem, "shapes": no_steps, "concepts": no_steps}

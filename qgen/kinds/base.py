@@ -58,7 +58,9 @@ class Answer:
     name: str  # stable key in answers.json, e.g. "dL/dW1"
     label: str  # LaTeX math the key uses for it
     value: Any
-    display: str = "value"  # "shape": the value is a shape (rows, columns), written 2×3 like the tables
+    display: str = "value"  # "shape": the value is a shape (rows, columns), written 2×3 like the tables;
+    # "choice": the value is the number (1, 2, …) of the right option among `choices`
+    choices: tuple[str, ...] = ()  # display "choice": the options' labels in order, such as ("1", "2")
 
     def entries(self, number_style: str) -> list[Entry]:
         return entries(self.name, self.value, number_style)
@@ -73,6 +75,7 @@ class Answer:
             "decimal": _nested(arr, _decimal),
             "entries": [e.to_json() for e in self.entries(number_style)],
             **({"display": self.display} if self.display != "value" else {}),
+            **({"choices": list(self.choices)} if self.choices else {}),
         }
 
 

@@ -21,6 +21,10 @@ whose stored length is the question's one width, at least BOX_WIDTH and at least
 stored key of all its variants; it is far below every key, and typing it scores 0 like any wrong
 answer. Every box of every variant of a question then has the same size.
 
+Choices: an answer shown as a choice (a `concepts` option number, Answer.display "choice") is a
+MULTICHOICE menu of its option labels ({1:MULTICHOICE:1~=2~3~4}) instead of a NUMERICAL box; its
+integer key says which label is right. A menu has no box to size.
+
 Weights: every asked answer (a part: a scalar, a vector or a matrix) weighs the same, and its
 entries share it equally. Moodle's weights are whole numbers, so a part weighs the least common
 multiple of the entry counts; only the ratios matter (the quiz sets the question's mark).
@@ -46,10 +50,16 @@ class SubQuestion:
     value: Fraction  # a decimal with at most VALUE_PLACES places
     tolerance: Fraction  # absolute, at most TOLERANCE_PLACES places
     weight: int
+    choices: tuple[str, ...] = ()  # an Answer shown as a choice: MULTICHOICE over these labels
 
     def marker(self, width: int) -> str:
         """The sub-question as Moodle's cloze syntax reads it, its box `width` characters wide
-        (box_width): the key, then the 0 % filler that sets the width."""
+        (box_width): the key, then the 0 % filler that sets the width. A choice is a MULTICHOICE
+        menu of its labels, the key's (the number of the right option) marked right."""
+        if self.choices:
+            right = int(self.entry.key) - 1
+            return f"{{{self.weight}:MULTICHOICE:" + "~".join(("=" if k == right else "") + label
+                                                             for k, label in enumerate(self.choices)) + "}"
         value = decimal_text(self.value, places=VALUE_PLACES)
         return f"{{{self.weight}:NUMERICAL:={value}:{decimal_text(self.tolerance)}~%0%{filler(width)}:0}}"
 
@@ -71,7 +81,8 @@ def sub_questions(answers, number_style: str) -> list[list[SubQuestion]]:
     """Per asked answer, its entries as sub-questions, in reading order."""
     per_answer = [a.entries(number_style) for a in answers]
     part = math.lcm(*(len(es) for es in per_answer))
-    return [[SubQuestion(e, *moodle_interval(e), weight=part // len(es)) for e in es] for es in per_answer]
+    return [[SubQuestion(e, *moodle_interval(e), weight=part // len(es), choices=a.choices) for e in es]
+            for a, es in zip(answers, per_answer)]
 
 
 def decimal_text(x: Fraction, places: int | None = None) -> str:
@@ -86,7 +97,7 @@ def decimal_text(x: Fraction, places: int | None = None) -> str:
 def box_width(subs) -> int:
     """The one box width (characters of the filler) for these sub-questions: BOX_WIDTH, or the
     longest key as Moodle stores it if that is longer."""
-    return max([BOX_WIDTH, *(len(s.stored()) for s in subs)])
+    return max([BOX_WIDTH, *(len(s.stored()) for s in subs if not s.choices)])  # a menu has no box
 
 
 def filler(width: int) -> str:

@@ -127,7 +127,7 @@ def render_variant(question: QuizQuestion, index: int, variant: Variant, diagram
         markers = np.array([s.marker(width) for s in entries], dtype=object).reshape(np.shape(answer.value))
         rows = None if markers.ndim == 0 else markers.reshape(markers.shape[0], -1).tolist()
         answers.append({"label": math_to_mathjax(answer.label), "marker": markers.flat[0], "rows": rows})
-    asks = _asks([s.entry.precision for es in subs for s in es])
+    asks = _asks([s.entry.precision for es in subs for s in es if not s.choices])  # a menu needs no typing rule
     question_html = HTML.get_template("moodle/question.html").render(
         body=html("question", draw.question, pdf_name), asks=asks, answers=answers)
     # The key as Moodle takes it: every entry a decimal at the asked places (Moodle reads no
