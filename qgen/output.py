@@ -160,7 +160,7 @@ OWN_FILES = {
         b"      <text>$course$/top/qgen/")),
     "moodle-answers": ("the answers of a Moodle export qgen wrote", 4096,
                        lambda head: re.match(rb'\{\s*"qgen": "[^"\n]*",\s*"format": "moodle",', head) is not None),
-    "problems-csv": ("a problems list `qgen grade` wrote", 64,  # qgen.grade.responses.PROBLEMS_HEADER
+    "problems-csv": ("a problems list qgen wrote", 64,  # qgen.grade.responses.PROBLEMS_HEADER
                      lambda head: head.startswith(b"row,student_id,column,text,problem\n")),
     "solve-pdf": ("a PDF `qgen solve --pdf` wrote", LIMITS["output"][0],
                   lambda data: data.startswith(b"%PDF-") and b"/Creator (qgen solve --pdf)" in data),

@@ -80,6 +80,7 @@ def test_deep_json_and_toml_are_one_line(tmp_path):
 ALLOWED = {
     "reading.py": "the reader",
     "render.py": "templates",
+    "page_hints.py": "templates (the hint rules, templates/html/hint_rules.json)",
     "html_page.py": "templates, and the SVG pdftocairo wrote in qgen's temporary folder",
     "build.py": "LaTeX's PDF and log in qgen's own build folder",
     "moodle/pictures.py": "the PNG pdftoppm wrote in qgen's temporary folder",
