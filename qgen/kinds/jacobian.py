@@ -21,6 +21,7 @@ from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, reject_diagonal, reject_zero_lines,
     reject_zero_vector, round_to, small_int,
 )
+from qgen.kinds.reject_rules import reject_identity_derivative
 from qgen.numbers import fraction_text
 from qgen.render import render
 
@@ -113,6 +114,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         V = number_matrix(rng, mode, 2, 2, nonzero=True, top=2 if small else 3)
         c = number_vector(rng, mode, 2, top=1 if small else 3) if bias else None
         given, worked, answers = solve_composition(x, w, b, V, c, activation, mode)
+    if options["difficulty"] == "hard":
+        reject_identity_derivative([worked.get(k) for k in ("derivative", "f_derivative", "g_derivative")], activation)
     given = {"form": form, "mode": mode, "bias": bias, "alpha": LEAKY_ALPHA,
              "activation": activation if form != "linear" else None, **given}
     diagram = render("diagrams/chain.tex") if form == "composition" else None

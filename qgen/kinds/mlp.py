@@ -22,6 +22,7 @@ from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, reject_zero_lines,
     reject_zero_vector, round_to, split_sizes,
 )
+from qgen.kinds.reject_rules import reject_equal_column
 from qgen.render import render
 from qgen.solve import solve_guarded
 
@@ -310,6 +311,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     Ws = [[[entry("W") for _ in range(m)] for _ in range(n)] for m, n in zip(sizes, sizes[1:])]
     bs = [[entry("b") for _ in range(n)] if bias else None for n in sizes[1:]]
     _reject_idle_numbers(x, Ws, bs)
+    if loss == "softmax_ce":
+        reject_equal_column(Ws[-1])
     y = _target(rng, mode, sizes[-1], loss, acts[-1])
 
     net = _build(_array(x, exact), [_array(W, exact) for W in Ws],
