@@ -31,6 +31,13 @@ RETRY_BUDGET = 1000  # mlp hard exact accepts about 1 draw in 26: 200 tries woul
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are read off paper
 
 
+RULE_DUPLICATE = "no two identical variants in one sheet"
+
+
+class SheetFull(QgenError):
+    """Every draw repeated a variant already on the sheet: the options have no room for more."""
+
+
 def kind_module(name: str):
     if name not in KIND_MODULES:
         raise QgenError(f"kind: unknown kind {name!r} (allowed: {', '.join(KIND_MODULES)})")
@@ -122,10 +129,15 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     module = kind_module(kind)
     options = read_options(kind, options)
     rng = np.random.default_rng(seed)
+    # Choices a kind draws once per variant and keeps through its redraws (mlp: how many ReLU units
+    # are inactive): redrawn with every try, the loop would favour the choice that passes more often.
+    # The variant keeps the options as given, so that answers.json's options draw it again.
+    once = getattr(module, "variant_options", None)
+    drawn_with = once(rng, options) if once is not None else options
     rules = Counter()
     for _ in range(budget):
         try:
-            draw = module.draw(rng, options)
+            draw = module.draw(rng, drawn_with)
             reject_too_small(draw)
         except Redraw as r:
             rules[r.rule] += 1
@@ -133,12 +145,14 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
         if avoid is not None:
             fingerprint = _fingerprint(kind, draw)
             if fingerprint in avoid:
-                rules["no two identical variants in one sheet"] += 1
+                rules[RULE_DUPLICATE] += 1
                 continue
             avoid.add(fingerprint)
         return Variant(kind, seed, code or variant_code(kind, seed), options, draw, sum(rules.values()),
                        tuple(sorted(rules.elements())))
     rule, _ = rules.most_common(1)[0]
+    if rule == RULE_DUPLICATE:
+        raise SheetFull(f"{kind}: every one of {budget} draws repeated a variant already on the sheet")
     raise QgenError(f"{kind}: no acceptable variant in {budget} draws; the rule '{rule}' rejected most "
                     f"({rules[rule]} times): loosen the options")
 
@@ -162,7 +176,12 @@ def draw_sheet(kinds: list[str], count: int, master_seed: int, options_by_kind: 
     variants = []
     for i, seed in enumerate(seeds):
         kind = kinds[i % len(kinds)]
-        variants.append(draw_variant(kind, seed, options_by_kind[kind], avoid=seen))
+        try:
+            variants.append(draw_variant(kind, seed, options_by_kind[kind], avoid=seen))
+        except SheetFull as e:  # the first questions of a sheet do not depend on its count
+            most = i // len(kinds)
+            raise QgenError(f"--count: {e}; with these options and seed {master_seed} at most {most} can be "
+                            f"drawn: ask for --count {most} or fewer, or loosen the options") from None
         if progress:
             progress(1)
     return variants

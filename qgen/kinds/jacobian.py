@@ -89,8 +89,8 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
     shared = {**options, "form": form}
     if form != "linear":
         shared["activation"] = pick_activation(rng, options["activation"], mode)
-    if form != "composition" and options["n"] == AUTO:
-        shared["n"] = size(rng, difficulty)
+    if form != "composition" and options["n"] == AUTO:  # easy elementwise: 2 or 3 (2-vectors alone: 36 variants)
+        shared["n"] = int(rng.integers(2, 4)) if (form, difficulty) == ("elementwise", "easy") else size(rng, difficulty)
     if form == "linear" and options["m"] == AUTO:
         shared["m"] = size(rng, difficulty)
     return shared
