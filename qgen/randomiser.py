@@ -120,11 +120,12 @@ def variant_code(kind: str, seed: int) -> str:
 
 
 def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
-                 avoid: set[str] | None = None, budget: int = RETRY_BUDGET) -> Variant:
+                 avoid: set[str] | None = None, budget: int = RETRY_BUDGET, accept=None) -> Variant:
     """Draw one question from its child seed, redrawing while a reject rule fires.
 
     `avoid` holds fingerprints of questions already on the sheet: a draw with the same
-    parameters counts as a reject (rule: no two identical variants in one sheet).
+    parameters counts as a reject (rule: no two identical variants in one sheet). `accept(draw)`
+    may name one more rule the draw breaks (an exam's class bounds), or return None.
     """
     module = kind_module(kind)
     options = read_options(kind, options)
@@ -139,6 +140,8 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
         try:
             draw = module.draw(rng, drawn_with)
             reject_too_small(draw)
+            if accept is not None and (rule := accept(draw)):
+                raise Redraw(rule)
         except Redraw as r:
             rules[r.rule] += 1
             continue
