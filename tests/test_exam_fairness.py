@@ -114,3 +114,18 @@ def test_exam_spread_is_checked(tmp_path):
     path.write_text(text)
     with pytest.raises(QgenError, match=r"exam.toml: exam.spread: expected one of tight, normal, loose, off, got 'wide'"):
         load_config(path)
+
+
+def test_qgen_exam_prints_the_spread_per_question(tmp_path):
+    from click.testing import CliRunner
+
+    from qgen.cli import main
+
+    (tmp_path / "exam.toml").write_text(EXAMPLE.read_text().replace('keys = "both"', 'keys = "grading"'))
+    (tmp_path / "exam.secret").write_bytes(SECRET.hex().encode() + b"\n")
+    (tmp_path / "roster.csv").write_text("id,name\na1,Ada\nb2,Bob\n")
+    result = CliRunner().invoke(main, ["exam", str(tmp_path / "exam.toml"), "--roster", str(tmp_path / "roster.csv"),
+                                       "--out", str(tmp_path / "build")])
+    assert result.exit_code == 0, result.output
+    assert "Spread over the class per question (exam.spread = normal):" in result.output
+    assert "  question 1 (mlp): inactive " in result.output and "  question 3 (graph): " in result.output
