@@ -155,7 +155,7 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
                        tuple(sorted(rules.elements())))
     rule, _ = rules.most_common(1)[0]
     if rule == RULE_DUPLICATE:
-        raise SheetFull(f"{kind}: every one of {budget} draws repeated a variant already on the sheet")
+        raise SheetFull(f"{kind}: every one of {budget} draws repeated a variant already drawn (rule '{rule}')")
     raise QgenError(f"{kind}: no acceptable variant in {budget} draws; the rule '{rule}' rejected most "
                     f"({rules[rule]} times): loosen the options")
 

@@ -46,9 +46,11 @@ def class_windows(config: ExamConfig, secret: bytes) -> ExamConfig:
         for seed in child_seeds(class_seed(secret, config.title, q.number), PROBES):
             try:
                 probes.append(measure(draw_json(draw_variant(q.kind, seed, q.options, accept=_structure_ok).draw)))
-            except QgenError as e:
-                raise QgenError(f"{config.path.name}: questions[{q.number}]: {e}") from None
-        questions.append(replace(q, window=make_window(probes, config.spread)))
+            except QgenError:  # options that cannot be drawn: the students' draws say so, naming one
+                break
+        else:
+            q = replace(q, window=make_window(probes, config.spread))
+        questions.append(q)
     return replace(config, questions=tuple(questions))
 
 
