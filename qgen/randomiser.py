@@ -32,6 +32,13 @@ RETRY_BUDGET = 1000  # mlp hard exact accepts about 1 draw in 26: 200 tries woul
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are read off paper
 
 
+RULE_DUPLICATE = "no two identical variants in one sheet"
+
+
+class SheetFull(QgenError):
+    """Every draw repeated a variant already on the sheet: the options have no room for more."""
+
+
 def kind_module(name: str):
     if name not in KIND_MODULES:
         raise QgenError(f"kind: unknown kind {name!r} (allowed: {', '.join(KIND_MODULES)})")
@@ -114,32 +121,42 @@ def variant_code(kind: str, seed: int) -> str:
 
 
 def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
-                 avoid: set[str] | None = None, budget: int = RETRY_BUDGET) -> Variant:
+                 avoid: set[str] | None = None, budget: int = RETRY_BUDGET, accept=None) -> Variant:
     """Draw one question from its child seed, redrawing while a reject rule fires.
 
     `avoid` holds fingerprints of questions already on the sheet: a draw with the same
-    parameters counts as a reject (rule: no two identical variants in one sheet).
+    parameters counts as a reject (rule: no two identical variants in one sheet). `accept(draw)`
+    may name one more rule the draw breaks (an exam's class bounds), or return None.
     """
     module = kind_module(kind)
     options = read_options(kind, options)
     rng = np.random.default_rng(seed)
+    # Choices a kind draws once per variant and keeps through its redraws (mlp: how many ReLU units
+    # are inactive): redrawn with every try, the loop would favour the choice that passes more often.
+    # The variant keeps the options as given, so that answers.json's options draw it again.
+    once = getattr(module, "variant_options", None)
+    drawn_with = once(rng, options) if once is not None else options
     rules = Counter()
     for _ in range(budget):
         try:
-            draw = module.draw(rng, options)
+            draw = module.draw(rng, drawn_with)
             reject_too_small(draw)
+            if accept is not None and (rule := accept(draw)):
+                raise Redraw(rule)
         except Redraw as r:
             rules[r.rule] += 1
             continue
         if avoid is not None:
             fingerprint = _fingerprint(kind, draw)
             if fingerprint in avoid:
-                rules["no two identical variants in one sheet"] += 1
+                rules[RULE_DUPLICATE] += 1
                 continue
             avoid.add(fingerprint)
         return Variant(kind, seed, code or variant_code(kind, seed), options, draw, sum(rules.values()),
                        tuple(sorted(rules.elements())))
     rule, _ = rules.most_common(1)[0]
+    if rule == RULE_DUPLICATE:
+        raise SheetFull(f"{kind}: every one of {budget} draws repeated a variant already drawn (rule '{rule}')")
     raise QgenError(f"{kind}: no acceptable variant in {budget} draws; the rule '{rule}' rejected most "
                     f"({rules[rule]} times): loosen the options")
 
@@ -163,7 +180,12 @@ def draw_sheet(kinds: list[str], count: int, master_seed: int, options_by_kind: 
     variants = []
     for i, seed in enumerate(seeds):
         kind = kinds[i % len(kinds)]
-        variants.append(draw_variant(kind, seed, options_by_kind[kind], avoid=seen))
+        try:
+            variants.append(draw_variant(kind, seed, options_by_kind[kind], avoid=seen))
+        except SheetFull as e:  # the first questions of a sheet do not depend on its count
+            most = i // len(kinds)
+            raise QgenError(f"--count: {e}; with these options and seed {master_seed} at most {most} can be "
+                            f"drawn: ask for --count {most} or fewer, or loosen the options") from None
         if progress:
             progress(1)
     return variants

@@ -142,7 +142,7 @@ def fixed_draw(monkeypatch, x, Ws, bs, y, **overrides):
     it = iter(queue)
     monkeypatch.setattr(mlp, "_entry", lambda *args: next(it))
     monkeypatch.setattr(mlp, "_target", lambda *args: [F(v) for v in y])
-    options = resolve_options("mlp", "easy", "exact", overrides)
+    options = resolve_options("mlp", "easy", "exact", {"inactive": "any", **overrides})  # the numbers as given
     return mlp.draw(np.random.default_rng(0), options)
 
 
@@ -265,7 +265,7 @@ def test_reject_rules_fire(monkeypatch, x, Ws, bs, y, overrides, rule):
     monkeypatch.setattr(mlp, "_entry", lambda *args: next(it))
     monkeypatch.setattr(mlp, "_target", lambda *args: [F(v) for v in y])
     mode = "given" if {"activation", "loss"} & set(overrides) else "exact"
-    options = resolve_options("mlp", "easy", mode, overrides)
+    options = resolve_options("mlp", "easy", mode, {"inactive": "any", **overrides})  # the numbers as given
     with pytest.raises(Redraw) as e:
         mlp.draw(np.random.default_rng(0), options)
     assert e.value.rule == rule

@@ -110,6 +110,8 @@ def build(config, roster, out, force, secret):
     click.echo("  manifest.csv, manifest.json   a row per student and question: seeds, parameters, answers")
     files = ", ".join(f"<id>-{side}.pdf" for side in sides_for(inputs.config))
     click.echo(f"  students/            {files} for each student")
+    for line in progress.spread:
+        click.echo(line)
 
 
 @exam.command()

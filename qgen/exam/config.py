@@ -16,6 +16,7 @@
     conventions = "gate-table"     # optional: notation, gate-table or full
     paper = "a4"                   # optional: a4 or letter
     follow_through = 1             # optional: share of an entry's points `qgen grade` gives for follow-through (0 to 1)
+    spread = "normal"              # optional: how far students' variants of a question may differ (tight, normal, loose, off)
 
     [[questions]]                  # one block per question, in sheet order
     kind = "mlp"
@@ -43,12 +44,13 @@ from qgen.errors import QgenError
 from qgen.kinds.base import DIFFICULTIES, MODES
 from qgen.latex_text import check_printable
 from qgen.numbers import read_share
+from qgen.exam.fairness import SPREADS
 from qgen.reading import check_nesting, read_text
 from qgen.randomiser import KIND_MODULES, resolve_options
 
 EXAM_KEYS = ("title", "course", "date", "duration", "instructions", "calculator", "difficulty", "mode",
              "page_per_question", "same_structure", "answer_space", "keys", "conventions", "paper",
-             "follow_through")
+             "follow_through", "spread")
 REQUIRED_EXAM_KEYS = ("title", "course", "date", "duration")
 QUESTION_KEYS = ("kind", "points", "difficulty", "mode", "options", "answer_space")
 ANSWER_SPACES = ("boxes", "lines", "none")
@@ -73,6 +75,7 @@ class Question:
     options: dict  # resolved by resolve_options: what draw_variant gets
     answer_space: str = "boxes"  # boxes, lines or none
     part_points: tuple[Decimal, ...] | None = None  # as written when `points` is a list, one per part
+    window: object = None  # fairness.Window: the class's bounds, set from the secret (exam.draw.class_windows)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class ExamConfig:
     conventions: str = "gate-table"  # notation, gate-table or full
     paper: str = "a4"  # a4 or letter
     follow_through: str = "1"  # qgen grade's share for follow-through credit, as written (0 to 1)
+    spread: str = "normal"  # equal difficulty: the preset of qgen.exam.fairness (tight, normal, loose, off)
 
     @property
     def total_points(self) -> Decimal:
@@ -149,6 +153,7 @@ def load_config(path: Path) -> ExamConfig:
     conventions = _choice(exam.get("conventions", "gate-table"), CONVENTIONS, f"{where}: exam.conventions")
     paper = _choice(exam.get("paper", "a4"), PAPERS, f"{where}: exam.paper")
     follow_through = _share(exam.get("follow_through", 1), f"{where}: exam.follow_through")
+    spread = _choice(exam.get("spread", "normal"), SPREADS, f"{where}: exam.spread")
 
     questions_raw = data.get("questions")
     if questions_raw is None:
@@ -162,7 +167,7 @@ def load_config(path: Path) -> ExamConfig:
     questions = tuple(_question(q, i, where, difficulty, mode, answer_space)
                       for i, q in enumerate(questions_raw, start=1))
     return ExamConfig(path, title, course, date, duration, instructions, as_list, calculator, page_per_question,
-                      same_structure, questions, answer_space, keys, conventions, paper, follow_through)
+                      same_structure, questions, answer_space, keys, conventions, paper, follow_through, spread)
 
 
 def _question(raw: dict, number: int, where: str, difficulty: str, mode: str, answer_space: str) -> Question:

@@ -2,18 +2,21 @@
 
 A student's question k is draw_variant(kind, seed(secret, title, id, k), options): a pure function
 of those, so the result is the same in one process or in many, in any order; regenerating one
-student draws exactly what the class run drew for them.
+student draws exactly what the class run drew for them. With one structure per class, each draw
+must also fall inside the question's class window (qgen.exam.fairness), fixed from the secret
+before any student is drawn; a draw outside it is drawn again from the same student's seed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig
+from qgen.exam.fairness import PROBES, make_window, measure, structure_rule
 from qgen.exam.roster import Student
-from qgen.exam.secrets import question_seed, version_code
-from qgen.randomiser import Variant, draw_variant
+from qgen.exam.secrets import class_seed, question_seed, version_code
+from qgen.randomiser import Variant, child_seeds, draw_variant
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,48 @@ class StudentExam:
     variants: tuple[Variant, ...]  # in question order
 
 
+def draw_json(draw) -> dict:
+    """The parts of a variant's JSON the fairness measures read (as in the manifest)."""
+    return {"parameters": draw.params, "answers": [a.to_json(draw.number_style) for a in draw.answers]}
+
+
+def _structure_ok(draw) -> str | None:
+    return structure_rule(draw.params)
+
+
+def class_windows(config: ExamConfig, secret: bytes) -> ExamConfig:
+    """Each question's window, from PROBES variants drawn with its class seed (never a student's):
+    the same for every run with this secret, so regenerating one student draws what the class drew."""
+    if config.spread == "off" or not config.same_structure:
+        return config
+    questions = []
+    for q in config.questions:
+        probes = []
+        for seed in child_seeds(class_seed(secret, config.title, q.number), PROBES):
+            try:
+                probes.append(measure(draw_json(draw_variant(q.kind, seed, q.options, accept=_structure_ok).draw)))
+            except QgenError:  # options that cannot be drawn: the students' draws say so, naming one
+                break
+        else:
+            q = replace(q, window=make_window(probes, config.spread))
+        questions.append(q)
+    return replace(config, questions=tuple(questions))
+
+
+def _acceptor(window):
+    def accept(draw) -> str | None:
+        return structure_rule(draw.params) or window.rule(measure(draw_json(draw)))
+    return accept if window is not None else None
+
+
+def _drawable(q, seed: int) -> bool:
+    try:
+        draw_variant(q.kind, seed, q.options)
+        return True
+    except QgenError:
+        return False
+
+
 def draw_student(config: ExamConfig, secret: bytes, student: Student) -> StudentExam:
     code = version_code(secret, config.title, student.id)
     seen: set[str] = set()  # no two identical questions on one sheet
@@ -30,7 +75,12 @@ def draw_student(config: ExamConfig, secret: bytes, student: Student) -> Student
     for q in config.questions:
         seed = question_seed(secret, config.title, student.id, q.number)
         try:
-            variants.append(draw_variant(q.kind, seed, q.options, code=code, avoid=seen))
+            variants.append(draw_variant(q.kind, seed, q.options, code=code, avoid=seen, accept=_acceptor(q.window)))
         except QgenError as e:  # e.g. no acceptable variant: say which question's options to loosen
-            raise QgenError(f"{config.path.name}: questions[{q.number}] (student {student.id}): {e}") from None
+            where = f"{config.path.name}: questions[{q.number}] (student {student.id})"
+            if q.window is not None and _drawable(q, seed):  # the class's bounds are what failed
+                raise QgenError(f"{where}: no variant within the class's bounds ({q.window.describe()}) in "
+                                f"the retry budget; loosen exam.spread (now {config.spread!r}; tight, normal, "
+                                f"loose or off)") from None
+            raise QgenError(f"{where}: {e}") from None
     return StudentExam(student, code, tuple(variants))

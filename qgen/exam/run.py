@@ -16,6 +16,8 @@ import numpy as np
 
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig, load_config
+from qgen.exam.draw import class_windows
+from qgen.exam.fairness import class_spread
 from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.points import check_part_points
 from qgen.exam.prepare import Prepared, prepare_class
@@ -43,7 +45,7 @@ def read_inputs(config_path: Path, roster_path: Path, secret_path: Path | None =
     students = load_roster(roster_path)
     secret_path = secret_path or secret_path_for(config_path)
     secret = load_secret(secret_path, config_path)
-    config = shared_structures(config, secret)
+    config = class_windows(shared_structures(config, secret), secret)  # equal difficulty: qgen.exam.fairness
     check_part_points(config, secret)  # a points list must match the parts asked, before any work
     return Inputs(config, students, secret, (config_path, roster_path, secret_path))
 
@@ -86,6 +88,7 @@ class Progress:
     def __init__(self, update=None, label=None):
         self.update = update or (lambda n: None)
         self.label = label or (lambda text: None)
+        self.spread: list[str] = []  # the class's spread per question (fairness.class_spread), once drawn
 
 
 def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emit,
@@ -93,6 +96,7 @@ def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emi
     sides = sides or sides_for(inputs.config)
     progress.label("Drawing and checking")
     prepared = prepare_class(inputs.config, inputs.secret, students, progress=progress.update, sides=sides)
+    progress.spread = class_spread(inputs.config, [p.rows for p in prepared])  # refuses a class outside its bounds
     progress.label("Typesetting")
     parts = {side: [p.parts[side] for p in prepared] for side in sides}
     sheets = typeset(inputs.config, parts, [p.diagrams for p in prepared], emit=emit, progress=progress.update)

@@ -40,6 +40,7 @@ from qgen.answers import accepts, entries
 from qgen.kinds.graph_layout import layout as draw_layout
 from qgen.kinds.graph_sampling import CLASSICS, VARIABLES, classics, draw_text
 from qgen import shown
+from qgen.kinds.reject_rules import reject_equal_inputs
 from qgen.render import render
 
 NAME = "graph"
@@ -258,6 +259,7 @@ def _reject(graph: Graph, solution: ExpressionSolution, mode: str) -> None:
     bounded(numbers, LIMIT[mode])
     if mode == "exact" and any(Fraction(x).denominator > MAX_DENOMINATOR for x in numbers):
         raise Redraw("fractions too fine to compute by hand")
+    reject_equal_inputs(graph, value)
 
 
 FUNCTIONS = {"exp": math.exp, "sigmoid": lambda k: 1 / (1 + math.exp(-k)), "tanh": math.tanh, "log": math.log}

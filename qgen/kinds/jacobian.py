@@ -21,6 +21,7 @@ from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, reject_diagonal, reject_zero_lines,
     reject_zero_vector, round_to, small_int,
 )
+from qgen.kinds.reject_rules import reject_identity_derivative
 from qgen.numbers import fraction_text
 from qgen import shown
 from qgen.render import render
@@ -89,8 +90,8 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
     shared = {**options, "form": form}
     if form != "linear":
         shared["activation"] = pick_activation(rng, options["activation"], mode)
-    if form != "composition" and options["n"] == AUTO:
-        shared["n"] = size(rng, difficulty)
+    if form != "composition" and options["n"] == AUTO:  # easy elementwise: 2 or 3 (2-vectors alone: 36 variants)
+        shared["n"] = int(rng.integers(2, 4)) if (form, difficulty) == ("elementwise", "easy") else size(rng, difficulty)
     if form == "linear" and options["m"] == AUTO:
         shared["m"] = size(rng, difficulty)
     return shared
@@ -114,6 +115,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         V = number_matrix(rng, mode, 2, 2, nonzero=True, top=2 if small else 3)
         c = number_vector(rng, mode, 2, top=1 if small else 3) if bias else None
         given, worked, answers = solve_composition(x, w, b, V, c, activation, mode)
+    if options["difficulty"] == "hard":
+        reject_identity_derivative([worked.get(k) for k in ("derivative", "f_derivative", "g_derivative")], activation)
     given = {"form": form, "mode": mode, "bias": bias, "alpha": LEAKY_ALPHA,
              "activation": activation if form != "linear" else None, **given}
     diagram = render("diagrams/chain.tex") if form == "composition" else None

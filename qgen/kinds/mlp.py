@@ -23,6 +23,11 @@ from qgen.kinds.base import (
     reject_zero_vector, round_to, split_sizes,
 )
 from qgen import shown
+from qgen.kinds.mlp_units import orient_units
+from qgen.kinds.reject_rules import (
+    INACTIVE_ANY, INACTIVE_OPTION, check_inactive, reject_cancelled, reject_equal_column, reject_inactive,
+    resample_equal_columns, resolve_inactive,
+)
 from qgen.render import render
 from qgen.solve import solve_guarded
 
@@ -75,6 +80,7 @@ OPTIONS = (
     Option("bias", "layers have a bias b", _same(True), parse_bool),
     Option("learning_rate", "η of the SGD step", {"easy": Fraction(1), "medium": Fraction(1, 2),
            "hard": Fraction(1, 10)}, parse_fraction),
+    INACTIVE_OPTION,
 )
 
 
@@ -98,6 +104,7 @@ def check_options(options: dict) -> None:
                         "use output_activation=identity")
     if loss == "softmax_ce" and sizes[-1] < 2:
         raise QgenError("mlp option sizes: softmax_ce needs at least 2 outputs, e.g. sizes=2-3-2")
+    check_inactive(options["inactive"], sizes, _activations(options))
     if mode == "given" and sum(a in SMOOTH for a in _activations(options)) > 1:
         name = "activation" if options["activation"] in SMOOTH else "output_activation"
         raise QgenError(f"mlp option {name}: in given mode at most one layer may use sigmoid or tanh "
@@ -288,11 +295,16 @@ def _places(v: Fraction) -> int:
 
 def class_options(rng: np.random.Generator, options: dict) -> dict:
     """Options for a whole class (`qgen exam`): every structural choice of an mlp question is an
-    option with one value (sizes, activations, loss, bias, η), and every part is always asked, so
-    nothing is left to draw: the class options are the options. The numbers, the target and, with
-    softmax_ce, the target class are each student's own; they change no answer's name or shape.
-    Idempotent, and `draw` calls it, as every kind's draw does."""
-    return dict(options)
+    option with one value (sizes, activations, loss, bias, η), and every part is always asked; the
+    one thing drawn is how many ReLU units are inactive when the option inactive is auto, so the
+    whole class has the same work. The numbers, the target and, with softmax_ce, the target class
+    are each student's own; they change no answer's name or shape. Idempotent, and `draw` calls
+    it, as every kind's draw does."""
+    hidden_relu = len(options["sizes"]) > 2 and options["activation"] == "relu"
+    return {**options, "inactive": resolve_inactive(rng, options.get("inactive", INACTIVE_ANY), hidden_relu)}
+
+
+variant_options = class_options  # drawn once per variant, kept through its redraws (the inactive count)
 
 
 def draw(rng: np.random.Generator, options: dict) -> Draw:
@@ -310,7 +322,12 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     x = [entry("x") for _ in range(sizes[0])]
     Ws = [[[entry("W") for _ in range(m)] for _ in range(n)] for m, n in zip(sizes, sizes[1:])]
     bs = [[entry("b") for _ in range(n)] if bias else None for n in sizes[1:]]
+    orient_units(rng, x, Ws, bs, acts, options["inactive"])
+    if loss == "softmax_ce":
+        resample_equal_columns(Ws[-1], lambda: entry("W"))
     _reject_idle_numbers(x, Ws, bs)
+    if loss == "softmax_ce":
+        reject_equal_column(Ws[-1])
     y = _target(rng, mode, sizes[-1], loss, acts[-1])
 
     net = _build(_array(x, exact), [_array(W, exact) for W in Ws],
@@ -319,6 +336,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         _true_chain_agrees(net)
     sol = solve_network(net)
     _rejects(net, sol, acts, mode)
+    reject_inactive([v.z for v in sol.forward], acts, options["inactive"])
+    reject_cancelled([g.da for g in sol.gradients[:-1]])
     check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
 
     printed = _printed(net)
