@@ -71,7 +71,7 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict:
     return overrides
 
 
-KIND_HELP = "Question kind (repeat for several): graph, jacobian, gates, softmax-ce, mlp, shapes, batch."
+KIND_HELP = "Question kind (repeat for several): graph, jacobian, gates, softmax-ce, mlp, shapes, batch, gradcheck."
 
 
 @main.command()

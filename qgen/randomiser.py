@@ -27,6 +27,7 @@ KIND_MODULES = {
     "mlp": "qgen.kinds.mlp",
     "shapes": "qgen.kinds.shapes",
     "batch": "qgen.kinds.batch",
+    "gradcheck": "qgen.kinds.gradcheck",
 }
 RETRY_BUDGET = 1000  # mlp hard exact accepts about 1 draw in 26: 200 tries would fail a 2,000-student exam now and then
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are read off paper

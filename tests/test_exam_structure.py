@@ -66,6 +66,10 @@ points = 2
 [[questions]]
 kind = "batch"
 points = 4
+
+[[questions]]
+kind = "gradcheck"
+points = 4
 """
 # Kinds whose structure is drawn once per class (every kind: see the test below).
 WITH_CLASS_OPTIONS = [k for k in KIND_MODULES if hasattr(kind_module(k), "class_options")]
@@ -99,7 +103,7 @@ def test_every_student_has_the_same_answers_with_numbers_of_their_own(class_draw
 
 def test_every_kind_has_a_class_structure():
     """So the fairness test above covers every kind."""
-    assert WITH_CLASS_OPTIONS == ["graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes", "batch"]
+    assert WITH_CLASS_OPTIONS == ["graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes", "batch", "gradcheck"]
 
 
 def test_class_options_are_drawn_from_the_secret_once_per_question(tmp_path):

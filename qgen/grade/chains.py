@@ -16,6 +16,7 @@ from qgen.engine.gates import (
 from qgen.engine.network import Layer, Network, solve_network
 from qgen.grade import mistakes as M
 from qgen.grade.chains_batch import batch_problem
+from qgen.grade.chains_gradcheck import gradcheck_problem
 from qgen.grade.steps import Problem, Step, chain
 
 LEAKY_ALPHA = Fraction(1, 10)  # the kinds' printed slope when the parameters name none
@@ -293,4 +294,5 @@ def no_steps(params: dict, options: dict) -> Problem:
 
 
 BUILDERS = {"mlp": network_problem, "graph": graph_problem, "softmax-ce": softmax_problem,
-            "gates": gates_problem, "jacobian": jacobian_problem, "shapes": no_steps, "batch": batch_problem}
+            "gates": gates_problem, "jacobian": jacobian_problem, "shapes": no_steps, "batch": batch_problem,
+            "gradcheck": gradcheck_problem}
