@@ -286,6 +286,8 @@ def jacobian_problem(params: dict, options: dict) -> Problem:
         steps = [Step("g", ("f",), lambda f: g_act.forward(g_linear.forward(f)), g_act.name),
                  Step("dg/df", ("f",), lambda f: diag(g_act.derivative(g_linear.forward(f))) @ g_linear.W, "chain rule"),
                  Step("dg/dx", ("dg/df", "df/dx"), lambda G, F: G @ F, "chain rule")]
+    elif form == "general_chain":  # qgen/kinds/jacobian_general.py: the product of the student's factors
+        steps = [Step("dg/dx", ("dg/df", "df/dx"), lambda G, F: G @ F, "chain rule")]
     return Problem(exact, given, chain(*steps))
 
 
