@@ -17,6 +17,7 @@ from qgen.engine.network import Layer, Network, solve_network
 from qgen.grade import mistakes as M
 from qgen.grade.chains_batch import batch_problem
 from qgen.grade.chains_gradcheck import gradcheck_problem
+from qgen.grade.chains_jacobian import softmax_problem as softmax_jacobian_problem
 from qgen.grade.steps import Problem, Step, chain
 
 LEAKY_ALPHA = Fraction(1, 10)  # the kinds' printed slope when the parameters name none
@@ -286,6 +287,8 @@ def jacobian_problem(params: dict, options: dict) -> Problem:
         steps = [Step("g", ("f",), lambda f: g_act.forward(g_linear.forward(f)), g_act.name),
                  Step("dg/df", ("f",), lambda f: diag(g_act.derivative(g_linear.forward(f))) @ g_linear.W, "chain rule"),
                  Step("dg/dx", ("dg/df", "df/dx"), lambda G, F: G @ F, "chain rule")]
+    elif form in ("softmax", "softmax_ce"):  # qgen/kinds/jacobian_softmax.py
+        return softmax_jacobian_problem(params, options)
     elif form == "general_chain":  # qgen/kinds/jacobian_general.py: the product of the student's factors
         steps = [Step("dg/dx", ("dg/df", "df/dx"), lambda G, F: G @ F, "chain rule")]
     return Problem(exact, given, chain(*steps))
