@@ -24,8 +24,8 @@ from qgen.randomiser import draw_sheet, draw_variant, resolve_options
 from qgen.render import render
 
 
-def mono(coef, i, j=0):
-    return {"kind": "mono", "coef": F(coef), "i": i, "j": j}
+def mono(coef, *powers):
+    return {"kind": "mono", "coef": F(coef), "powers": list(powers)}
 
 
 def values(draw):
@@ -51,7 +51,7 @@ def test_two_variables_along_y_by_hand():
     """f(x, y) = 2x³ + xy − y³ at (1, 1), h = 1/2, along y.
     f(1, 3/2) = 2 + 3/2 − 27/8 = 1/8;  f(1, 1/2) = 2 + 1/2 − 1/8 = 19/8
     fd = (1/8 − 19/8) / 1 = −9/4;  ∂f/∂y = x − 3y² = −2;  rel = (1/4) / (9/4) = 1/9."""
-    draw = gradcheck.solve([mono(2, 3), mono(1, 1, 1), mono(-1, 0, 3)], {"x": F(1), "y": F(1)}, F(1, 2), ["y"], "exact")
+    draw = gradcheck.solve([mono(2, 3, 0), mono(1, 1, 1), mono(-1, 0, 3)], {"x": F(1), "y": F(1)}, F(1, 2), ["y"], "exact")
     assert values(draw) == {"f(x,y+h)": F(1, 8), "f(x,y-h)": F(19, 8), "fd(df/dy)": F(-9, 4), "df/dy": -2,
                             "relerr(df/dy)": F(1, 9)}
 
@@ -60,7 +60,7 @@ def test_given_sigmoid_from_the_printed_values_by_hand():
     """f(x) = 2σ(x) + x² at x₀ = 0, h = 1/2. Printed: f(1/2) = 2(0.622459) + 0.25 = 1.494919 → 1.4949,
     f(−1/2) = 2(0.377541) + 0.25 = 1.005081 → 1.0051, σ(0) = 0.5.
     fd = (1.4949 − 1.0051) / 1 = 0.4898;  f′(0) = 2σ(0)(1 − σ(0)) + 2·0 = 0.5;  rel = 0.0102 / 0.5 = 0.0204."""
-    sig = {"kind": "sigmoid", "var": "x", "coef": F(2), "b": F(1)}
+    sig = {"kind": "sigmoid", "var": 0, "coef": F(2), "b": F(1)}
     draw = gradcheck.solve([sig, mono(1, 2)], {"x": F(0)}, F(1, 2), ["x"], "given")
     assert draw.question["f_printed"][0] == (F(14949, 10000), F(10051, 10000))
     assert [row["value"] for row in draw.question["table"]] == [F(1, 2)]
@@ -157,7 +157,7 @@ def test_the_oracle_catches_a_wrong_engine(monkeypatch):
 
 
 def test_the_templates_show_the_function_the_step_and_each_check():
-    draw = gradcheck.solve([mono(2, 3), mono(1, 1, 1), mono(-1, 0, 3)], {"x": F(1), "y": F(1)}, F(1, 2),
+    draw = gradcheck.solve([mono(2, 3, 0), mono(1, 1, 1), mono(-1, 0, 3)], {"x": F(1), "y": F(1)}, F(1, 2),
                            ["x", "y"], "exact")
     sheet = render("kinds/gradcheck_question.tex", d=draw.question, number_style="fraction")
     assert r"f(x, y) = 2\,x^{3} + xy - y^{3}" in sheet and r"h = \tfrac{1}{2}" in sheet

@@ -17,7 +17,6 @@ central difference with a tiny step, and recomputes the check.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -26,6 +25,7 @@ from qgen.answers import accepts, entries
 from qgen.engine.expression import NOT_RATIONAL, parse_expression
 from qgen.engine.gradcheck import check_gradient, relative_error, shifted
 from qgen.errors import QgenError, VerificationError
+from qgen.kinds import terms as T
 from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, round_to, small_int
 from qgen.kinds.jacobian import to_json
 
@@ -116,7 +116,7 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     options = class_options(rng, options)
     mode, nvar = options["mode"], options["variables"]
     form = (POLYNOMIALS if mode == "exact" else FUNCTION_FORMS)[nvar][options["form"]]
-    terms = [_term(rng, t) for t in form]
+    terms = [_term(rng, t, nvar) for t in form]
     if mode == "exact":
         point = {v: small_int(rng, -2, 2) for v in VARIABLES[:nvar]}
     elif mode == "given":
@@ -126,25 +126,12 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     return solve(terms, point, Fraction(options["step"]), options["checked"].split(","), mode)
 
 
-def _term(rng, spec) -> dict:
+def _term(rng, spec, nvar: int) -> dict:
+    """A term of the form's shape with drawn coefficients (qgen.kinds.terms)."""
     if isinstance(spec[0], int):
-        return {"kind": "mono", "coef": small_int(rng, -3, 3, nonzero=True), "i": spec[0], "j": spec[1]}
-    return {"kind": spec[0], "var": spec[1], "coef": small_int(rng, -2, 2, nonzero=True),
+        return {"kind": "mono", "coef": small_int(rng, -3, 3, nonzero=True), "powers": list(spec[:nvar])}
+    return {"kind": spec[0], "var": VARIABLES.index(spec[1]), "coef": small_int(rng, -2, 2, nonzero=True),
             "b": small_int(rng, -2, 2, nonzero=True)}
-
-
-def function_text(terms: list[dict]) -> str:
-    """f in the graph kind's syntax, e.g. "2*x**3 - x*y + 3*tanh(-2*y)" (parsed by the engine)."""
-    out = ""
-    for t in terms:
-        c = t["coef"]
-        if t["kind"] == "mono":
-            factors = [f"{v}**{k}" if k > 1 else v for v, k in zip(VARIABLES, (t["i"], t["j"])) if k]
-        else:
-            factors = [f"{t['kind']}({t['b']}*{t['var']})"]
-        body = "*".join(([str(abs(c))] if abs(c) != 1 else []) + factors)
-        out += (("-" if c < 0 else "") if not out else (" - " if c < 0 else " + ")) + body
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,12 +139,13 @@ def function_text(terms: list[dict]) -> str:
 
 
 def solve(terms: list[dict], point: dict, h: Fraction, checked: list[str], mode: str) -> Draw:
-    text = function_text(terms)
+    names = list(VARIABLES[:len(point)])
+    text = T.text(terms, names)
     graph = parse_expression(text)
     exact = mode == "exact"
     engine_point = point if mode != "calculator" else {v: float(p) for v, p in point.items()}
     step = h if mode != "calculator" else float(h)
-    printed, table = ({}, []) if mode != "given" else _printed_table(graph, terms, point)
+    printed, table = ({}, []) if mode != "given" else _printed_table(graph, terms, list(point.values()))
     checks, f_printed = [], {}
     for v in checked:
         f_values = None
@@ -195,12 +183,12 @@ def solve(terms: list[dict], point: dict, h: Fraction, checked: list[str], mode:
     style = {"exact": "fraction", "given": "decimal", "calculator": "rounded"}[mode]
     params = {"mode": mode, "function": text, "point": {v: to_json(p) for v, p in point.items()}, "h": to_json(h),
               "checked": checked, "f_printed": {v: [to_json(x) for x in f] for v, f in f_printed.items()} or None,
-              "printed": {row["node"]: to_json(row["value"]) for row in table} or None}
-    question = {"mode": mode, "terms": terms, "point": list(point.values()), "h": h, "checked": checked, "two": two,
+              "printed": {node: to_json(value) for node, value in printed.items()} or None}
+    question = {"mode": mode, "terms": terms, "names": names, "point": list(point.values()), "h": h, "checked": checked, "two": two,
                 "table": table, "f_printed": [f_printed[v] for v in checked] if f_printed else None}
     worked = [{"variable": c.variable, "at": shifted_names(c.variable, two), "f_plus": c.f_plus, "f_minus": c.f_minus,
                "numeric": c.numeric, "analytic": c.analytic, "relerr": c.relative_error,
-               "derivative": derivative_terms(terms, c.variable),
+               "derivative": T.derivative(terms, VARIABLES.index(c.variable)),
                "shifted": [list(shifted(point, c.variable, s).values()) for s in (h, -h)]} for c in checks]
     notes = (("Inputs are printed with 2 decimals; the answers are computed from them and shown to 4 decimals.",)
              if mode == "calculator" else
@@ -219,52 +207,18 @@ def shifted_names(v: str, two: bool) -> tuple[str, str, str, str]:
     return "x,y+h", "x,y-h", "x_0, y_0 + h", "x_0, y_0 - h"
 
 
-def derivative_terms(terms: list[dict], v: str) -> list[dict]:
-    """∂f/∂v term by term, for the key's symbolic line (its value comes from the engine)."""
-    index = VARIABLES.index(v)
-    out = []
-    for t in terms:
-        if t["kind"] == "mono":
-            power = (t["i"], t["j"])[index]
-            if power:
-                i, j = (t["i"] - 1, t["j"]) if v == "x" else (t["i"], t["j"] - 1)
-                out.append({"kind": "mono", "coef": t["coef"] * power, "i": i, "j": j})
-        elif t["var"] == v:
-            out.append({**t, "kind": "d" + t["kind"], "coef": t["coef"] * t["b"]})
-    return out
-
-
-def _printed_table(graph, terms, point) -> tuple[dict, list[dict]]:
+def _printed_table(graph, terms: list[dict], values: list) -> tuple[dict, list[dict]]:
     """Given mode: each function node's value at p, printed to 4 decimals (solve_expression's
-    `printed`), and the table rows for the sheet."""
-    printed, table = {}, []
-    for node in graph.nodes:
-        if node.op in NOT_RATIONAL:
-            term = next(t for t in terms if t["kind"] == node.op)
-            arg = term["b"] * point[term["var"]]
-            value = round_to(_FUNCTIONS[node.op](float(arg)), PRINTED_PLACES)
-            if node.op != "exp" and abs(value) >= Fraction(99, 100):
-                raise Redraw("no saturated sigmoid or tanh")
-            printed[node.id] = value
-            table.append({"node": node.id, "fn": node.op, "arg": arg, "value": value})
+    `printed`), and the table rows for the sheet; no σ or tanh printed as ±0.99 or beyond."""
+    printed, table = T.printed_values(graph, terms, values, PRINTED_PLACES)
+    if any(row["fn"] != "exp" and abs(row["value"]) >= Fraction(99, 100) for row in table):
+        raise Redraw("no saturated sigmoid or tanh")
     return printed, table
 
 
-_FUNCTIONS = {"exp": math.exp, "sigmoid": lambda a: 1 / (1 + math.exp(-a)), "tanh": math.tanh}
-_DERIVATIVES = {"exp": math.exp, "sigmoid": lambda a: _FUNCTIONS["sigmoid"](a) * (1 - _FUNCTIONS["sigmoid"](a)),
-                "tanh": lambda a: 1 - math.tanh(a) ** 2}
-
-
 def _plain(terms: list[dict], point: dict) -> float:
-    """The oracle's f: its own float64 evaluation of the terms (no engine code)."""
-    x, y = float(point["x"]), float(point.get("y", 0))
-    total = 0.0
-    for t in terms:
-        if t["kind"] == "mono":
-            total += float(t["coef"]) * x ** t["i"] * y ** t["j"]
-        else:
-            total += float(t["coef"]) * _FUNCTIONS[t["kind"]](float(t["b"]) * float(point[t["var"]]))
-    return total
+    """The oracle's f at a point given by name (qgen.kinds.terms' own float64 evaluation)."""
+    return T.plain(terms, list(point.values()))
 
 
 def _oracle(terms, point, h, checks, mode: str, table) -> None:
@@ -279,14 +233,8 @@ def _oracle(terms, point, h, checks, mode: str, table) -> None:
         if mode == "given":  # printed values: f± within half a unit of the 4th decimal; f' from the table
             if max(abs(float(c.f_plus) - plus), abs(float(c.f_minus) - minus)) > 0.5e-4 + 1e-12:
                 raise VerificationError(f"gradcheck: printed f(p±h) {c.f_plus}, {c.f_minus} are not {plus}, {minus} rounded")
-            values = {(row["fn"], row["arg"]): float(row["value"]) for row in table}
-            analytic = 0.0
-            for d in derivative_terms(terms, c.variable):
-                if d["kind"] == "mono":
-                    analytic += float(d["coef"]) * float(point["x"]) ** d["i"] * float(point.get("y", 0)) ** d["j"]
-                else:
-                    s = values[(d["kind"][1:], d["b"] * point[d["var"]])]
-                    analytic += float(d["coef"]) * {"dexp": s, "dsigmoid": s * (1 - s), "dtanh": 1 - s * s}[d["kind"]]
+            values = {(row["fn"], row["arg"]): row["value"] for row in table}
+            analytic = T.plain_derivative(terms, VARIABLES.index(c.variable), list(point.values()), values)
             _agree("df/dv from the printed values", c.analytic, analytic, 1e-9)
             _agree("df/dv", c.analytic, true, 1e-3 * (1 + abs(true)))
         else:
