@@ -194,6 +194,7 @@ def test_reject_rules_fire(case, rule):
     ({"activation": "sigmoid"}, "exact", ["batch option activation", "mode given or calculator"]),
     ({"examples": "7"}, "exact", ["batch option examples", "2 to 4"]),
     ({"upstream": "median"}, "exact", ["batch option upstream", "given, sum, mean, auto"]),
+    ({"activation": "leaky_relu", "upstream": "mean"}, "exact", ["batch option activation", "set upstream to sum"]),
 ])
 def test_option_errors_are_one_clear_line(overrides, mode, words):
     with pytest.raises(QgenError) as e:

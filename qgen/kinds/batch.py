@@ -40,6 +40,8 @@ MAX_EXAMPLES = 4
 HALVES = tuple(Fraction(k, 2) for k in (-2, -1, 1, 2))  # the weights under a printed σ or tanh
 RULE_MASK = "a ReLU layer passes some entries of the batch and stops others, at most half"
 RULE_ZERO_Z = "at most a quarter of the pre-activations are 0"
+MAX_DENOMINATOR = 60  # exact mode: fractions a person computes by hand
+RULE_FINE = "fractions too fine to compute by hand"
 RULE_ROW_AT_TARGET = "no example exactly at its target"
 
 
@@ -63,7 +65,7 @@ OPTIONS = (
            {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
     Option("outputs", "n, the length of each z_k; auto: drawn for the difficulty",
            {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
-    Option("activation", "f after the linear layer: none, or auto (relu/leaky_relu exact, sigmoid/tanh given "
+    Option("activation", "f after the linear layer: none, or auto (relu exact, sigmoid/tanh given "
                          "and calculator), relu, leaky_relu, identity, sigmoid, tanh",
            {"easy": NONE, "medium": "auto", "hard": "auto"}, str, ACTIVATIONS),
     Option("upstream", "given (dL/dA of every example printed), sum or mean (L = the squared error summed or "
@@ -76,6 +78,9 @@ OPTIONS = (
 def check_options(options: dict) -> None:
     if options["activation"] != NONE:
         check_activation(NAME, options["activation"], options["mode"])
+    if options["mode"] == "exact" and options["activation"] == "leaky_relu" and options["upstream"] in ("mean", "auto"):
+        raise QgenError(f"{NAME} option activation: leaky_relu under a loss averaged over the batch makes fractions "
+                        f"too fine for exact mode (300ths); set upstream to sum or given, activation relu, or mode calculator")
 
 
 def class_options(rng: np.random.Generator, options: dict) -> dict:
@@ -84,7 +89,9 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
     already resolved come back unchanged, with nothing drawn."""
     difficulty = options["difficulty"]
     shared = dict(options)
-    if options["activation"] != NONE:
+    if options["activation"] == "auto" and options["mode"] == "exact":
+        shared["activation"] = "relu"  # leaky ReLU's 1/10 over a batch mean makes 300ths (set it to have it)
+    elif options["activation"] != NONE:
         shared["activation"] = pick_activation(rng, options["activation"], options["mode"])
     if options["upstream"] == "auto":
         shared["upstream"] = str(rng.choice(("sum", "mean")))
@@ -171,6 +178,9 @@ def solve(X, W, b, activation: str, G, Y, upstream: str, mode: str):
         raise Redraw(RULE_ROW_AT_TARGET)
     for value in (sol.dZ, sol.dW, sol.dX):
         reject_flat(value)
+    if mode == "exact" and any(Fraction(v).denominator > MAX_DENOMINATOR for a in (sol.loss or 0, sol.dA, sol.dZ, sol.dW,
+                                                                               sol.dX) for v in np.ravel(a)):
+        raise Redraw(RULE_FINE)
     reject_zero_share(sol.dW)
     reject_zero_share(sol.dX)
 
