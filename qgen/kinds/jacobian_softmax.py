@@ -59,8 +59,8 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
 
 
 def simple_distribution(rng, n: int) -> np.ndarray:
-    """n positive fractions with a small common denominator (4 to 12) that sum to 1."""
-    D = int(rng.choice([d for d in (4, 5, 6, 8, 10, 12) if d > n]))
+    """n positive fractions with a small common denominator (4 to 10) that sum to 1."""
+    D = int(rng.choice([d for d in (4, 5, 6, 8, 10) if d > n]))
     cuts = np.sort(rng.choice(np.arange(1, D), size=n - 1, replace=False))
     return np.array([Fraction(int(k), D) for k in np.diff(np.concatenate(([0], cuts, [D])))], dtype=object)
 
