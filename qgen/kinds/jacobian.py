@@ -26,7 +26,7 @@ from qgen.numbers import fraction_text
 from qgen.render import render
 
 NAME = "jacobian"
-SUMMARY = "Jacobian of z = Wx + b, of z = f(x) elementwise, or of g∘f as a product of Jacobians"
+SUMMARY = "Jacobian of z = Wx + b, of z = f(x), of g∘f as a product of Jacobians, of f: R^n -> R^m, of softmax"
 FORMS = ("linear", "elementwise", "composition")
 EXTRA_FORMS = {form: module for module in (jacobian_general, jacobian_softmax) for form in module.FORMS}  # opt-in
 EXACT_ACTIVATIONS = ("relu", "leaky_relu", "identity")
@@ -66,7 +66,7 @@ OPTIONS = (
     Option("activation", "f of the elementwise gates; auto: relu/leaky_relu (exact), sigmoid/tanh (given, calculator)",
            {"easy": "auto", "medium": "auto", "hard": "auto"}, str, ACTIVATION_CHOICES),
     Option("bias", "the linear gates have a bias", {"easy": False, "medium": True, "hard": True}, parse_bool),
-    Option("n", "length of z (linear, elementwise); auto: drawn for the difficulty",
+    Option("n", "length of z (linear, elementwise; softmax: the classes); auto: drawn for the difficulty",
            {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
     Option("m", "length of x of z = Wx + b; auto: drawn for the difficulty",
            {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
