@@ -57,14 +57,17 @@ def test_two_variables_along_y_by_hand():
 
 
 def test_given_sigmoid_from_the_printed_values_by_hand():
-    """f(x) = 2σ(x) + x² at x₀ = 0, h = 1/2. Printed: f(1/2) = 2(0.622459) + 0.25 = 1.494919 → 1.4949,
-    f(−1/2) = 2(0.377541) + 0.25 = 1.005081 → 1.0051, σ(0) = 0.5.
-    fd = (1.4949 − 1.0051) / 1 = 0.4898;  f′(0) = 2σ(0)(1 − σ(0)) + 2·0 = 0.5;  rel = 0.0102 / 0.5 = 0.0204."""
-    sig = {"kind": "sigmoid", "var": 0, "coef": F(2), "b": F(1)}
-    draw = gradcheck.solve([sig, mono(1, 2)], {"x": F(0)}, F(1, 2), ["x"], "given")
-    assert draw.question["f_printed"][0] == (F(14949, 10000), F(10051, 10000))
-    assert [row["value"] for row in draw.question["table"]] == [F(1, 2)]
-    assert values(draw) == {"fd(df/dx)": F(4898, 10000), "df/dx": F(1, 2), "relerr(df/dx)": F(204, 10000)}
+    """f(x) = 2σ(2x) + x² at x₀ = 1/2, h = 1/2. Printed: f(1) = 2σ(2) + 1 = 2(0.880797) + 1 = 2.761594 → 2.7616,
+    f(0) = 2σ(0) + 0 = 1 → 1, and σ(2 · 1/2) = σ(1) = 0.731059 → 0.7311.
+    fd = (2.7616 − 1) / (2 · 1/2) = 1.7616;
+    f′(1/2) = 2 · 2 · σ(1)(1 − σ(1)) + 2 · 1/2 = 4 · 0.7311 · 0.2689 + 1 = 0.78637116 + 1 = 1.78637116;
+    rel = |1.7616 − 1.78637116| / 1.78637116 = 0.02477116 / 1.78637116 = 619279/44659279."""
+    sig = {"kind": "sigmoid", "var": 0, "coef": F(2), "b": F(2)}
+    draw = gradcheck.solve([sig, mono(1, 2)], {"x": F(1, 2)}, F(1, 2), ["x"], "given")
+    assert draw.question["f_printed"][0] == (F(27616, 10000), 1)
+    assert [row["value"] for row in draw.question["table"]] == [F(7311, 10000)]
+    assert values(draw) == {"fd(df/dx)": F(17616, 10000), "df/dx": F(178637116, 10**8),
+                            "relerr(df/dx)": F(2477116, 178637116)}
 
 
 # ---------------------------------------------------------------------------------------------

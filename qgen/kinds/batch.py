@@ -22,6 +22,7 @@ from qgen.kinds.base import (
     RULE_ZERO_BIAS, Draw, Option, Redraw, parse_bool, reject_diagonal, reject_zero_lines, reject_zero_share,
     reject_zero_vector, round_to, small_int,
 )
+from qgen.kinds.printed import reject_printed
 from qgen.kinds.jacobian import (
     AUTO, EXACT_ACTIVATIONS, LEAKY_ALPHA, PRINTED_ACTIVATIONS, activation_gate, check_activation, engine,
     fd_gradient, length, make_draw, number, number_matrix, pick_activation, plain_activation, printed_values,
@@ -185,6 +186,9 @@ def solve(X, W, b, activation: str, G, Y, upstream: str, mode: str):
     reject_zero_share(sol.dX)
 
     _oracle(X, W, b, activation, G, Y, upstream, sol, printed_values(gate))
+    if sol.loss is not None:  # L is the one scalar answer
+        sheet = [v for a in (X, W, b, G, Y, printed_values(gate)) if a is not None for v in np.ravel(a)]
+        reject_printed([sol.loss], sheet)
 
     given = {"examples": len(X), "inputs": X.shape[1], "outputs": W.shape[0], "X": X, "W": W, "b": b,
              "activation": None if activation == NONE else activation, "upstream": upstream,

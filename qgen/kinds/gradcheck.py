@@ -26,6 +26,7 @@ from qgen.engine.expression import NOT_RATIONAL, parse_expression
 from qgen.engine.gradcheck import check_gradient, relative_error, shifted
 from qgen.errors import QgenError, VerificationError
 from qgen.kinds import terms as T
+from qgen.kinds.printed import reject_printed
 from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, round_to, small_int
 from qgen.kinds.jacobian import to_json
 
@@ -167,6 +168,10 @@ def solve(terms: list[dict], point: dict, h: Fraction, checked: list[str], mode:
         if exact and max(Fraction(x).denominator for x in (c.f_plus, c.f_minus, c.numeric)) > 64:
             raise Redraw("fractions too fine to compute by hand")
     _oracle(terms, point, h, checks, mode, table)
+    sheet = [h, *point.values(), *[x for f in f_printed.values() for x in f], *[r[k] for r in table for k in ("arg", "value")]]
+    asked = [x for c in checks for x in ((c.f_plus, c.f_minus) if mode != "given" else ()) + (c.numeric, c.analytic,
+                                                                                               c.relative_error)]
+    reject_printed(asked, sheet)
     if mode != "exact":
         for c in checks:
             _rounding_student(c, h, mode)
