@@ -9,7 +9,7 @@ from qgen.errors import QgenError
 
 MAX_SEED = 2**64 - 1
 SEED = click.IntRange(0, MAX_SEED)  # numpy's SeedSequence takes non-negative integers only
-KIND_HELP = "Question kind (repeat for several): graph, jacobian, gates, softmax-ce, mlp, shapes, concepts."
+KIND_HELP = "Question kind (repeat for several): graph, jacobian, gates, softmax-ce, mlp, shapes, batch, gradcheck, concepts."
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict:

@@ -26,6 +26,8 @@ KIND_MODULES = {
     "softmax-ce": "qgen.kinds.softmax_ce",
     "mlp": "qgen.kinds.mlp",
     "shapes": "qgen.kinds.shapes",
+    "batch": "qgen.kinds.batch",
+    "gradcheck": "qgen.kinds.gradcheck",
     "concepts": "qgen.kinds.concepts",
 }
 RETRY_BUDGET = 1000  # mlp hard exact accepts about 1 draw in 26: 200 tries would fail a 2,000-student exam now and then

@@ -82,7 +82,7 @@ def test_the_starter_and_the_example_configs_are_valid_and_the_same(tmp_path):
 
 BAD_CONFIGS = [
     (GOOD.replace('kind = "shapes"', 'kind = "trees"'),
-     "exam.toml: questions[1].kind: unknown kind 'trees' (allowed: graph, jacobian, gates, softmax-ce, mlp, shapes, concepts)"),
+     "exam.toml: questions[1].kind: unknown kind 'trees' (allowed: graph, jacobian, gates, softmax-ce, mlp, shapes, batch, gradcheck, concepts)"),
     (GOOD.replace("layers = 3", "depth = 3"), "exam.toml: questions[1].options: shapes option depth: unknown option (allowed: layers, bias, sizes)"),
     (GOOD.replace("layers = 3", "layers = 9"), "exam.toml: questions[1].options: shapes option layers: expected 1 to 5 layers"),
     (GOOD.replace("points = 2.5", "points = -1"), "exam.toml: questions[1].points: expected a positive number, got -1"),

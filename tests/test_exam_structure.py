@@ -1,6 +1,6 @@
 """Exams are fair: one structure per question for the whole class, numbers per student.
 
-A 200-student class of all six kinds with mixed options is drawn (draws only: no LaTeX), and for
+A 200-student class of every kind with mixed options is drawn (draws only: no LaTeX), and for
 every question whose kind draws its structure once per class, every student's answers have the
 same names and shapes while the numbers are each student's own."""
 
@@ -64,6 +64,14 @@ kind = "shapes"
 points = 2
 
 [[questions]]
+kind = "batch"
+points = 4
+
+[[questions]]
+kind = "gradcheck"
+points = 4
+
+[[questions]]
 kind = "concepts"
 points = 2
 """
@@ -98,8 +106,9 @@ def test_every_student_has_the_same_answers_with_numbers_of_their_own(class_draw
 
 
 def test_every_kind_has_a_class_structure():
-    """So the fairness test above covers all six kinds."""
-    assert WITH_CLASS_OPTIONS == ["graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes", "concepts"]
+    """So the fairness test above covers every kind."""
+    assert WITH_CLASS_OPTIONS == ["graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes", "batch", "gradcheck",
+                                  "concepts"]
 
 
 def test_class_options_are_drawn_from_the_secret_once_per_question(tmp_path):

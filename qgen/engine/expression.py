@@ -95,14 +95,19 @@ RULES = {
 }  # fmt: skip
 
 
-def solve_expression(graph: Graph, values: Mapping[str, Scalar], exact: bool | None = None) -> ExpressionSolution:
+def solve_expression(graph: Graph, values: Mapping[str, Scalar], exact: bool | None = None,
+                     printed: Mapping[str, Fraction] | None = None) -> ExpressionSolution:
     """Forward values, then backward gradients in reverse topological order.
 
     exact=None: exact iff every value is a Fraction (or int) and every op keeps rationals.
     exact=True with a float value reads it as the decimal it spells (0.1 is 1/10).
+    printed: node id -> the value a sheet prints for that node (given mode, e.g. σ(2) = 0.8808):
+    the node takes that value and its local partial follows from it (σ′ = y(1 − y), exp′ = y), so
+    with every exp, sigmoid and tanh printed the solution can be exact.
     """
     _check_names(graph, values)
-    exact = _choose_exact(graph, values, exact)
+    printed = printed or {}
+    exact = _choose_exact(graph, values, exact, set(printed))
     num = Fraction if exact else float
 
     value: dict[str, Scalar] = {}
@@ -117,7 +122,7 @@ def solve_expression(graph: Graph, values: Mapping[str, Scalar], exact: bool | N
             args = [value[i] for i in node.inputs] + ([node.exponent] if node.op == "pow" else [])
             _check_domain(graph, node, args)
             forward, partials = RULES[node.op]
-            y = _computed(graph, node, lambda: num(forward(*args)))
+            y = num(printed[node.id]) if node.id in printed else _computed(graph, node, lambda: num(forward(*args)))
             local[node.id] = _computed(graph, node, lambda: tuple(num(p) for p in partials(*args, y)), "the local derivative")
             value[node.id] = y
         _check_size(graph, node, value[node.id])
@@ -151,8 +156,8 @@ def _check_names(graph: Graph, values) -> None:
             raise QgenError(f"values: unknown variable {name!r} (the expression uses {uses})")
 
 
-def _choose_exact(graph: Graph, values: Mapping, exact: bool | None) -> bool:
-    irrational = next((n for n in graph.nodes if n.op in NOT_RATIONAL), None)
+def _choose_exact(graph: Graph, values: Mapping, exact: bool | None, printed: set = frozenset()) -> bool:
+    irrational = next((n for n in graph.nodes if n.op in NOT_RATIONAL and n.id not in printed), None)
     if exact is None:
         return irrational is None and all(
             isinstance(v, (int, Fraction)) and not isinstance(v, bool) for v in values.values()

@@ -90,7 +90,8 @@ DEFAULT_LEAKY_ALPHA = Fraction(1, 100)
 
 
 def _map(fn, x: np.ndarray, *args) -> np.ndarray:
-    return np.array([fn(v, *args) for v in x], dtype=x.dtype)
+    """fn on every entry of x, any shape (a vector, or a mini-batch with examples as rows)."""
+    return np.array([fn(v, *args) for v in x.flat], dtype=x.dtype).reshape(x.shape)
 
 
 def diag(v: np.ndarray) -> np.ndarray:

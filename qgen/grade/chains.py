@@ -15,6 +15,9 @@ from qgen.engine.gates import (
 )
 from qgen.engine.network import Layer, Network, solve_network
 from qgen.grade import mistakes as M
+from qgen.grade.chains_batch import batch_problem
+from qgen.grade.chains_gradcheck import gradcheck_problem
+from qgen.grade.chains_jacobian import softmax_problem as softmax_jacobian_problem
 from qgen.grade.steps import Problem, Step, chain
 
 LEAKY_ALPHA = Fraction(1, 10)  # the kinds' printed slope when the parameters name none
@@ -303,6 +306,10 @@ def jacobian_problem(params: dict, options: dict) -> Problem:
         steps = [Step("g", ("f",), lambda f: g_act.forward(g_linear.forward(f)), g_act.name),
                  Step("dg/df", ("f",), lambda f: diag(g_act.derivative(g_linear.forward(f))) @ g_linear.W, "chain rule"),
                  Step("dg/dx", ("dg/df", "df/dx"), lambda G, F: G @ F, "chain rule")]
+    elif form in ("softmax", "softmax_ce"):  # qgen/kinds/jacobian_softmax.py
+        return softmax_jacobian_problem(params, options)
+    elif form == "general_chain":  # qgen/kinds/jacobian_general.py: the product of the student's factors
+        steps = [Step("dg/dx", ("dg/df", "df/dx"), lambda G, F: G @ F, "chain rule")]
     return Problem(exact, given, chain(*steps))
 
 
@@ -311,4 +318,5 @@ def no_steps(params: dict, options: dict) -> Problem:
 
 
 BUILDERS = {"mlp": network_problem, "graph": graph_problem, "softmax-ce": softmax_problem,
-            "gates": gates_problem, "jacobian": jacobian_problem, "shapes": no_steps, "concepts": no_steps}
+            "gates": gates_problem, "jacobian": jacobian_problem, "shapes": no_steps, "batch": batch_problem,
+            "gradcheck": gradcheck_problem, "concepts": no_steps}

@@ -17,6 +17,7 @@ import numpy as np
 from qgen.engine.gates import Elementwise, GivenElementwise, Linear, chain_jacobians
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
+from qgen.kinds import jacobian_general, jacobian_softmax
 from qgen.kinds.base import (
     RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, reject_diagonal, reject_zero_lines,
     reject_zero_vector, round_to, small_int,
@@ -27,8 +28,9 @@ from qgen import shown
 from qgen.render import render
 
 NAME = "jacobian"
-SUMMARY = "Jacobian of z = Wx + b, of z = f(x) elementwise, or of g∘f as a product of Jacobians"
+SUMMARY = "Jacobian of z = Wx + b, of z = f(x), of g∘f as a product of Jacobians, of f: R^n -> R^m, of softmax"
 FORMS = ("linear", "elementwise", "composition")
+EXTRA_FORMS = {form: module for module in (jacobian_general, jacobian_softmax) for form in module.FORMS}  # opt-in
 EXACT_ACTIVATIONS = ("relu", "leaky_relu", "identity")
 PRINTED_ACTIVATIONS = ("sigmoid", "tanh")
 ACTIVATION_CHOICES = ("auto",) + EXACT_ACTIVATIONS + PRINTED_ACTIVATIONS
@@ -58,12 +60,15 @@ def length(text):
 # Work grows with the difficulty: easy is an elementwise gate (a diagonal Jacobian, 2 entries),
 # medium a linear gate with a bias (a full Jacobian, z = Wx + b to evaluate), hard the composition.
 OPTIONS = (
-    Option("form", "linear (z = Wx + b), elementwise (z = f(x)), composition (g∘f) or mixed",
-           {"easy": "elementwise", "medium": "linear", "hard": "composition"}, str, FORMS + ("mixed",)),
+    Option("form", "linear (z = Wx + b), elementwise (z = f(x)), composition (g∘f), mixed (one of these three), "
+                   "general (f: R^n -> R^m of expressions), general_chain (the note's chain with general f, g), "
+                   "softmax (its Jacobian and an upstream gradient) or softmax_ce (through the cross-entropy)",
+           {"easy": "elementwise", "medium": "linear", "hard": "composition"}, str,
+           FORMS + ("mixed",) + tuple(EXTRA_FORMS)),
     Option("activation", "f of the elementwise gates; auto: relu/leaky_relu (exact), sigmoid/tanh (given, calculator)",
            {"easy": "auto", "medium": "auto", "hard": "auto"}, str, ACTIVATION_CHOICES),
     Option("bias", "the linear gates have a bias", {"easy": False, "medium": True, "hard": True}, parse_bool),
-    Option("n", "length of z (linear, elementwise); auto: drawn for the difficulty",
+    Option("n", "length of z (linear, elementwise; softmax: the classes); auto: drawn for the difficulty",
            {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
     Option("m", "length of x of z = Wx + b; auto: drawn for the difficulty",
            {"easy": AUTO, "medium": AUTO, "hard": AUTO}, length),
@@ -71,6 +76,8 @@ OPTIONS = (
 
 
 def check_options(options: dict) -> None:
+    if options["form"] in EXTRA_FORMS:  # general f: R^n -> R^m and its chain; the softmax gate
+        return EXTRA_FORMS[options["form"]].check_options(options)
     if options["form"] != "linear":
         check_activation(NAME, options["activation"], options["mode"])
     if options["form"] == "composition" and (options["n"] != AUTO or options["m"] != AUTO):
@@ -87,6 +94,8 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
     come back unchanged, with nothing drawn."""
     mode, difficulty = options["mode"], options["difficulty"]
     form = options["form"] if options["form"] != "mixed" else str(rng.choice(FORMS))
+    if form in EXTRA_FORMS:
+        return EXTRA_FORMS[form].class_options(rng, options)
     shared = {**options, "form": form}
     if form != "linear":
         shared["activation"] = pick_activation(rng, options["activation"], mode)
@@ -99,6 +108,8 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
 
 def draw(rng: np.random.Generator, options: dict) -> Draw:
     options = class_options(rng, options)  # a practice question draws its own structure
+    if options["form"] in EXTRA_FORMS:
+        return EXTRA_FORMS[options["form"]].draw(rng, options)
     mode, bias, form, activation = options["mode"], options["bias"], options["form"], options["activation"]
     if form == "linear":
         n, m = options["n"], options["m"]
