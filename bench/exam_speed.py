@@ -28,7 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qgen.build import DiagramCache, build, build_many  # noqa: E402
+from qgen.build import build  # noqa: E402
+from qgen.diagrams import DiagramCache  # noqa: E402
+from qgen.tex_batch import build_many  # noqa: E402
 from qgen.exam import prepare as prepare_module  # noqa: E402
 from qgen.exam import sheets  # noqa: E402
 from qgen.practice import new_diagram_cache  # noqa: E402

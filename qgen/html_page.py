@@ -21,7 +21,7 @@ import jinja2
 import numpy as np
 
 from qgen.answers import Entry, rational
-from qgen.build import DiagramCache
+from qgen.diagrams import DiagramCache
 from qgen.errors import QgenError
 from qgen.latex_html import math, steps, to_html
 from qgen.numbers import fraction_text

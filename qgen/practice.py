@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from qgen import __version__
-from qgen.build import DiagramCache, compile_many, require_tex
+from qgen.build import require_tex
+from qgen.diagrams import DiagramCache
+from qgen.tex_batch import compile_many
 from qgen.errors import QgenError
 from qgen.output import check_file_target, check_folder, publish
 from qgen.randomiser import Variant, draw_sheet, kind_module, resolve_options
