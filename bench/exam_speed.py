@@ -13,18 +13,23 @@
 3. With --per-student: a per-student pipeline, the way other exam generators work (a sheet and
    a worked key per student, each its own pdflatex process, one per core), on SUBSET students,
    extrapolated.
-The figures printed: seconds, and each build's ratio to the yardstick.
+The figures printed: seconds, and each build's ratio to the yardstick; and the bytes a build
+wrote: students/ per student and its split by kind of content (font programs, ToUnicode maps,
+page content, pictures, the rest: dictionaries, cross-reference), and the class files.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import hashlib
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pikepdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -165,6 +170,47 @@ def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -
 _REAL = (sheets.build, sheets._cut, DiagramCache.build)
 
 
+def size_split(pdf_path: Path) -> collections.Counter:
+    """Where one PDF's bytes go: font programs, ToUnicode maps, page content, pictures (forms and
+    images), and the rest (dictionaries, object streams, cross-reference), stored sizes."""
+    split = collections.Counter()
+    with pikepdf.open(pdf_path) as pdf:
+        kinds = {}
+        for page in pdf.pages:
+            contents = page.obj.get("/Contents")
+            for c in (contents if isinstance(contents, pikepdf.Array) else [contents]):
+                kinds[c.objgen] = "page content"
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font":
+                if "/ToUnicode" in obj:
+                    kinds[obj.ToUnicode.objgen] = "ToUnicode"
+                descriptor = obj.get("/FontDescriptor")
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if descriptor is not None and key in descriptor:
+                        kinds[descriptor[key].objgen] = "fonts"
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                kind = kinds.get(obj.objgen) or ("pictures" if obj.get("/Subtype") in ("/Form", "/Image") else None)
+                if kind:
+                    split[kind] += len(obj.read_raw_bytes())
+    split["rest"] = pdf_path.stat().st_size - sum(split.values())
+    return split
+
+
+def report_sizes(out: Path, students: int) -> None:
+    files = sorted((out / "students").glob("*.pdf"))
+    total = sum(f.stat().st_size for f in files)
+    split = collections.Counter()
+    for f in files:
+        split.update(size_split(f))
+    order = ["fonts", "ToUnicode", "page content", "pictures", "rest"]
+    print(f"    students/: {total / 1e6:.1f} MB = {total / students / 1e3:.0f} KB per student "
+          f"({len(files) // students} files): " + ", ".join(
+              f"{k} {split[k] / students / 1e3:.0f} KB ({100 * split[k] / total:.0f} %)" for k in order))
+    print("    class files: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB"
+                                           for p in sorted(out.glob("*.pdf"))))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=200)
@@ -187,6 +233,7 @@ def main() -> None:
             warm = inputs.__class__(inputs.config, inputs.students[:2], inputs.secret)
             build_exam(warm, tmp / f"warm-{keys}")  # fills the format cache, as any earlier run would
             timed_build(inputs, tmp / f"out-{keys}", keys, yardstick, args.students)
+            report_sizes(tmp / f"out-{keys}", args.students)
         pictures = len({d for p in prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students,
                                                                  sides=("questions",)) for d in p.diagrams})
         print(f"{pictures} distinct pictures")

@@ -95,11 +95,7 @@ class Font:
         charset = b"\x00" + b"".join(struct.pack(">H", sid(g)) for g in order[1:])
         encoding = bytes([0, len(codes)]) + bytes(codes[g] for g in order[1:len(codes) + 1]) if codes else b""
         charstrings = _index([self.glyphs[g] for g in order])
-        private = _private(self.private)
-
-        top_fixed = b"".join(_number(v) for v in self.bbox) + b"\x05"
-        if [float(v) for v in self.matrix] != _DEFAULT_MATRIX:
-            top_fixed += b"".join(_number(v) for v in self.matrix) + b"\x0c\x07"
+        private, top_fixed = self._fixed()
         top_size = len(top_fixed) + 3 * 6 + (6 if encoding else 0) + 5  # charset, CharStrings, Private(2), Encoding
         header = b"\x01\x00\x04\x04"
         names = _index([name.encode("latin-1")])
@@ -117,6 +113,15 @@ class Font:
         assert len(top) == top_size
         return b"".join([header, names, _index([top]), string_index, b"\x00\x00", encoding, charset, charstrings,
                          private])
+
+    def _fixed(self) -> tuple[bytes, bytes]:
+        """The Private DICT, and the Top DICT's entries other than offsets (made once)."""
+        if not hasattr(self, "_fixed_parts"):
+            top = b"".join(_number(v) for v in self.bbox) + b"\x05"
+            if [float(v) for v in self.matrix] != _DEFAULT_MATRIX:
+                top += b"".join(_number(v) for v in self.matrix) + b"\x0c\x07"
+            self._fixed_parts = (_private(self.private), top)
+        return self._fixed_parts
 
     def _codes(self, order: list[str]) -> dict[str, int]:
         """glyph -> its code in the font's own encoding (format 0: one code per glyph)."""

@@ -50,15 +50,28 @@ def _code(digits: bytes) -> int:
 
 def trimmed(cmap: bytes, codes: set[int]) -> bytes:
     """The CMap with entries for `codes` only (those it maps)."""
-    mapping = read(cmap)
-    blocks = [m.span() for m in _BLOCK.finditer(cmap)]
-    if not blocks:
-        raise CMapError("no bfchar or bfrange")
-    kept = [(c, mapping[c]) for c in sorted(codes) if c in mapping]
-    entries = []
-    for i in range(0, len(kept), _MAX_ENTRIES):
-        chunk = kept[i:i + _MAX_ENTRIES]
-        lines = b"".join(b"<%02X> <%s>\n" % (c, target) for c, target in chunk)
-        entries.append(b"%d beginbfchar\n%sendbfchar\n" % (len(chunk), lines))
-    text = cmap[:blocks[0][0]] + b"".join(entries) + cmap[blocks[-1][1]:].lstrip(b"\r\n")
-    return _COMMENT.sub(b"", text)  # %%BeginResource and the like: comments, read by no PDF reader
+    return CMap(cmap).trimmed(codes)
+
+
+class CMap:
+    """A CMap read once, to be trimmed to many code sets."""
+
+    def __init__(self, cmap: bytes):
+        self.mapping = read(cmap)
+        blocks = [m.span() for m in _BLOCK.finditer(cmap)]
+        if not blocks:
+            raise CMapError("no bfchar or bfrange")
+        self.head = _COMMENT.sub(b"", cmap[:blocks[0][0]])
+        self.tail = _COMMENT.sub(b"", cmap[blocks[-1][1]:].lstrip(b"\r\n"))
+
+    def trimmed(self, codes: set[int]) -> bytes:
+        """The CMap with entries for `codes` only (those it maps); comments left out."""
+        mapping = self.mapping
+        kept = [(c, mapping[c]) for c in sorted(codes) if c in mapping]
+        entries = []
+        for i in range(0, len(kept), _MAX_ENTRIES):
+            chunk = kept[i:i + _MAX_ENTRIES]
+            lines = b"".join(b"<%02X> <%s>\n" % (c, target) for c, target in chunk)
+            entries.append(b"%d beginbfchar\n%sendbfchar\n" % (len(chunk), lines))
+        # %%BeginResource and the like are comments, read by no PDF reader
+        return self.head + b"".join(entries) + self.tail

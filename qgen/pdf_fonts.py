@@ -33,19 +33,17 @@ from qgen import cff, cmap, type1
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
-_charstrings: dict[tuple, bytes] = {}  # (font, glyph, Type 1 charstring) -> Type 2 charstring, for the process
+_charstrings: dict[tuple, bytes] = {}  # (font, glyph, stored Type 1 charstring) -> Type 2 one, for the process
 _charstrings_lock = threading.Lock()
 
 # In a content stream, what decides the glyphs shown: strings, font selections (/F1 9.96 Tf),
-# forms drawn (/Im1 Do), q/Q (which restore the font), and an inline image (not followed).
+# XObjects drawn (/Im1 Do), q/Q (which restore the font) and inline images (not followed).
+# Every branch starts with a fixed character, which keeps the scan fast.
 _TOKENS = re.compile(rb"""
-    \(((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*)\)          # 1: a literal string
-  | <([0-9A-Fa-f\s]*)>                                   # 2: a hex string
-  | /([^\s/\[\]()<>{}%]+)\s+[-+\d.]+\s+Tf(?![^\s\[(/<])  # 3: a font selection
-  | /([^\s/\[\]()<>{}%]+)\s+Do(?![^\s\[(/<])             # 4: an XObject drawn
-  | /[^\s/\[\]()<>{}%]*                                  # another name
-  | %[^\r\n]*                                            # a comment
-  | (?<![^\s\]>)])(q|Q|BI)(?![^\s\[(/<])                 # 5: save, restore, inline image
+    \(((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*)\)             # 1: a literal string
+  | /([^\s/\[\]()<>{}%]+)\s+(?:[-+\d.]+\s+(Tf)|(Do))(?![^\s\[(/<])  # 2: a name, 3: Tf, 4: Do
+  | <([0-9A-Fa-f\s]*)>                                         # 5: a hex string
+  | \s(q|Q|BI)(?=[\s\[(/<]|$)                                 # 6: save, restore, inline image
 """, re.VERBOSE | re.DOTALL)
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|[\s\S])")
 _ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b"", b"\r": b""}
@@ -62,28 +60,28 @@ def _unescape(raw: bytes) -> bytes:
     return _ESCAPE.sub(one, raw) if b"\\" in raw else raw
 
 
-def _fonts_of(stream_dict) -> tuple[dict, dict]:
+def _resources(stream_dict) -> tuple:
     resources = stream_dict.get("/Resources")
     if not isinstance(resources, pikepdf.Dictionary):
         raise Unreadable("resources not on the page")
-    fonts = resources.get("/Font")
-    forms = resources.get("/XObject")
-    return (dict(fonts.items()) if isinstance(fonts, pikepdf.Dictionary) else {},
-            dict(forms.items()) if isinstance(forms, pikepdf.Dictionary) else {})
+    return resources.get("/Font"), resources.get("/XObject")
 
 
 def _shown(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]]:
     """font objgen -> codes shown by `content` (of a page or form with resources in `owner`),
     the forms it draws included (each read once, kept in forms_seen)."""
-    fonts, xobjects = _fonts_of(owner)
-    found: dict[tuple, set[int]] = {f.objgen: set() for f in fonts.values() if isinstance(f, pikepdf.Dictionary)}
+    fonts, xobjects = _resources(owner)
+    found: dict[tuple, set[int]] = {}
     texts: dict[bytes, list[bytes]] = {}
     current, saved = None, []
-    for string, hexstring, font, xobject, op in _TOKENS.findall(content):
-        if font:
-            current = font
-        elif xobject:
-            form = xobjects.get("/" + xobject.decode("latin-1"))
+    for string, name, tf, do, hexstring, op in _TOKENS.findall(b" " + content):
+        if string:
+            if current is not None:
+                texts.setdefault(current, []).append(string)
+        elif tf:
+            current = name
+        elif do:
+            form = xobjects.get("/" + name.decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
             if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
                 if form.objgen not in forms_seen:
                     forms_seen[form.objgen] = {}
@@ -96,15 +94,15 @@ def _shown(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]]:
             current = saved.pop() if saved else current
         elif op == b"BI":
             raise Unreadable("an inline image")
-        elif string and current is not None:
-            texts.setdefault(current, []).append(_unescape(string))
         elif hexstring and current is not None:
             digits = re.sub(rb"\s", b"", hexstring)
-            texts.setdefault(current, []).append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+            raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            texts.setdefault(current, []).append(re.sub(rb"([()\\])", rb"\\\1", raw))
     for name, pieces in texts.items():
-        font = fonts.get("/" + name.decode("latin-1"))
+        font = fonts.get("/" + name.decode("latin-1")) if isinstance(fonts, pikepdf.Dictionary) else None
         if isinstance(font, pikepdf.Dictionary):
-            found[font.objgen].update(b"".join(pieces))
+            # a literal string's body never ends in a lone backslash: the bodies can be joined
+            found.setdefault(font.objgen, set()).update(_unescape(b"".join(pieces)))
     return found
 
 
@@ -143,7 +141,7 @@ def _glyph(base: str, program: type1.Program, glyph: str, subrs: list, glyphs: d
     with _charstrings_lock:
         found = _charstrings.get(key)
     if found is None:
-        t1 = T1CharString(program.glyphs[glyph], subrs=subrs)
+        t1 = T1CharString(program.charstring(program.glyphs[glyph]), subrs=subrs)
         recording = RecordingPen()
         t1.draw(recording)
         pen = T2CharStringPen(t1.width, glyphs)  # glyphs: the parts of an accented (seac) glyph
@@ -176,11 +174,13 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
             if key in _charstrings:
                 return _charstrings[key]
         if id(p) not in subrs_of:  # only for a glyph not drawn yet in this process
-            subrs = [T1CharString(p.subrs.get(k, _RETURN)) for k in range(max(p.subrs, default=-1) + 1)]
+            subrs = [T1CharString(p.charstring(p.subrs[k]) if k in p.subrs else _RETURN)
+                     for k in range(max(p.subrs, default=-1) + 1)]
             for s in subrs:
                 s.subrs = subrs
             subrs_of[id(p)] = subrs
-            t1_glyphs.update({n: T1CharString(c, subrs=subrs) for n, c in p.glyphs.items() if n not in t1_glyphs})
+            t1_glyphs.update({n: T1CharString(p.charstring(c), subrs=subrs)
+                              for n, c in p.glyphs.items() if n not in t1_glyphs})
         return _glyph(base, p, g, subrs_of[id(p)], t1_glyphs)
 
     first = programs[0]
@@ -208,7 +208,8 @@ class DocumentFonts:
 
     def __init__(self, pdf: pikepdf.Pdf):
         self._programs: dict[tuple, tuple[bytes, str]] = {}
-        self._maps: dict[tuple, bytes] = {}
+        self._maps: dict[tuple, bytes | None] = {}
+        self._cmaps: dict[tuple, cmap.CMap | None] = {}
         self.groups: list[_Group] = []
         self.group_of: dict[tuple, tuple[_Group, dict[int, str]]] = {}  # font objgen -> group, code names
         try:
@@ -307,50 +308,22 @@ class DocumentFonts:
             font = part.copy_foreign(source.get_object(key))
             self._point(part, font, data, name, streams)
             self._trim_map(part, font, key, frozenset(shown), maps)
-            _trim_encoding(font, shown)
 
     def _trim_map(self, part: pikepdf.Pdf, font, key: tuple, shown: frozenset, maps: dict) -> None:
         """The font's ToUnicode map with the shown codes only (one stream per distinct map)."""
-        stream = font.get("/ToUnicode")
-        if not isinstance(stream, pikepdf.Stream):
-            return
         memo = (key, shown)
         if memo not in self._maps:
-            try:
-                self._maps[memo] = zlib.compress(cmap.trimmed(stream.read_bytes(), set(shown)), 9)
-            except cmap.CMapError:
-                self._maps[memo] = None
+            if key not in self._cmaps:
+                stream = font.get("/ToUnicode")
+                try:
+                    self._cmaps[key] = cmap.CMap(stream.read_bytes()) if isinstance(stream, pikepdf.Stream) else None
+                except cmap.CMapError:
+                    self._cmaps[key] = None
+            parsed = self._cmaps[key]
+            self._maps[memo] = parsed and zlib.compress(parsed.trimmed(set(shown)), 9)
         data = self._maps[memo]
         if data is not None:
             if data not in maps:
                 maps[data] = pikepdf.Stream(part, b"")
                 maps[data].write(data, filter=pikepdf.Name.FlateDecode)
             font.ToUnicode = maps[data]
-
-
-def _trim_encoding(font, shown: set[int]) -> None:
-    """Widths and /Differences of the shown codes only (the others are never looked up)."""
-    if not shown:
-        return
-    first, last = min(shown), max(shown)
-    old_first, widths = int(font.get("/FirstChar", 0)), font.get("/Widths")
-    if isinstance(widths, pikepdf.Array) and old_first <= first and last < old_first + len(widths):
-        font.Widths = pikepdf.Array(list(widths)[first - old_first:last - old_first + 1])
-        font.FirstChar, font.LastChar = first, last
-    encoding = font.get("/Encoding")
-    if isinstance(encoding, pikepdf.Dictionary) and isinstance(encoding.get("/Differences"), pikepdf.Array):
-        names, code = {}, 0
-        for item in encoding.Differences:
-            if isinstance(item, pikepdf.Name):
-                names[code] = item
-                code += 1
-            else:
-                code = int(item)
-        kept, previous = [], None
-        for c in sorted(shown):
-            if c in names:
-                if previous != c - 1:
-                    kept.append(c)
-                kept.append(names[c])
-                previous = c
-        font.Encoding = pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=pikepdf.Array(kept))

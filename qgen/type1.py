@@ -44,13 +44,18 @@ def decrypt(data: bytes, r: int) -> bytes:
 
 @dataclass
 class Program:
-    """A parsed program: its cleartext and Private dictionary, and decrypted charstrings
-    (without their lenIV bytes): Subrs by number, glyphs by name in the program's order."""
+    """A parsed program: its cleartext and Private dictionary, and its charstrings as stored
+    (encrypted; charstring() decrypts one): Subrs by number, glyphs by name in the program's order."""
 
     clear: bytes
     private: bytes  # the decrypted Private dictionary, up to the Subrs
     subrs: dict[int, bytes]
     glyphs: dict[str, bytes]
+
+    @staticmethod
+    def charstring(stored: bytes) -> bytes:
+        """A stored charstring decrypted, without its lenIV bytes."""
+        return decrypt(stored, 4330)[LEN_IV:]
 
     @property
     def name(self) -> str:
@@ -91,7 +96,7 @@ class Program:
 
 
 def _entries(text: bytes, start: int, head: re.Pattern) -> tuple[list, int]:
-    """`key length RD <binary> NP` entries from start: [(key, decrypted charstring)], end."""
+    """`key length RD <binary> NP` entries from start: [(key, encrypted charstring)], end."""
     found, at = [], start
     while True:
         m = head.match(text, at)
@@ -101,7 +106,7 @@ def _entries(text: bytes, start: int, head: re.Pattern) -> tuple[list, int]:
         body = text[m.end():m.end() + size]
         if len(body) != size:
             raise Type1Error("a charstring runs past the end")
-        found.append((m.group(1), decrypt(body, 4330)[LEN_IV:]))
+        found.append((m.group(1), body))
         at = text.index(b"\n", m.end() + size) + 1
 
 
