@@ -10,7 +10,9 @@
    "both" (grading and worked keys) and "worked". Each is timed per phase, and the typesetting
    tasks are summed by kind of document: where the time goes. A 2-student run first warms the
    precompiled-format cache of each, as any second use of qgen would find it.
-3. With --per-student: a per-student pipeline, the way other exam generators work (a sheet and
+3. With --plain-fonts: each build also once with the cut files as before the compact fonts (pdfTeX's
+   Type 1 fonts as they are, qgen.pdf_pages.split_pdf), in the same run: what the fonts cost.
+4. With --per-student: a per-student pipeline, the way other exam generators work (a sheet and
    a worked key per student, each its own pdflatex process, one per core), on SUBSET students,
    extrapolated.
 The figures printed: seconds, and each build's ratio to the yardstick; and the bytes a build
@@ -40,6 +42,7 @@ from qgen.exam import prepare as prepare_module  # noqa: E402
 from qgen.exam import sheets  # noqa: E402
 from qgen.practice import new_diagram_cache  # noqa: E402
 from qgen.exam.run import Progress, build_exam, read_inputs  # noqa: E402
+from qgen.pdf_pages import split_pdf  # noqa: E402
 
 FIRST = ["Ada", "Zoë", "José", "Łukasz", "Grace", "Ngozi", "Søren", "Amélie", "Kenji", "Fatima"]
 LAST = ["Lovelace", "O'Brien-Łukasiewicz", "Núñez & Díaz", "Hopper", "Okafor", "Kierkegaard", "Poulain",
@@ -145,6 +148,11 @@ def _document(tex: str, **kwargs) -> str:
             "grading documents" if "{qgenonepage}" in body else "worked key documents")
 
 
+def _plain_split(pdf: bytes, starts: list[int]) -> tuple[bytes, list[bytes]]:
+    """The cutting before compact fonts: the document as typeset, parts with its fonts."""
+    return pdf, split_pdf(pdf, starts)
+
+
 def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -> None:
     tasks = TaskTimes()
     tasks.wrap(sheets, "build", _document)
@@ -168,6 +176,7 @@ def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -
 
 
 _REAL = (sheets.build, sheets._cut, DiagramCache.build)
+_COMPACT = sheets.split_compact
 
 
 def size_split(pdf_path: Path) -> collections.Counter:
@@ -217,6 +226,8 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=["mlp", "softmax-ce", "graph"])
     parser.add_argument("--keys", nargs="+", default=["grading", "both", "worked"], choices=["grading", "both", "worked"])
     parser.add_argument("--per-student", action="store_true", help="also time a per-student pipeline")
+    parser.add_argument("--plain-fonts", action="store_true",
+                        help="also time each build with the cut files' fonts as pdfTeX wrote them")
     parser.add_argument("--subset", type=int, default=20, help="students in the per-student pipeline")
     args = parser.parse_args()
 
@@ -232,6 +243,15 @@ def main() -> None:
             inputs = read_inputs(config, roster)
             warm = inputs.__class__(inputs.config, inputs.students[:2], inputs.secret)
             build_exam(warm, tmp / f"warm-{keys}")  # fills the format cache, as any earlier run would
+            if args.plain_fonts:
+                print("  with the fonts as pdfTeX wrote them (before compact fonts):")
+                sheets.split_compact = _plain_split
+                try:
+                    timed_build(inputs, tmp / f"plain-{keys}", keys, yardstick, args.students)
+                finally:
+                    sheets.split_compact = _COMPACT
+                report_sizes(tmp / f"plain-{keys}", args.students)
+                print("  with compact fonts (what qgen does):")
             timed_build(inputs, tmp / f"out-{keys}", keys, yardstick, args.students)
             report_sizes(tmp / f"out-{keys}", args.students)
         pictures = len({d for p in prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students,

@@ -190,8 +190,9 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
                     encoding=first.encoding() if own_encoding else {})
 
 
-def _tagged(base: str, glyphs) -> str:
-    digest = hashlib.sha256(f"{base}\0{sorted(glyphs)}".encode()).digest()
+def _tagged(base: str, glyphs, encoding: dict) -> str:
+    """base with a subset tag (ABCDEF+) from what the program holds."""
+    digest = hashlib.sha256(f"{base}\0{sorted(glyphs)}\0{sorted(encoding.items())}".encode()).digest()
     return "".join(_TAG[b % 26] for b in digest[:6]) + "+" + base
 
 
@@ -261,20 +262,20 @@ class DocumentFonts:
     def _program(self, group: _Group, glyphs: frozenset | None) -> tuple[bytes, str]:
         key = (id(group), glyphs)
         if key not in self._programs:
-            name = _tagged(group.base, group.font.glyphs if glyphs is None else glyphs)
+            name = _tagged(group.base, group.font.glyphs if glyphs is None else glyphs, group.font.encoding)
             self._programs[key] = (zlib.compress(group.font.program(name, glyphs), 9), name)
         return self._programs[key]
 
     def _point(self, pdf, font, data: bytes, name: str, stream_cache: dict | None) -> None:
-        """Give `font` (in pdf) the CFF program `data` named `name`."""
+        """Give `font` (in pdf) the CFF program `data` named `name` (one stream per program)."""
         descriptor = font.FontDescriptor
-        stream = stream_cache.get(name) if stream_cache is not None else None
+        stream = stream_cache.get(data) if stream_cache is not None else None
         if stream is None:
             stream = pikepdf.Stream(pdf, b"")
             stream.write(data, filter=pikepdf.Name.FlateDecode)
             stream.Subtype = pikepdf.Name.Type1C
             if stream_cache is not None:
-                stream_cache[name] = stream
+                stream_cache[data] = stream
         if "/FontFile" in descriptor:
             del descriptor.FontFile
         descriptor.FontFile3 = stream
