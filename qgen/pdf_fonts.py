@@ -38,13 +38,18 @@ _charstrings_lock = threading.Lock()
 
 # In a content stream, what decides the glyphs shown: strings, font selections (/F1 9.96 Tf),
 # XObjects drawn (/Im1 Do), q/Q (which restore the font) and inline images (not followed).
-# Every branch starts with a fixed character, which keeps the scan fast.
+# Every branch starts with a fixed character, which keeps the scan fast; q and Q are read where pdfTeX
+# writes them, at the start of a line (and pdfTeX starts each text object with its font anyway).
+_INNER = rb"[^()\\]*+(?:\\.[^()\\]*+)*+"  # a string's text without parentheses (escapes allowed)
+_BODY = _INNER + rb"(?:\(" + _INNER + rb"\)" + _INNER + rb")*+"  # ... with parentheses nested once
+_STRING = rb"\(" + _BODY + rb"\)"  # a literal string
+_BODIES = re.compile(rb"\((" + _BODY + rb")\)")  # the same, its body captured
 _TOKENS = re.compile(rb"""
-    \(((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*)\)             # 1: a literal string
-  | /([^\s/\[\]()<>{}%]+)\s+(?:[-+\d.]+\s+(Tf)|(Do))(?![^\s\[(/<])  # 2: a name, 3: Tf, 4: Do
-  | <([0-9A-Fa-f\s]*)>                                         # 5: a hex string
-  | \s(q|Q|BI)(?=[\s\[(/<]|$)                                 # 6: save, restore, inline image
-""", re.VERBOSE | re.DOTALL)
+    ((?:%s[-+\d.\s]*)+)                                          # 1: strings (a TJ array's, with its kerns)
+  | /([^\s/\[\]()<>{}%%]+)\s+(?:[-+\d.]+\s+(Tf)|(Do))(?![^\s\[(/<])  # 2: a name, 3: Tf, 4: Do
+  | <([0-9A-Fa-f\s]*)>                                            # 5: a hex string
+  | [\r\n](q|Q|BI)(?=[\s\[(/<]|$)                                # 6: save, restore, inline image
+""" % _STRING, re.VERBOSE | re.DOTALL)
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|[\s\S])")
 _ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b"", b"\r": b""}
 
@@ -74,10 +79,10 @@ def _shown(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]]:
     found: dict[tuple, set[int]] = {}
     texts: dict[bytes, list[bytes]] = {}
     current, saved = None, []
-    for string, name, tf, do, hexstring, op in _TOKENS.findall(b" " + content):
-        if string:
+    for strings, name, tf, do, hexstring, op in _TOKENS.findall(b"\n" + content):
+        if strings:
             if current is not None:
-                texts.setdefault(current, []).append(string)
+                texts.setdefault(current, []).append(strings)
         elif tf:
             current = name
         elif do:
@@ -97,12 +102,14 @@ def _shown(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]]:
         elif hexstring and current is not None:
             digits = re.sub(rb"\s", b"", hexstring)
             raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
-            texts.setdefault(current, []).append(re.sub(rb"([()\\])", rb"\\\1", raw))
+            texts.setdefault(current, []).append(b"(" + re.sub(rb"([()\\])", rb"\\\1", raw) + b")")
     for name, pieces in texts.items():
         font = fonts.get("/" + name.decode("latin-1")) if isinstance(fonts, pikepdf.Dictionary) else None
         if isinstance(font, pikepdf.Dictionary):
-            # a literal string's body never ends in a lone backslash: the bodies can be joined
-            found.setdefault(font.objgen, set()).update(_unescape(b"".join(pieces)))
+            # each string's body without its parentheses; a body never ends in a lone backslash,
+            # so the bodies can be joined and unescaped at once
+            bodies = b"".join(_BODIES.findall(b" ".join(pieces)))
+            found.setdefault(font.objgen, set()).update(_unescape(bodies))
     return found
 
 
