@@ -10,15 +10,20 @@
    "both" (grading and worked keys) and "worked". Each is timed per phase, and the typesetting
    tasks are summed by kind of document: where the time goes. A 2-student run first warms the
    precompiled-format cache of each, as any second use of qgen would find it.
-3. With --per-student: a per-student pipeline, the way other exam generators work (a sheet and
+3. With --plain-fonts: each build also once with the cut files as before the compact fonts (pdfTeX's
+   Type 1 fonts as they are, qgen.pdf_pages.split_pdf), in the same run: what the fonts cost.
+4. With --per-student: a per-student pipeline, the way other exam generators work (a sheet and
    a worked key per student, each its own pdflatex process, one per core), on SUBSET students,
    extrapolated.
-The figures printed: seconds, and each build's ratio to the yardstick.
+The figures printed: seconds, and each build's ratio to the yardstick; and the bytes a build
+wrote: students/ per student and its split by kind of content (font programs, ToUnicode maps,
+page content, pictures, the rest: dictionaries, cross-reference), and the class files.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import hashlib
 import os
 import sys
@@ -26,13 +31,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import pikepdf
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qgen.build import DiagramCache, build, build_many  # noqa: E402
+from qgen.build import build  # noqa: E402
+from qgen.diagrams import DiagramCache  # noqa: E402
+from qgen.tex_batch import build_many  # noqa: E402
 from qgen.exam import prepare as prepare_module  # noqa: E402
 from qgen.exam import sheets  # noqa: E402
 from qgen.practice import new_diagram_cache  # noqa: E402
 from qgen.exam.run import Progress, build_exam, read_inputs  # noqa: E402
+from qgen.pdf_pages import split_pdf  # noqa: E402
 
 FIRST = ["Ada", "Zoë", "José", "Łukasz", "Grace", "Ngozi", "Søren", "Amélie", "Kenji", "Fatima"]
 LAST = ["Lovelace", "O'Brien-Łukasiewicz", "Núñez & Díaz", "Hopper", "Okafor", "Kierkegaard", "Poulain",
@@ -138,6 +148,11 @@ def _document(tex: str, **kwargs) -> str:
             "grading documents" if "{qgenonepage}" in body else "worked key documents")
 
 
+def _plain_split(pdf: bytes, starts: list[int]) -> tuple[bytes, list[bytes]]:
+    """The cutting before compact fonts: the document as typeset, parts with its fonts."""
+    return pdf, split_pdf(pdf, starts)
+
+
 def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -> None:
     tasks = TaskTimes()
     tasks.wrap(sheets, "build", _document)
@@ -161,6 +176,48 @@ def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -
 
 
 _REAL = (sheets.build, sheets._cut, DiagramCache.build)
+_COMPACT = sheets.split_compact
+
+
+def size_split(pdf_path: Path) -> collections.Counter:
+    """Where one PDF's bytes go: font programs, ToUnicode maps, page content, pictures (forms and
+    images), and the rest (dictionaries, object streams, cross-reference), stored sizes."""
+    split = collections.Counter()
+    with pikepdf.open(pdf_path) as pdf:
+        kinds = {}
+        for page in pdf.pages:
+            contents = page.obj.get("/Contents")
+            for c in (contents if isinstance(contents, pikepdf.Array) else [contents]):
+                kinds[c.objgen] = "page content"
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font":
+                if "/ToUnicode" in obj:
+                    kinds[obj.ToUnicode.objgen] = "ToUnicode"
+                descriptor = obj.get("/FontDescriptor")
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if descriptor is not None and key in descriptor:
+                        kinds[descriptor[key].objgen] = "fonts"
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                kind = kinds.get(obj.objgen) or ("pictures" if obj.get("/Subtype") in ("/Form", "/Image") else None)
+                if kind:
+                    split[kind] += len(obj.read_raw_bytes())
+    split["rest"] = pdf_path.stat().st_size - sum(split.values())
+    return split
+
+
+def report_sizes(out: Path, students: int) -> None:
+    files = sorted((out / "students").glob("*.pdf"))
+    total = sum(f.stat().st_size for f in files)
+    split = collections.Counter()
+    for f in files:
+        split.update(size_split(f))
+    order = ["fonts", "ToUnicode", "page content", "pictures", "rest"]
+    print(f"    students/: {total / 1e6:.1f} MB = {total / students / 1e3:.0f} KB per student "
+          f"({len(files) // students} files): " + ", ".join(
+              f"{k} {split[k] / students / 1e3:.0f} KB ({100 * split[k] / total:.0f} %)" for k in order))
+    print("    class files: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB"
+                                           for p in sorted(out.glob("*.pdf"))))
 
 
 def main() -> None:
@@ -169,6 +226,8 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=["mlp", "softmax-ce", "graph"])
     parser.add_argument("--keys", nargs="+", default=["grading", "both", "worked"], choices=["grading", "both", "worked"])
     parser.add_argument("--per-student", action="store_true", help="also time a per-student pipeline")
+    parser.add_argument("--plain-fonts", action="store_true",
+                        help="also time each build with the cut files' fonts as pdfTeX wrote them")
     parser.add_argument("--subset", type=int, default=20, help="students in the per-student pipeline")
     args = parser.parse_args()
 
@@ -184,7 +243,17 @@ def main() -> None:
             inputs = read_inputs(config, roster)
             warm = inputs.__class__(inputs.config, inputs.students[:2], inputs.secret)
             build_exam(warm, tmp / f"warm-{keys}")  # fills the format cache, as any earlier run would
+            if args.plain_fonts:
+                print("  with the fonts as pdfTeX wrote them (before compact fonts):")
+                sheets.split_compact = _plain_split
+                try:
+                    timed_build(inputs, tmp / f"plain-{keys}", keys, yardstick, args.students)
+                finally:
+                    sheets.split_compact = _COMPACT
+                report_sizes(tmp / f"plain-{keys}", args.students)
+                print("  with compact fonts (what qgen does):")
             timed_build(inputs, tmp / f"out-{keys}", keys, yardstick, args.students)
+            report_sizes(tmp / f"out-{keys}", args.students)
         pictures = len({d for p in prepare_module.prepare_class(inputs.config, inputs.secret, inputs.students,
                                                                  sides=("questions",)) for d in p.diagrams})
         print(f"{pictures} distinct pictures")

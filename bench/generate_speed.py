@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qgen.build import compile_many  # noqa: E402
+from qgen.tex_batch import compile_many  # noqa: E402
 from qgen.practice import PracticeRequest, draw_practice, new_diagram_cache, render_practice  # noqa: E402
 from qgen.randomiser import KIND_MODULES  # noqa: E402
 

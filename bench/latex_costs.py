@@ -19,7 +19,10 @@ import statistics
 import tempfile
 import time
 
-from qgen.build import DiagramCache, compile_many, compile_pdf, split_pdf
+from qgen.build import compile_pdf
+from qgen.diagrams import DiagramCache
+from qgen.pdf_pages import split_pdf
+from qgen.tex_batch import compile_many
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}

@@ -3,11 +3,10 @@ r"""From LaTeX source to PDF bytes: one safe, reproducible pdflatex run per docu
 Public API
     compile_pdf(tex, ...) -> bytes            one document
     build(tex, ..., collect=[...]) -> BuildResult   the PDF plus files the run wrote
-    compile_many(sources, workers=None, ...) -> list[bytes]   several documents in parallel
-    build_many(sources, workers=None, ...) -> list[BuildResult]
-    page_count(pdf), split_pdf(pdf, starts), join_pdfs(pdfs), variant_starts(result)
-    DiagramCache                               TikZ pictures drawn once, included as PDFs
-    VARIANT_MARKS                              preamble code that records where variants start
+    VARIANT_MARKS, variant_starts(result)     where the variants of a document start
+The LaTeX layer's other modules: qgen.tex_run (one confined TeX process), qgen.tex_formats (the
+format cache), qgen.tex_batch (compile_many/build_many: documents in parallel), qgen.pdf_pages
+(page_count, split_pdf, join_pdfs), qgen.diagrams (DiagramCache: pictures drawn once).
 
 Why it looks like this (measured by bench/latex_costs.py; the README's "Speed" section has the figures):
 starting pdflatex costs ~90 ms and loading TikZ ~100 ms per process, so documents hold many
@@ -25,42 +24,27 @@ Rules for documents (templates):
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import pikepdf
-
 from qgen import tempdirs
-from qgen.errors import QgenError
 from qgen.tempdirs import LATEX_PREFIX  # build folders: qgen-latex-<pid>-<random>
+from qgen.tex_formats import forget_format, format_for, format_key, format_lock, is_private, private_format
+from qgen.tex_run import ENGINE, LatexError, require_tex, run_tex
 
-ENGINE = "pdflatex"
+__all__ = ["BuildResult", "LatexError", "STARTS_FILE", "VARIANT_MARKS", "build", "compile_pdf", "require_tex",
+           "variant_starts"]
+
 FAILED_PREFIX = "qgen-failed-"  # a failed document's .tex and .log, kept on purpose (named in the error)
 DEFAULT_EPOCH = 0  # 1970-01-01: obviously not a real date, and the same on every run
-MAX_FORMATS = 16  # formats are ~7 MB each; the least recently used beyond this are removed
 
 _BEGIN_DOCUMENT = re.compile(r"^[^%\n]*?(\\begin\{document\})", re.MULTILINE)
 _SIMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-class LatexError(QgenError):
-    """pdflatex failed or timed out; the message has the LaTeX error and where the files are."""
-
-
-def require_tex() -> None:
-    """One clear line, not a traceback, when TeX Live is not installed."""
-    if shutil.which(ENGINE) is None:
-        raise QgenError(f"TeX Live is missing (no {ENGINE} on PATH): `make run` installs it (see the README's Set up)")
 
 
 @dataclass(frozen=True)
@@ -91,62 +75,6 @@ def variant_starts(result: BuildResult, name: str = STARTS_FILE) -> list[int]:
     if name not in result.files:
         raise LatexError(f"the document wrote no {name} (is VARIANT_MARKS in its preamble?)")
     return [int(line) for line in result.files[name].decode().split()]
-
-
-# --- one run ---------------------------------------------------------------------------
-
-
-def _safe_env(build_dir: Path, epoch: int) -> dict[str, str]:
-    return dict(
-        os.environ,
-        # Documents hold user text: read and write only in the build folder, no shell.
-        openin_any="p",
-        openout_any="p",
-        shell_escape="f",
-        TEXMFOUTPUT=str(build_dir),
-        # Reproducible: fixed dates in the PDF (and \today), see also \pdftrailerid.
-        SOURCE_DATE_EPOCH=str(epoch),
-        FORCE_SOURCE_DATE="1",
-        # Unwrapped log lines, so error messages can be read back whole.
-        max_print_line="1000",
-        error_line="254",
-        half_error_line="238",
-    )
-
-
-_running: set[subprocess.Popen] = set()  # TeX processes of this run, stopped by SIGINT/SIGTERM
-_running_guard = threading.RLock()  # re-entrant: the signal handler may run while it is held
-_stopping = threading.Event()
-
-
-def _stop_tex() -> None:
-    """Called on SIGINT/SIGTERM: end every TeX process now and start no new one."""
-    _stopping.set()
-    with _running_guard:
-        for process in _running:
-            process.kill()
-
-
-tempdirs.on_stop(_stop_tex)
-
-
-def _run_tex(args: list[str], build_dir: Path, timeout: float, epoch: int) -> int:
-    """Run a TeX command in build_dir; returns its exit status (TimeoutExpired propagates)."""
-    with _running_guard:
-        if _stopping.is_set():
-            raise LatexError("stopped (the run was interrupted)")
-        process = subprocess.Popen(args, cwd=build_dir, env=_safe_env(build_dir, epoch), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _running.add(process)
-    try:
-        return process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        with _running_guard:
-            _running.discard(process)
 
 
 def _with_trailer_id(tex: str) -> str:
@@ -275,13 +203,13 @@ def _run_pdflatex(build_dir: Path, jobname: str, tex: str, timeout: float, epoch
         args = [ENGINE, "-no-shell-escape", "-interaction=batchmode", "-halt-on-error"]
         if fmt_path is not None:
             args.append(f"-fmt={fmt_path.with_suffix('')}")
-        return _run_tex([*args, f"-jobname={jobname}", f"{jobname}.tex"], build_dir, timeout, epoch)
+        return run_tex([*args, f"-jobname={jobname}", f"{jobname}.tex"], build_dir, timeout, epoch)
 
     try:
         if not use_format:
             return run(None)
         preamble = tex[: _BEGIN_DOCUMENT.search(tex).start(1)]
-        fmt = _format_for(preamble, timeout, epoch)
+        fmt = format_for(preamble, timeout, epoch)
         status = run(fmt)
         if status == 0 or fmt is None:
             return status
@@ -290,11 +218,11 @@ def _run_pdflatex(build_dir: Path, jobname: str, tex: str, timeout: float, epoch
         if status != 0:
             return status
         # The format failed where a plain run works (a damaged cached file?): a fresh one decides.
-        was_private = _is_private(fmt)
-        _forget_format(fmt)
+        was_private = is_private(fmt)
+        forget_format(fmt)
         if not was_private:
-            with _lock(_format_key(preamble, epoch)):
-                fresh = _private_format(preamble, timeout, epoch, fresh=True)
+            with format_lock(format_key(preamble, epoch)):
+                fresh = private_format(preamble, timeout, epoch, fresh=True)
             if fresh is not None and run(fresh) == 0:
                 return 0
         return run(None)
@@ -318,267 +246,3 @@ def compile_pdf(
         files=files, epoch=epoch, use_format=use_format,
     ).pdf
 
-
-def build_many(sources: list[str], workers: int | None = None, **options) -> list[BuildResult]:
-    """build() for each source, `workers` at a time (default: one per CPU), results in order.
-
-    Threads are enough: the work happens in the pdflatex subprocesses. With several sources,
-    a failed one keeps its files in keep_failed_in/document-<n> (n counts from 1), so two
-    failures do not overwrite each other. The first failure (in source order) is raised.
-    """
-    keep = options.pop("keep_failed_in", None)
-
-    def one(numbered: tuple[int, str]) -> BuildResult:
-        n, tex = numbered
-        where = keep
-        if keep is not None and len(sources) > 1:
-            where = Path(keep) / f"document-{n}"
-        return build(tex, keep_failed_in=where, **options)
-
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        return list(pool.map(one, enumerate(sources, start=1)))
-
-
-def compile_many(sources: list[str], workers: int | None = None, **options) -> list[bytes]:
-    """compile_pdf for each source in parallel (see build_many); the PDFs in source order."""
-    return [r.pdf for r in build_many(sources, workers, **options)]
-
-
-# --- precompiled formats -----------------------------------------------------------------
-
-
-def cache_root() -> Path:
-    """$QGEN_CACHE, else ~/.cache/qgen; formats live in its `formats` folder."""
-    return Path(os.environ.get("QGEN_CACHE") or Path.home() / ".cache" / "qgen")
-
-
-@lru_cache(maxsize=1)
-def _engine_id() -> str:
-    """Formats only load into the exact engine and base format that dumped them."""
-    version = subprocess.run(
-        [ENGINE, "--version"], capture_output=True, text=True, check=False
-    ).stdout.splitlines()[:1]
-    base = subprocess.run(
-        ["kpsewhich", "-engine=pdftex", "pdflatex.fmt"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    stamp = os.stat(base).st_mtime_ns if base and os.path.exists(base) else 0
-    return f"{version}|{base}|{stamp}"
-
-
-_format_locks: dict[str, threading.Lock] = {}
-_format_locks_guard = threading.Lock()
-
-
-def _format_key(preamble: str, epoch: int) -> str:
-    # epoch too: a preamble may read the date (\year) while the format is dumped.
-    return hashlib.sha256(f"{_engine_id()}\0{epoch}\0{preamble}".encode()).hexdigest()[:32]
-
-
-def _lock(key: str) -> threading.Lock:
-    with _format_locks_guard:
-        return _format_locks.setdefault(key, threading.Lock())
-
-
-def _format_for(preamble: str, timeout: float, epoch: int) -> Path | None:
-    """The format for this preamble: the cached one (built if missing), else (no writable cache,
-    a full disk) one dumped for this process alone; None only if the preamble cannot be dumped."""
-    key = _format_key(preamble, epoch)
-    with _lock(key):  # threads of one process build a format once; processes rely on the rename
-        return _cached_format(key, preamble, timeout, epoch) or _private_format(preamble, timeout, epoch)
-
-
-def _cached_format(key: str, preamble: str, timeout: float, epoch: int) -> Path | None:
-    folder = cache_root() / "formats"
-    fmt = folder / f"{key}.fmt"
-    try:
-        if fmt.exists():
-            os.utime(fmt)  # mark as recently used, for pruning
-            return fmt
-        folder.mkdir(parents=True, exist_ok=True)
-        tempdirs.sweep((folder, ".building-"))
-        if _dump_format(preamble, fmt, timeout, epoch):
-            _prune_formats(folder)
-            return fmt
-    except OSError:  # an unwritable cache
-        pass
-    return None  # nothing is remembered: a failure must not change later output
-
-
-_private_formats: dict[str, Path | None] = {}  # key -> this process's own format (None: cannot be built)
-_private_folder: list[Path] = []
-
-
-def _private_format(preamble: str, timeout: float, epoch: int, fresh: bool = False) -> Path | None:
-    """A format dumped into this process's temporary folder (removed at exit): the same format
-    as a cached one, so the PDF has the same bytes. Dumped once per process and preamble (and
-    again with `fresh`). Call with the preamble's _lock held."""
-    key = _format_key(preamble, epoch)
-    if key not in _private_formats or fresh:
-        try:
-            with _format_locks_guard:
-                if not _private_folder:
-                    _private_folder.append(tempdirs.make(LATEX_PREFIX))
-            fmt = _private_folder[0] / f"{key}.fmt"
-            _private_formats[key] = fmt if _dump_format(preamble, fmt, timeout, epoch) else None
-        except OSError:
-            _private_formats[key] = None
-    return _private_formats[key]
-
-
-def _dump_format(preamble: str, target: Path, timeout: float, epoch: int) -> bool | None:
-    """pdftex -ini with mylatexformat (bench/latex_costs.py measures what it saves); the result is renamed into place
-    atomically, so concurrent builders never see a half-written format.
-    True: built; False: LaTeX failed (or the disk is full); None: timed out."""
-    work = tempdirs.make(".building-", target.parent)
-    try:
-        (work / "doc.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", "utf-8")
-        args = ["pdftex", "-ini", "-no-shell-escape", "-interaction=batchmode", "-halt-on-error",
-                "-jobname=fmt", "&pdflatex", "mylatexformat.ltx", "doc.tex"]
-        try:
-            status = _run_tex(args, work, timeout, epoch)
-        except subprocess.TimeoutExpired:
-            return None
-        if status != 0 or not (work / "fmt.fmt").exists():
-            return False
-        os.replace(work / "fmt.fmt", target)
-        return True
-    finally:
-        tempdirs.remove(work)
-
-
-def _is_private(fmt: Path) -> bool:
-    return fmt in _private_formats.values()
-
-
-def _forget_format(fmt: Path) -> None:
-    """A format that fails where a plain run works is damaged or wrong: delete it (a cached
-    one is dumped again by the next run that needs it)."""
-    for key, path in list(_private_formats.items()):
-        if path == fmt:
-            _private_formats[key] = None
-    try:
-        fmt.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def _prune_formats(folder: Path) -> None:
-    formats = sorted(folder.glob("*.fmt"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in formats[MAX_FORMATS:]:
-        old.unlink(missing_ok=True)
-
-
-# --- splitting -------------------------------------------------------------------------
-
-
-def page_count(pdf: bytes) -> int:
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        return len(doc.pages)
-
-
-def _save(doc: pikepdf.Pdf) -> bytes:
-    out = io.BytesIO()
-    doc.save(out, deterministic_id=True)  # the same pages give the same bytes
-    return out.getvalue()
-
-
-def split_pdf(pdf: bytes, starts: list[int]) -> list[bytes]:
-    """Pages [starts[i], starts[i+1]) as separate PDFs (0-based; the last part runs to the end).
-
-    Pages before starts[0] belong to no part. pikepdf (qpdf) copies each page with what it uses;
-    measured here on a 416-page key cut into 139 parts: 0.36 s, against 1.63 s with pypdf.
-    """
-    with pikepdf.open(io.BytesIO(pdf)) as source:
-        n = len(source.pages)
-        if not starts or any(b <= a for a, b in zip(starts, starts[1:])) or starts[0] < 0 or starts[-1] >= n:
-            raise ValueError(f"start pages {starts} must increase strictly within 0..{n - 1}")
-        parts = []
-        for begin, end in zip(starts, [*starts[1:], n]):
-            with pikepdf.new() as part:
-                part.pages.extend(source.pages[begin:end])
-                parts.append(_save(part))
-        return parts
-
-
-def join_pdfs(pdfs: list[bytes]) -> bytes:
-    """The documents' pages one after the other, as one PDF."""
-    sources = [pikepdf.open(io.BytesIO(pdf)) for pdf in pdfs]
-    try:
-        with pikepdf.new() as joined:
-            for source in sources:
-                joined.pages.extend(source.pages)
-            return _save(joined)
-    finally:
-        for source in sources:
-            source.close()
-
-
-# --- diagrams --------------------------------------------------------------------------
-
-FONT_PREAMBLE = r"""\usepackage[T1]{fontenc}
-\usepackage[utf8]{inputenc}
-\usepackage{lmodern}
-\usepackage{amsmath}
-"""
-
-
-class DiagramCache:
-    r"""TikZ pictures compiled once each, for \includegraphics in any number of documents.
-
-        cache = DiagramCache(r"\usetikzlibrary{arrows.meta}")
-        line = cache.include(r"\begin{tikzpicture} ... \end{tikzpicture}")   # in the .tex
-        pdf = compile_pdf(tex, files=cache.files())
-
-    Pictures are keyed by sha256 of preamble and source. All pending pictures are drawn in ONE
-    standalone document, one page each, and split (one run instead of one per picture).
-    Not thread-safe: add pictures first, then compile documents in parallel.
-    """
-
-    def __init__(self, extra_preamble: str = "", *, timeout: float = 120, epoch: int = DEFAULT_EPOCH):
-        self.preamble = (
-            "\\documentclass[multi=qgenpicture,border=1pt]{standalone}\n"
-            + FONT_PREAMBLE
-            + "\\usepackage{tikz}\n"
-            + extra_preamble
-            + "\n\\newenvironment{qgenpicture}{}{}\n"
-        )
-        self.timeout, self.epoch = timeout, epoch
-        self._pdfs: dict[str, bytes] = {}
-        self._pending: dict[str, str] = {}
-
-    def add(self, source: str) -> str:
-        """Register a picture; returns its file name (e.g. 'tikz-3f2a….pdf')."""
-        digest = hashlib.sha256(f"{self.preamble}\0{source}".encode()).hexdigest()[:24]
-        name = f"tikz-{digest}.pdf"
-        if name not in self._pdfs:
-            self._pending[name] = source
-        return name
-
-    def include(self, source: str, options: str = "") -> str:
-        r"""The LaTeX that shows the picture: \includegraphics[options]{tikz-….pdf}."""
-        opts = f"[{options}]" if options else ""
-        return rf"\includegraphics{opts}{{{self.add(source)}}}"
-
-    def build(self) -> None:
-        """Compile all pictures not compiled yet (one pdflatex run)."""
-        if not self._pending:
-            return
-        names = list(self._pending)
-        body = "\n".join(
-            f"\\begin{{qgenpicture}}%\n{self._pending[n]}%\n\\end{{qgenpicture}}" for n in names
-        )
-        pdf = compile_pdf(
-            f"{self.preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n",
-            jobname="diagrams", timeout=self.timeout, epoch=self.epoch,
-        )
-        if page_count(pdf) != len(names):
-            raise LatexError(
-                f"{len(names)} diagrams gave {page_count(pdf)} pages (is one of them empty?)"
-            )
-        self._pdfs.update(zip(names, split_pdf(pdf, list(range(len(names))))))
-        self._pending.clear()
-
-    def files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
-        """name -> PDF bytes for compile_pdf(files=...): all pictures, or just `names`."""
-        self.build()
-        return dict(self._pdfs) if names is None else {n: self._pdfs[n] for n in names}

@@ -25,8 +25,8 @@ import numpy as np
 
 from qgen.answer_summary import answer_summary
 from qgen.answers import Entry, rational
-from qgen.build import DiagramCache
 from qgen.diagram_text import describe
+from qgen.diagrams import DiagramCache
 from qgen.errors import QgenError
 from qgen.latex_html import math, paragraphs, steps, to_html
 from qgen.numbers import Ln, fraction_text

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgen import __version__
-from qgen.build import DiagramCache, compile_many, require_tex
+from qgen.build import require_tex
+from qgen.diagrams import DiagramCache
+from qgen.tex_batch import compile_many
 from qgen.errors import QgenError
 from qgen.answer_summary import answer_summary
 from qgen.output import check_publish, publish

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qgen.build import DiagramCache, build, require_tex
+from qgen.build import build, require_tex
+from qgen.diagrams import DiagramCache
 from qgen.engine.expression import NOT_RATIONAL, parse_expression
 from qgen.errors import QgenError
 from qgen.kinds import graph, mlp

@@ -9,21 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from qgen import build as B
+from qgen import diagrams as D
+from qgen import tex_formats as F
 from qgen.build import (
     STARTS_FILE,
     VARIANT_MARKS,
     BuildResult,
-    DiagramCache,
     LatexError,
     build,
-    build_many,
-    compile_many,
     compile_pdf,
-    page_count,
-    split_pdf,
     variant_starts,
 )
+from qgen.diagrams import DiagramCache
+from qgen.pdf_pages import page_count, split_pdf
+from qgen.tex_batch import build_many, compile_many
 from qgen.errors import QgenError
 
 PREAMBLE = r"""\documentclass{article}
@@ -156,8 +155,8 @@ PICTURE = r"""\begin{tikzpicture}
 
 def test_diagram_is_compiled_once_and_included_twice(monkeypatch):
     runs = []
-    real = B.compile_pdf
-    monkeypatch.setattr(B, "compile_pdf", lambda tex, **kw: runs.append(tex) or real(tex, **kw))
+    real = D.compile_pdf
+    monkeypatch.setattr(D, "compile_pdf", lambda tex, **kw: runs.append(tex) or real(tex, **kw))
     cache = DiagramCache(r"\usetikzlibrary{arrows.meta,positioning}")
     other = r"\begin{tikzpicture}\draw (0,0) rectangle (1,1) node[midway]{Box};\end{tikzpicture}"
     first = cache.include(PICTURE)
@@ -212,8 +211,8 @@ def test_variant_starts_without_marks_is_a_clear_error():
 def test_format_is_built_once_and_reused(cache, monkeypatch):
     preamble = PREAMBLE + f"% unique {uuid.uuid4().hex}\n\\usepackage{{tikz}}\n"
     dumps = []
-    real = B._dump_format
-    monkeypatch.setattr(B, "_dump_format", lambda *a: dumps.append(a) or real(*a))
+    real = F._dump_format
+    monkeypatch.setattr(F, "_dump_format", lambda *a: dumps.append(a) or real(*a))
     first = compile_pdf(doc("one", preamble))
     formats = sorted((cache / "formats").glob("*.fmt"), key=lambda p: p.stat().st_mtime)
     newest = formats[-1]

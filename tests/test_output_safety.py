@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pdftext import page_texts
-from qgen import build as B
+from qgen import tex_formats as B
 from qgen.build import compile_pdf
 
 MARKER = ".qgen-output"  # what every output folder holds (the README names it)

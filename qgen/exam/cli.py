@@ -101,17 +101,36 @@ def build(config, roster, out, force, secret):
         build_exam(inputs, out_dir, force=force, progress=progress)
     n = len(inputs.students)
     keys = inputs.config.keys
-    echo(f"Wrote the exam of {n} student{'s' if n != 1 else ''} to {out_dir}/ in {time.perf_counter() - started:.1f} s:")
-    click.echo("  questions-print.pdf  every question sheet, each student from an odd page (print duplex)")
+    size = _size_of(out_dir)
+    echo(f"Wrote the exam of {n} student{'s' if n != 1 else ''} to {out_dir}/ ({_human(size)}) "
+               f"in {time.perf_counter() - started:.1f} s:")
+    click.echo(f"  questions-print.pdf  {_human(_size_of(out_dir / 'questions-print.pdf')):>8}  "
+               "every question sheet, each student from an odd page (print duplex)")
     if keys in ("worked", "both"):
-        click.echo("  keys.pdf             every worked answer key")
+        click.echo(f"  keys.pdf             {_human(_size_of(out_dir / 'keys.pdf')):>8}  every worked answer key")
     if keys in ("grading", "both"):
-        click.echo("  grading-keys.pdf     every grading key, one page per student")
-    click.echo("  manifest.csv, manifest.json   a row per student and question: seeds, parameters, answers")
+        click.echo(f"  grading-keys.pdf     {_human(_size_of(out_dir / 'grading-keys.pdf')):>8}  "
+                   "every grading key, one page per student")
+    manifests = sum(_size_of(out_dir / name) for name in ("manifest.csv", "manifest.json", "responses.csv"))
+    click.echo(f"  manifest.csv, manifest.json, responses.csv  {_human(manifests)}  "
+               "a row per student and question: seeds, parameters, answers")
     files = ", ".join(f"<id>-{side}.pdf" for side in sides_for(inputs.config))
-    click.echo(f"  students/            {files} for each student")
+    students = _size_of(out_dir / "students")
+    click.echo(f"  students/            {_human(students):>8}  {files} for each student "
+               f"({_human(students // max(n, 1))} a student)")
+
     for line in progress.spread:
         click.echo(line)
+
+def _size_of(path: Path) -> int:
+    """Bytes of a file, or of the files in a folder (and its subfolders)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
+
+
+def _human(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
 
 
 @exam.command()

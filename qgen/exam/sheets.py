@@ -4,7 +4,8 @@ third (the sides of SIDES that exam.keys asks for), then cut per student.
 Inside one pdflatex run a page costs a few milliseconds; a separate run costs 150-300 ms
 (measured by bench/latex_costs.py and bench/exam_speed.py; README, "Speed"). So the class is
 typeset in a few large documents, each student's part starting with \\qgenvariant
-(qgen.build.VARIANT_MARKS), and cut afterwards (split_pdf).
+(qgen.build.VARIANT_MARKS), and cut afterwards (qgen.pdf_pages.split_compact, which also gives
+each cut file compact fonts with just its own glyphs).
 
 Documents hold CHUNK students each, a constant: the bytes of a student's PDF depend on the
 document it was cut from (fonts are subset per document), so chunking by the number of cores
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
-from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, join_pdfs, page_count, split_pdf, variant_starts
+from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, variant_starts
+from qgen.pdf_pages import join_pdfs, page_count, split_compact
 from qgen.exam import areas
 from qgen.exam.config import ExamConfig, points_text
 from qgen.exam.draw import StudentExam
@@ -204,23 +206,26 @@ def typeset(config: ExamConfig, parts: dict[str, list[str]], diagrams: list[tupl
                         files.update(future.result())
             return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
 
-        def cut(compiled, chunk: int, side: str) -> None:
-            for i, part in enumerate(_cut(compiled.result())):
+        def cut(compiled, chunk: int, side: str) -> bytes:
+            whole, parts = _cut(compiled.result())
+            for i, part in enumerate(parts):
                 emit(side, chunk * CHUNK + i, part)
             if progress and side == order[0]:
                 progress(chunk_sizes[chunk])
+            return whole
 
         built = {side: [pool.submit(compile_doc, c, tex, side) for c, tex in enumerate(sources[side])]
                  for side in order}
-        cuts = [pool.submit(cut, f, c, side) for side in order for c, f in enumerate(built[side])]
+        cuts = {side: [pool.submit(cut, f, c, side) for c, f in enumerate(built[side])] for side in order}
         try:
-            docs = {side: [f.result() for f in built[side]] for side in order}
-            for f in cuts:
-                f.result()
+            for side in order:
+                for f in built[side]:
+                    f.result()
+            wholes = {side: [f.result() for f in cuts[side]] for side in order}
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
             raise
-    joined = {side: _join([r.pdf for r in docs[side]]) for side in order}
+    joined = {side: _join(wholes[side]) for side in order}
     return Typeset(print_file=joined.get("questions"), all_keys=joined.get("key"), all_grading=joined.get("grading"))
 
 
@@ -228,11 +233,13 @@ def _blanks(result: BuildResult) -> list[int]:
     return [int(line) for line in result.files.get(BLANKS_FILE, b"").decode().split()]
 
 
-def _cut(result: BuildResult) -> list[bytes]:
-    """A document's per-student PDFs (padding pages left out)."""
+def _cut(result: BuildResult) -> tuple[bytes, list[bytes]]:
+    """The document with compact fonts, and its per-student PDFs (padding pages left out), each
+    with the glyphs of its own pages only (qgen.pdf_pages.split_compact)."""
     blanks = set(_blanks(result))
     cuts = sorted(set(variant_starts(result)) | blanks)
-    return [piece for cut, piece in zip(cuts, split_pdf(result.pdf, cuts)) if cut not in blanks]
+    whole, pieces = split_compact(result.pdf, cuts)
+    return whole, [piece for cut, piece in zip(cuts, pieces) if cut not in blanks]
 
 
 def _join(pdfs: list[bytes]) -> bytes:

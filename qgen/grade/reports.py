@@ -9,8 +9,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
-from qgen.build import STARTS_FILE, VARIANT_MARKS, split_pdf, variant_starts
+from qgen.build import STARTS_FILE, VARIANT_MARKS, variant_starts
 from qgen.build import build as compile_tex
+from qgen.pdf_pages import split_pdf
 from qgen.grade import mistakes as M
 from qgen.grade.analysis import DISCRIMINATION, mistake_students, question_stats
 from qgen.grade.copies import MODEL as COPY_MODEL

@@ -1,4 +1,4 @@
-"""A diagram's PDF (drawn by qgen.build.DiagramCache) as a PNG for a Moodle question.
+"""A diagram's PDF (drawn by qgen.diagrams.DiagramCache) as a PNG for a Moodle question.
 
 PNG rather than SVG: every browser and every Moodle shows it inline, with no filtering of SVG.
 """

@@ -1,0 +1,134 @@
+"""Writes a bare CFF font program (FontFile3 /Type1C) from Type 2 charstrings, for any glyph subset.
+
+The layout is Adobe Technical Note 5176 (The Compact Font Format Specification): header, Name
+INDEX, Top DICT INDEX, String INDEX, an empty Global Subr INDEX, Encoding (only for a font
+whose own encoding is used), charset, CharStrings INDEX, Private DICT. The charstrings are made
+once by fontTools (qgen.pdf_fonts); writing a subset only joins bytes, so a program per student
+file costs microseconds. The number and operator codings are fontTools'.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from fontTools.cffLib import cffStandardStrings
+from fontTools.misc.psCharStrings import encodeFloat, encodeIntCFF
+
+_STANDARD = {name: sid for sid, name in enumerate(cffStandardStrings)}
+_DEFAULT_MATRIX = [0.001, 0, 0, 0.001, 0, 0]
+# Private DICT operators (TN 5176, table 23); the first six take delta-coded arrays
+_PRIVATE = {"BlueValues": b"\x06", "OtherBlues": b"\x07", "FamilyBlues": b"\x08", "FamilyOtherBlues": b"\x09",
+            "StemSnapH": b"\x0c\x0c", "StemSnapV": b"\x0c\x0d", "StdHW": b"\x0a", "StdVW": b"\x0b",
+            "BlueScale": b"\x0c\x09", "BlueShift": b"\x0c\x0a", "BlueFuzz": b"\x0c\x0b", "ForceBold": b"\x0c\x0e",
+            "LanguageGroup": b"\x0c\x11", "ExpansionFactor": b"\x0c\x12"}
+_DELTAS = ("BlueValues", "OtherBlues", "FamilyBlues", "FamilyOtherBlues", "StemSnapH", "StemSnapV")
+
+
+def _number(value) -> bytes:
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**31:
+        value = int(value)
+    return encodeIntCFF(value) if isinstance(value, int) else encodeFloat(value)
+
+
+def _offset(value: int) -> bytes:
+    """An integer in its 5-byte form, so a DICT's size does not depend on the offsets in it."""
+    return b"\x1d" + struct.pack(">l", value)
+
+
+def _index(items: list[bytes]) -> bytes:
+    if not items:
+        return b"\x00\x00"
+    offsets = [1]
+    for item in items:
+        offsets.append(offsets[-1] + len(item))
+    size = 1 if offsets[-1] < 1 << 8 else 2 if offsets[-1] < 1 << 16 else 3 if offsets[-1] < 1 << 24 else 4
+    packed = b"".join(o.to_bytes(size, "big") for o in offsets)
+    return struct.pack(">HB", len(items), size) + packed + b"".join(items)
+
+
+def _private(values: dict) -> bytes:
+    out = []
+    for key, op in _PRIVATE.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if key in _DELTAS:
+            deltas, last = [], 0
+            for v in value:
+                deltas.append(v - last)
+                last = v
+            value = deltas
+        elif key in ("StdHW", "StdVW"):
+            value = value[0] if isinstance(value, list) else value
+        out.append(b"".join(_number(v) for v in (value if isinstance(value, list) else [value])) + op)
+    return b"".join(out)
+
+
+@dataclass
+class Font:
+    """A font's glyphs (name -> Type 2 charstring, .notdef included) and settings."""
+
+    glyphs: dict[str, bytes]
+    private: dict = field(default_factory=dict)
+    bbox: list = field(default_factory=lambda: [0, 0, 0, 0])
+    matrix: list = field(default_factory=lambda: list(_DEFAULT_MATRIX))
+    encoding: dict[int, str] = field(default_factory=dict)  # code -> name; empty: not used
+
+    def program(self, name: str, glyphs=None) -> bytes:
+        """The CFF program named `name` with `glyphs` (all when None; .notdef always)."""
+        wanted = set(self.glyphs) if glyphs is None else {g for g in glyphs if g in self.glyphs}
+        order = [".notdef"] + sorted(wanted - {".notdef"})
+        codes = self._codes(order)
+        if codes:  # format 0 lists the codes of glyphs 1..n in order: encoded glyphs first
+            order = [".notdef"] + [g for g in order[1:] if g in codes] + [g for g in order[1:] if g not in codes]
+        strings: list[bytes] = []
+
+        def sid(text: str) -> int:
+            if text in _STANDARD:
+                return _STANDARD[text]
+            strings.append(text.encode("latin-1"))
+            return len(cffStandardStrings) + len(strings) - 1
+
+        charset = b"\x00" + b"".join(struct.pack(">H", sid(g)) for g in order[1:])
+        encoding = bytes([0, len(codes)]) + bytes(codes[g] for g in order[1:len(codes) + 1]) if codes else b""
+        charstrings = _index([self.glyphs[g] for g in order])
+        private, top_fixed = self._fixed()
+        top_size = len(top_fixed) + 3 * 6 + (6 if encoding else 0) + 5  # charset, CharStrings, Private(2), Encoding
+        header = b"\x01\x00\x04\x04"
+        names = _index([name.encode("latin-1")])
+        top_index_size = len(_index([b"\x00" * top_size]))
+        string_index = _index(strings)
+        start = len(header) + len(names) + top_index_size + len(string_index) + 2  # + empty Global Subrs
+        at_encoding = start
+        at_charset = at_encoding + len(encoding)
+        at_charstrings = at_charset + len(charset)
+        at_private = at_charstrings + len(charstrings)
+        top = top_fixed + _offset(at_charset) + b"\x0f"
+        if encoding:
+            top += _offset(at_encoding) + b"\x10"
+        top += _offset(at_charstrings) + b"\x11" + _offset(len(private)) + _offset(at_private) + b"\x12"
+        assert len(top) == top_size
+        return b"".join([header, names, _index([top]), string_index, b"\x00\x00", encoding, charset, charstrings,
+                         private])
+
+    def _fixed(self) -> tuple[bytes, bytes]:
+        """The Private DICT, and the Top DICT's entries other than offsets (made once)."""
+        if not hasattr(self, "_fixed_parts"):
+            top = b"".join(_number(v) for v in self.bbox) + b"\x05"
+            if [float(v) for v in self.matrix] != _DEFAULT_MATRIX:
+                top += b"".join(_number(v) for v in self.matrix) + b"\x0c\x07"
+            self._fixed_parts = (_private(self.private), top)
+        return self._fixed_parts
+
+    def _codes(self, order: list[str]) -> dict[str, int]:
+        """glyph -> its code in the font's own encoding (format 0: one code per glyph)."""
+        codes: dict[str, int] = {}
+        for code, g in sorted(self.encoding.items()):
+            if g in order and g != ".notdef":
+                if g in codes:
+                    raise ValueError(f"glyph {g} has two codes")
+                codes[g] = code
+        return codes

@@ -1,0 +1,337 @@
+"""The fonts of a pdfTeX document as compact CFF programs, and per cut-out file only its glyphs.
+
+Measured on the starter exam (bench/exam_speed.py; README, "Exam output sizes"): 85 % of a
+student's files were font programs. pdfTeX embeds Type 1 programs whose Subrs array stays whole
+(842 encrypted entries in LMRoman10 even for 12 glyphs), subset for the whole document, so every
+file cut from it carried the glyphs of 100 students; and each picture included as a PDF brings
+its own copy of the fonts it uses. So, for a document, DocumentFonts:
+* turns each Type 1 program into CFF (FontFile3 /Type1C; fontTools draws each Type 1 glyph and
+  writes it as a Type 2 charstring), with ONE program per font for the text and every picture;
+* reads, page by page, which codes each font shows (content streams and the forms they draw);
+and subset() gives a file cut from pages [first, end) programs with just the glyphs those pages
+show, and ToUnicode maps with just their codes (qgen.cff, qgen.cmap).
+
+The outlines are the same curves, so pages render the same (tests/test_pdf_size.py compares
+renderings); the Type 1 hints (stem hints, used only by hinting rasterisers at small sizes on
+screen) are not carried over. Widths and encodings are untouched, text extraction is the same.
+A font or page this module does not read is left as pdfTeX wrote it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import zlib
+
+import pikepdf
+from fontTools.misc.psCharStrings import T1CharString
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+from qgen import cff, cmap, type1
+
+_TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_RETURN = bytes([11])
+_charstrings: dict[tuple, bytes] = {}  # (font, glyph, stored Type 1 charstring) -> Type 2 one, for the process
+_charstrings_lock = threading.Lock()
+
+# In a content stream, what decides the glyphs shown: strings, font selections (/F1 9.96 Tf),
+# XObjects drawn (/Im1 Do), q/Q (which restore the font) and inline images (not followed).
+# Every branch starts with a fixed character, which keeps the scan fast; q and Q are read where pdfTeX
+# writes them, at the start of a line (and pdfTeX starts each text object with its font anyway).
+_INNER = rb"[^()\\]*+(?:\\.[^()\\]*+)*+"  # a string's text without parentheses (escapes allowed)
+_BODY = _INNER + rb"(?:\(" + _INNER + rb"\)" + _INNER + rb")*+"  # ... with parentheses nested once
+_STRING = rb"\(" + _BODY + rb"\)"  # a literal string
+_BODIES = re.compile(rb"\((" + _BODY + rb")\)")  # the same, its body captured
+_TOKENS = re.compile(rb"""
+    ((?:%s[-+\d.\s]*)+)                                          # 1: strings (a TJ array's, with its kerns)
+  | /([^\s/\[\]()<>{}%%]+)\s+(?:[-+\d.]+\s+(Tf)|(Do))(?![^\s\[(/<])  # 2: a name, 3: Tf, 4: Do
+  | <([0-9A-Fa-f\s]*)>                                            # 5: a hex string
+  | [\r\n](q|Q|BI)(?=[\s\[(/<]|$)                                # 6: save, restore, inline image
+""" % _STRING, re.VERBOSE | re.DOTALL)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|[\s\S])")
+_ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b"", b"\r": b""}
+
+
+class Unreadable(Exception):
+    """A page this module does not follow (e.g. an inline image, inherited resources)."""
+
+
+def _unescape(raw: bytes) -> bytes:
+    def one(m: re.Match) -> bytes:
+        c = m.group(1)
+        return bytes([int(c, 8) & 255]) if c[:1] in b"01234567" else _ESCAPED.get(c, c)
+    return _ESCAPE.sub(one, raw) if b"\\" in raw else raw
+
+
+def _resources(stream_dict) -> tuple:
+    resources = stream_dict.get("/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        raise Unreadable("resources not on the page")
+    return resources.get("/Font"), resources.get("/XObject")
+
+
+def _shown(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]]:
+    """font objgen -> codes shown by `content` (of a page or form with resources in `owner`),
+    the forms it draws included (each read once, kept in forms_seen)."""
+    fonts, xobjects = _resources(owner)
+    found: dict[tuple, set[int]] = {}
+    texts: dict[bytes, list[bytes]] = {}
+    current, saved = None, []
+    for strings, name, tf, do, hexstring, op in _TOKENS.findall(b"\n" + content):
+        if strings:
+            if current is not None:
+                texts.setdefault(current, []).append(strings)
+        elif tf:
+            current = name
+        elif do:
+            form = xobjects.get("/" + name.decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                if form.objgen not in forms_seen:
+                    forms_seen[form.objgen] = {}
+                    forms_seen[form.objgen] = _shown(form.read_bytes(), form, forms_seen)
+                for key, codes in forms_seen[form.objgen].items():
+                    found.setdefault(key, set()).update(codes)
+        elif op == b"q":
+            saved.append(current)
+        elif op == b"Q":
+            current = saved.pop() if saved else current
+        elif op == b"BI":
+            raise Unreadable("an inline image")
+        elif hexstring and current is not None:
+            digits = re.sub(rb"\s", b"", hexstring)
+            raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            texts.setdefault(current, []).append(b"(" + re.sub(rb"([()\\])", rb"\\\1", raw) + b")")
+    for name, pieces in texts.items():
+        font = fonts.get("/" + name.decode("latin-1")) if isinstance(fonts, pikepdf.Dictionary) else None
+        if isinstance(font, pikepdf.Dictionary):
+            # each string's body without its parentheses; a body never ends in a lone backslash,
+            # so the bodies can be joined and unescaped at once
+            bodies = b"".join(_BODIES.findall(b" ".join(pieces)))
+            found.setdefault(font.objgen, set()).update(_unescape(bodies))
+    return found
+
+
+def _code_names(font, program: type1.Program, shown: set[int] | None) -> tuple[dict[int, str], bool]:
+    """code -> glyph name in this font; and whether it shows codes outside its /Differences, so
+    that the program's own encoding is read (`shown` None: the codes of FirstChar..LastChar)."""
+    encoding = font.get("/Encoding")
+    names: dict[int, str] = {}
+    if isinstance(encoding, pikepdf.Dictionary) and "/BaseEncoding" not in encoding:
+        code = 0
+        for item in encoding.get("/Differences", []):
+            if isinstance(item, pikepdf.Name):
+                names[code] = str(item)[1:]
+                code += 1
+            else:
+                code = int(item)
+    own = program.encoding()
+    if shown is None:
+        shown = set(range(int(font.get("/FirstChar", 0)), int(font.get("/LastChar", 255)) + 1))
+    uses_own = not names or any(c not in names and c in own for c in shown)
+    return ({**own, **names} if uses_own else names), uses_own
+
+
+def _type1_fonts(pdf: pikepdf.Pdf):
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/Type1":
+            descriptor = obj.get("/FontDescriptor")
+            stream = descriptor.get("/FontFile") if isinstance(descriptor, pikepdf.Dictionary) else None
+            if isinstance(stream, pikepdf.Stream) and "/Length2" in stream:
+                yield obj, descriptor, stream
+
+
+def _glyph(base: str, program: type1.Program, glyph: str, subrs: list, glyphs: dict) -> bytes:
+    """A glyph's Type 2 charstring: its outline as the Type 1 program draws it (no hints)."""
+    key = (base, program.private, glyph, program.glyphs[glyph])
+    with _charstrings_lock:
+        found = _charstrings.get(key)
+    if found is None:
+        t1 = T1CharString(program.charstring(program.glyphs[glyph]), subrs=subrs)
+        recording = RecordingPen()
+        t1.draw(recording)
+        pen = T2CharStringPen(t1.width, glyphs)  # glyphs: the parts of an accented (seac) glyph
+        recording.replay(pen)
+        t2 = pen.getCharString()
+        t2.compile()
+        found = t2.bytecode
+        with _charstrings_lock:
+            _charstrings[key] = found
+    return found
+
+
+def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> cff.Font:
+    """One CFF font with every glyph of `programs` (Type 1 subsets of the same font)."""
+    glyphs: dict[str, tuple[type1.Program, bytes]] = {}
+    for p in programs:
+        for g, cs in p.glyphs.items():
+            if g in glyphs and glyphs[g][1] != cs:
+                raise type1.Type1Error(f"two different glyphs {g}")
+            glyphs.setdefault(g, (p, cs))
+    if ".notdef" not in glyphs:
+        raise type1.Type1Error("no .notdef")
+    subrs_of: dict[int, list] = {}
+    t1_glyphs: dict = {}
+
+    def charstring(g: str) -> bytes:
+        p, cs = glyphs[g]
+        key = (base, p.private, g, cs)
+        with _charstrings_lock:
+            if key in _charstrings:
+                return _charstrings[key]
+        if id(p) not in subrs_of:  # only for a glyph not drawn yet in this process
+            subrs = [T1CharString(p.charstring(p.subrs[k]) if k in p.subrs else _RETURN)
+                     for k in range(max(p.subrs, default=-1) + 1)]
+            for s in subrs:
+                s.subrs = subrs
+            subrs_of[id(p)] = subrs
+            t1_glyphs.update({n: T1CharString(p.charstring(c), subrs=subrs)
+                              for n, c in p.glyphs.items() if n not in t1_glyphs})
+        return _glyph(base, p, g, subrs_of[id(p)], t1_glyphs)
+
+    first = programs[0]
+    return cff.Font(glyphs={g: charstring(g) for g in glyphs}, private=first.private_dict(),
+                    bbox=first.numbers("FontBBox") or [0, 0, 0, 0],
+                    matrix=first.numbers("FontMatrix") or [0.001, 0, 0, 0.001, 0, 0],
+                    encoding=first.encoding() if own_encoding else {})
+
+
+def _tagged(base: str, glyphs, encoding: dict) -> str:
+    """base with a subset tag (ABCDEF+) from what the program holds."""
+    digest = hashlib.sha256(f"{base}\0{sorted(glyphs)}\0{sorted(encoding.items())}".encode()).digest()
+    return "".join(_TAG[b % 26] for b in digest[:6]) + "+" + base
+
+
+class _Group:
+    """Fonts of one document that share one CFF program."""
+
+    def __init__(self, base: str, font: cff.Font):
+        self.base, self.font = base, font
+        self.members: list = []  # (font dict, code -> glyph name)
+
+
+class DocumentFonts:
+    """A document's fonts made compact in place, and the codes each page shows (see above)."""
+
+    def __init__(self, pdf: pikepdf.Pdf):
+        self._programs: dict[tuple, tuple[bytes, str]] = {}
+        self._maps: dict[tuple, bytes | None] = {}
+        self._cmaps: dict[tuple, cmap.CMap | None] = {}
+        self.groups: list[_Group] = []
+        self.group_of: dict[tuple, tuple[_Group, dict[int, str]]] = {}  # font objgen -> group, code names
+        try:
+            forms: dict = {}
+            self.pages = [_shown(b"\n".join(self._contents(page)), page.obj, forms) for page in pdf.pages]
+        except Unreadable:
+            self.pages = None
+        shown: dict[tuple, set[int]] | None = None
+        if self.pages is not None:
+            shown = {}
+            for page in self.pages:
+                for key, codes in page.items():
+                    shown.setdefault(key, set()).update(codes)
+        parsed: dict[tuple, type1.Program | None] = {}
+        found: dict[tuple, list] = {}
+        for font, descriptor, stream in _type1_fonts(pdf):
+            if stream.objgen not in parsed:
+                try:
+                    parsed[stream.objgen] = type1.parse(stream.read_bytes(), int(stream.Length1), int(stream.Length2))
+                except (type1.Type1Error, ValueError, IndexError):
+                    parsed[stream.objgen] = None
+            program = parsed[stream.objgen]
+            if program is None:
+                continue
+            names, uses_own = _code_names(font, program, None if shown is None else shown.get(font.objgen, set()))
+            # one program per font; a font that reads its program's own encoding keeps its own
+            key = (program.base_name, program.private, stream.objgen if uses_own else None)
+            found.setdefault(key, []).append((font, names, program))
+        streams: dict = {}
+        for (base, _, own), members in found.items():
+            programs = list({id(m[2]): m[2] for m in members}.values())
+            try:
+                group = _Group(base, _cff_font(base, programs, own is not None))
+                data, name = self._program(group, None)
+            except (type1.Type1Error, ValueError, IndexError, KeyError):
+                continue
+            self.groups.append(group)
+            for font, names, _ in members:
+                group.members.append(font)
+                self.group_of[font.objgen] = (group, names)
+                self._point(pdf, font, data, name, streams)
+
+    @staticmethod
+    def _contents(page) -> list[bytes]:
+        contents = page.obj.get("/Contents")
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+        return [s.read_bytes() for s in streams]
+
+    def _program(self, group: _Group, glyphs: frozenset | None) -> tuple[bytes, str]:
+        key = (id(group), glyphs)
+        if key not in self._programs:
+            name = _tagged(group.base, group.font.glyphs if glyphs is None else glyphs, group.font.encoding)
+            self._programs[key] = (zlib.compress(group.font.program(name, glyphs), 9), name)
+        return self._programs[key]
+
+    def _point(self, pdf, font, data: bytes, name: str, stream_cache: dict | None) -> None:
+        """Give `font` (in pdf) the CFF program `data` named `name` (one stream per program)."""
+        descriptor = font.FontDescriptor
+        stream = stream_cache.get(data) if stream_cache is not None else None
+        if stream is None:
+            stream = pikepdf.Stream(pdf, b"")
+            stream.write(data, filter=pikepdf.Name.FlateDecode)
+            stream.Subtype = pikepdf.Name.Type1C
+            if stream_cache is not None:
+                stream_cache[data] = stream
+        if "/FontFile" in descriptor:
+            del descriptor.FontFile
+        descriptor.FontFile3 = stream
+        descriptor.FontName = pikepdf.Name("/" + name)
+        if "/CharSet" in descriptor:  # optional (and deprecated in PDF 2.0): not kept up to date
+            del descriptor.CharSet
+        font.BaseFont = pikepdf.Name("/" + name)
+
+    def subset(self, part: pikepdf.Pdf, first: int, end: int, source: pikepdf.Pdf) -> None:
+        """In `part` (pages first..end-1 of `source`, copied), fonts with just the glyphs and
+        ToUnicode codes those pages show."""
+        if self.pages is None:
+            return
+        codes: dict[tuple, set[int]] = {}
+        for page in self.pages[first:end]:
+            for key, shown in page.items():
+                codes.setdefault(key, set()).update(shown)
+        glyphs: dict[int, set[str]] = {}
+        for key, shown in codes.items():
+            if key in self.group_of:
+                group, names = self.group_of[key]
+                glyphs.setdefault(id(group), set()).update(names[c] for c in shown if c in names)
+        streams: dict = {}
+        maps: dict = {}
+        for key, shown in sorted(codes.items()):
+            if key not in self.group_of:
+                continue
+            group, _ = self.group_of[key]
+            wanted = frozenset(glyphs[id(group)] | {".notdef"})
+            data, name = self._program(group, wanted)
+            font = part.copy_foreign(source.get_object(key))
+            self._point(part, font, data, name, streams)
+            self._trim_map(part, font, key, frozenset(shown), maps)
+
+    def _trim_map(self, part: pikepdf.Pdf, font, key: tuple, shown: frozenset, maps: dict) -> None:
+        """The font's ToUnicode map with the shown codes only (one stream per distinct map)."""
+        memo = (key, shown)
+        if memo not in self._maps:
+            if key not in self._cmaps:
+                stream = font.get("/ToUnicode")
+                try:
+                    self._cmaps[key] = cmap.CMap(stream.read_bytes()) if isinstance(stream, pikepdf.Stream) else None
+                except cmap.CMapError:
+                    self._cmaps[key] = None
+            parsed = self._cmaps[key]
+            self._maps[memo] = parsed and zlib.compress(parsed.trimmed(set(shown)), 9)
+        data = self._maps[memo]
+        if data is not None:
+            if data not in maps:
+                maps[data] = pikepdf.Stream(part, b"")
+                maps[data].write(data, filter=pikepdf.Name.FlateDecode)
+            font.ToUnicode = maps[data]

@@ -1,0 +1,174 @@
+"""Compact fonts in cut files (qgen.pdf_fonts, qgen.cff, qgen.cmap): same pages, same text, fewer bytes.
+
+A small class is built for real; each typeset document is cut twice: as before (qgen.pdf_pages.split_pdf,
+pdfTeX's Type 1 fonts as they are) and as qgen does now (split_compact). The two are rendered at
+100 dpi by poppler and compared pixel for pixel, and their text is extracted with pdftotext.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import numpy as np
+import pikepdf
+import pytest
+from fontTools.cffLib import CFFFontSet
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.t1Lib import T1Font
+from PIL import Image
+
+from qgen import cmap, pdf_fonts
+from qgen.exam import sheets
+from qgen.exam.run import build_exam, read_inputs
+from qgen.pdf_pages import split_pdf
+
+EXAM = '''[exam]
+title = "Size test"
+course = "CS 1"
+date = "2026-03-14"
+duration = 60
+keys = "both"
+
+[[questions]]
+kind = "mlp"
+points = 10
+
+[[questions]]
+kind = "graph"
+points = 4
+'''
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    """The BuildResults of a 3-student class (sheets, worked keys, grading keys)."""
+    folder = tmp_path_factory.mktemp("size")
+    (folder / "exam.toml").write_text(EXAM, encoding="utf-8")
+    (folder / "roster.csv").write_text('id,name\na1,Zoë Núñez\na2,"Łukasz O\'Brien"\na3,Ada Lovelace\n',
+                                       encoding="utf-8")
+    (folder / "exam.secret").write_text("ab" * 32 + "\n")
+    captured = []
+    real = sheets._cut
+
+    def capture(result):
+        captured.append(result)
+        return real(result)
+
+    sheets._cut = capture
+    try:
+        build_exam(read_inputs(folder / "exam.toml", folder / "roster.csv"), folder / "out")
+    finally:
+        sheets._cut = real
+    assert len(captured) == 3
+    return captured
+
+
+def _starts(result):
+    blanks = set(sheets._blanks(result))
+    return sorted(set(sheets.variant_starts(result)) | blanks)
+
+
+def _render(pdf: bytes, tmp_path, name: str) -> list[np.ndarray]:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", str(path), str(tmp_path / name)], check=True)
+    return [np.asarray(Image.open(p), dtype=int) for p in sorted(tmp_path.glob(f"{name}-*.pgm"))]
+
+
+def _text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_cut_files_look_the_same_read_the_same_and_are_smaller(documents, tmp_path):
+    for d, result in enumerate(documents):
+        starts = _starts(result)
+        before = split_pdf(result.pdf, starts)
+        whole, after = sheets.split_compact(result.pdf, starts)
+        assert len(after) == len(before)
+        for k, (old, new) in enumerate([*zip(before, after), (result.pdf, whole)]):
+            old_pages, new_pages = _render(old, tmp_path, f"old-{d}-{k}"), _render(new, tmp_path, f"new-{d}-{k}")
+            assert len(old_pages) == len(new_pages) > 0
+            for a, b in zip(old_pages, new_pages):
+                assert a.shape == b.shape
+                changed = np.abs(a - b) > 64  # beyond antialiasing
+                assert changed.sum() == 0, f"document {d}, file {k}: {changed.sum()} pixels changed"
+            assert _text(new) == _text(old)
+            assert len(new) < len(old) / 2 or k == len(before)  # the whole document: smaller too
+            assert len(new) <= len(old)
+
+
+def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(documents):
+    result = documents[-1]
+    _, parts = sheets.split_compact(result.pdf, _starts(result))
+    with pikepdf.open(io.BytesIO(parts[0])) as pdf:
+        programs = {}
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font":
+                descriptor = obj.FontDescriptor
+                assert "/FontFile" not in descriptor and descriptor.FontFile3.Subtype == "/Type1C"
+                programs[descriptor.FontFile3.objgen] = str(obj.BaseFont).split("+", 1)[1]
+        assert len(set(programs.values())) == len(programs)  # one program per font (text and pictures)
+
+
+def test_output_is_the_same_whatever_was_converted_before(documents):
+    result = documents[0]
+    first = sheets.split_compact(result.pdf, _starts(result))
+    pdf_fonts._charstrings.clear()
+    assert sheets.split_compact(result.pdf, _starts(result)) == first
+
+
+def test_cff_glyphs_draw_the_type1_outlines(documents):
+    """Each CFF glyph is the Type 1 glyph's outline, read back by fontTools on both sides."""
+    with pikepdf.open(io.BytesIO(documents[0].pdf)) as pdf:
+        checked = 0
+        for font, _, stream in list(pdf_fonts._type1_fonts(pdf))[:6]:
+            t1 = T1Font.__new__(T1Font)
+            t1.data = stream.read_bytes() + b"\n" + b"0" * 512 + b"\ncleartomark\n"
+            t1.encoding = "ascii"
+            glyphs = t1.getGlyphSet()
+            program = pdf_fonts.type1.parse(stream.read_bytes(), int(stream.Length1), int(stream.Length2))
+            cff = pdf_fonts._cff_font(program.base_name, [program], False).program("ABCDEF+Test")
+            fonts = CFFFontSet()
+            fonts.decompile(io.BytesIO(cff), None)
+            charstrings = fonts[fonts.fontNames[0]].CharStrings
+            assert set(charstrings.keys()) == set(glyphs.keys())
+            for name in glyphs.keys():
+                a, b = RecordingPen(), RecordingPen()
+                glyphs[name].draw(a)
+                charstrings[name].draw(b)
+                assert _contours(a) == _contours(b), name
+                checked += 1
+        assert checked > 20
+
+
+def _contours(pen: RecordingPen) -> list[list]:
+    """Each contour's segments; a last line back to the start (implied in CFF) left out, and a
+    point in the middle of a straight line (A-B-C on one line, which the CFF writer merges) too."""
+    contours = []
+    for op, args in pen.value:
+        if op == "moveTo":
+            contours.append([("moveTo", args[0])])
+        elif op == "lineTo":
+            b = args[0]
+            if len(contours[-1]) > 1 and contours[-1][-1][0] == "lineTo":
+                a, m = contours[-1][-2][-1], contours[-1][-1][1]
+                if (m[0] - a[0]) * (b[1] - a[1]) == (m[1] - a[1]) * (b[0] - a[0]):  # collinear
+                    contours[-1].pop()
+            contours[-1].append(("lineTo", b))
+        elif op == "curveTo":
+            contours[-1].append(("curveTo", *args))
+    for c in contours:
+        if len(c) > 1 and c[-1] == ("lineTo", c[0][1]):
+            c.pop()
+    return contours
+
+
+def test_tounicode_map_keeps_exactly_the_codes_shown():
+    original = (b"/CIDInit /ProcSet findresource begin\n%%Comment\n2 beginbfrange\n<41> <43> <0041>\n"
+                b"<61> <62> [<0061> <00660069>]\nendbfrange\n1 beginbfchar\n<20> <0020>\nendbfchar\nendcmap\n")
+    full = {0x41: b"0041", 0x42: b"0042", 0x43: b"0043", 0x61: b"0061", 0x62: b"00660069", 0x20: b"0020"}
+    assert cmap.read(original) == full
+    trimmed = cmap.trimmed(original, {0x42, 0x62, 0x99})
+    assert cmap.read(trimmed) == {0x42: b"0042", 0x62: b"00660069"}
+    assert b"%%" not in trimmed and trimmed.startswith(b"/CIDInit") and trimmed.rstrip().endswith(b"endcmap")
