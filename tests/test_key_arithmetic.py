@@ -131,8 +131,10 @@ def test_the_note_is_quoted_as_it_writes_its_formula(keys):
             before = flat[:m.start()]
             if m.group(1) == "x":
                 quoted += 1
-                assert before.lower().endswith(("thenotewrites", "thenote’s")), (label, flat[m.start() - 30:m.end() + 30])
-                assert flat[m.end():].startswith("forz=Wx:withδandxreadasrowvectors,δTis"), label
+                attributed = before.lower().removesuffix("∂l/∂w=")  # "the note's ∂L/∂W = δᵀx" (batch)
+                assert attributed.endswith(("thenotewrites", "thenote’s")), (label, flat[m.start() - 30:m.end() + 30])
+                assert flat[m.end():].startswith(("forz=Wx:withδandxreadasrowvectors,δTis",
+                                                  "withδandxasrowvectors")), label
             else:
                 assert flat[m.start():].startswith("δTis") and "readasrowvectors" in before[-40:], label
         assert "δTx" not in flat or "thesamematrixasδxTwithcolumns" in flat, label

@@ -80,6 +80,7 @@ def test_deep_json_and_toml_are_one_line(tmp_path):
 ALLOWED = {
     "reading.py": "the reader",
     "render.py": "templates",
+    "pdf_fonts.py": "streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
     "page_hints.py": "templates (the hint rules, templates/html/hint_rules.json)",
     "html_page.py": "templates, and the SVG pdftocairo wrote in qgen's temporary folder",
     "build.py": "LaTeX's PDF and log in qgen's own build folder",

@@ -19,7 +19,6 @@ expression share one compiled picture.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -34,28 +33,29 @@ from qgen.engine.expression import (
     solve_expression,
 )
 from qgen.engine.expression_check import check_expression
-from qgen.errors import QgenError, VerificationError
-from qgen.kinds.base import Answer, Draw, Option, Redraw, bounded, reject_zero_share, round_to, small_int
+from qgen.errors import QgenError
+from qgen.kinds.base import Answer, Draw, Redraw, bounded, reject_zero_share, round_to, small_int
 from qgen.answers import accepts, entries
 from qgen.kinds.graph_layout import layout as draw_layout
-from qgen.kinds.graph_sampling import CLASSICS, VARIABLES, classics, draw_text
+from qgen.kinds.graph_sampling import draw_text
 from qgen import shown
 from qgen.kinds.reject_rules import reject_equal_inputs
+from qgen.kinds.graph_context import (  # the key's template data
+    FUNCTIONS, TABLES, _backward_steps, _gradient_ids, _math_name, _operations, _printed, _ref, _rows, _tables,
+    _tree, _uses, _variables,
+)
+from qgen.kinds.graph_options import MAX_OPS, MAX_VARIABLES, NO_EXPRESSION, OPTIONS, check_options  # noqa: F401 (the kind's interface)
 from qgen.render import render
 
 NAME = "graph"
 SUMMARY = "scalar expression graph with input values; the value and the gradient at every node and input"
 
-MAX_OPS = 16  # operations in a user's expression (the picture and the key stay readable)
-MAX_VARIABLES = 6
 MAX_DEPTH = 7  # columns of operations in a drawn (random) graph: fits the page unscaled
 LIMIT = {"exact": 200, "given": 100, "calculator": 100}  # largest |value| or |gradient|
 MAX_DENOMINATOR = 12  # exact mode: simple fractions only
 NEAR_KINK = 0.05  # float modes: max/min arguments and ReLU inputs at least this far from a kink
 VALUE_TRIES = 8  # input values drawn for one graph before the graph itself is redrawn
-TABLES = {"exp": (-3, 3), "sigmoid": (-4, 4), "tanh": (-2, 2), "log": (1, 8)}  # given mode: printed k
 SATURATION = {"sigmoid": 4, "tanh": 2.5}  # |argument| beyond this: the gradient all but vanishes
-NO_EXPRESSION = "none"  # the expression option's default: draw one
 RULE_DEAD_BRANCH = "no dead branch (an operation whose gradient is 0)"
 RULE_REPEATED_TERM = "no term repeated in a chain of + and − (or of ×)"
 RULE_CONSTANTS = "at most one constant in a chain of + and − (or of ×)"
@@ -63,93 +63,6 @@ CHAINS = ({"add", "sub"}, {"mul"})  # operations that read as one chain: x − w
 FLOAT_NOTE = ("Exp, log, sigmoid and tanh leave the fractions, so every value is computed in floating point "
               "(float64) and printed rounded to 4 decimals; each step works with the unrounded values, so "
               "redoing it from the printed ones may differ in the last digit.")
-
-
-class _Range(tuple):
-    """(low, high) operations, shown as the user writes it: 3-5."""
-
-    def __str__(self) -> str:
-        return f"{self[0]}-{self[1]}" if self[0] != self[1] else str(self[0])
-
-
-def _op_range(text) -> tuple[int, int]:
-    parts = str(text).split("-")
-    try:
-        low, high = int(parts[0]), int(parts[-1])
-    except ValueError:
-        raise ValueError(f"expected a count such as 5 or a range such as 4-6, got {text!r}") from None
-    if len(parts) > 2 or not 2 <= low <= high <= 14:
-        raise ValueError(f"expected a count or range from 2 to 14 operations, such as 5 or 4-6, got {text!r}")
-    return _Range((low, high))
-
-
-def _expression(text) -> str:
-    text = str(text).strip()
-    if not text or text.lower() == NO_EXPRESSION:
-        return NO_EXPRESSION
-    try:
-        parse_expression(text)
-    except QgenError as e:
-        raise ValueError(str(e).removeprefix("expression: ")) from None
-    return text
-
-
-OPTIONS = (
-    Option("operations", "number of operations, such as 5 or 4-6 (ignored with expression=…)",
-           {"easy": _Range((3, 5)), "medium": _Range((6, 8)), "hard": _Range((9, 12))}, _op_range),
-    Option("shared", "a variable or node used twice, so its gradients add up: yes, no or any",
-           {"easy": "any", "medium": "yes", "hard": "yes"}, str, choices=("yes", "no", "any")),
-    Option("shape", "classic (the cs231n circuits, 2-7 operations), random (a random tree) or any",
-           {"easy": "any", "medium": "any", "hard": "random"}, str, choices=("classic", "random", "any")),
-    Option("expression", "a fixed expression such as 2*(x*y + max(z, w)); only the values are drawn",
-           {"easy": NO_EXPRESSION, "medium": NO_EXPRESSION, "hard": NO_EXPRESSION}, _expression),
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# Options
-
-
-def check_options(options: dict) -> None:
-    mode = options["mode"]
-    if options["expression"] != NO_EXPRESSION:
-        graph = parse_expression(options["expression"])
-        ops = _operations(graph)
-        functions = sorted({op for op in ops if op in NOT_RATIONAL})
-        if not ops or not graph.variables:
-            raise QgenError("graph option expression: needs at least one variable and one operation, such as x * y")
-        if len(ops) > MAX_OPS or len(graph.variables) > MAX_VARIABLES:
-            raise QgenError(f"graph option expression: at most {MAX_OPS} operations and {MAX_VARIABLES} variables "
-                            f"(got {len(ops)} and {len(graph.variables)})")
-        if mode == "exact" and functions:
-            raise QgenError(f"graph option expression: {', '.join(functions)} cannot be exact; "
-                            "use --mode given or --mode calculator")
-        if mode == "given" and not functions:
-            raise QgenError("graph option expression: given mode prints values of exp, log, sigmoid or tanh and "
-                            "this expression has none; use --mode exact")
-        return
-    low, high = options["operations"]
-    if options["shape"] == "classic" and not classics(options, low, high):
-        sizes = ", ".join(sorted({str(c.ops) for c in CLASSICS if mode in c.modes}))
-        raise QgenError(f"graph option shape: no classic shape has {low}-{high} operations with shared="
-                        f"{options['shared']} in {mode} mode (classic sizes: {sizes}); use shape=random")
-    need = 1 + (options["shared"] == "yes") + (mode == "given")
-    if options["shape"] != "classic" and low < need:
-        raise QgenError(f"graph option operations: a random graph with these options needs at least {need} "
-                        f"operations, got {low}")
-
-
-def _operations(graph: Graph) -> list[str]:
-    return [n.op for n in graph.nodes if n.op not in ("input", "const")]
-
-
-def _uses(graph: Graph) -> dict[str, list[tuple[str, int]]]:
-    """node id -> [(consumer id, input slot)], consumers in topological order."""
-    uses: dict[str, list[tuple[str, int]]] = {n.id: [] for n in graph.nodes}
-    for node in graph.nodes:
-        for slot, i in enumerate(node.inputs):
-            uses[i].append((node.id, slot))
-    return uses
 
 
 def _shared(graph: Graph) -> bool:
@@ -262,14 +175,6 @@ def _reject(graph: Graph, solution: ExpressionSolution, mode: str) -> None:
     reject_equal_inputs(graph, value)
 
 
-FUNCTIONS = {"exp": math.exp, "sigmoid": lambda k: 1 / (1 + math.exp(-k)), "tanh": math.tanh, "log": math.log}
-
-
-def _printed(op: str, k) -> Fraction:
-    """A function's value as the given-mode table prints it (4 decimals)."""
-    return round_to(FUNCTIONS[op](float(k)), 4)
-
-
 def _check_printed_precision(graph: Graph, values: dict, solution: ExpressionSolution) -> None:
     """Given mode: the key is float64, the student works from the table's 4 decimals. Work the
     graph again, exactly, the student's way (each function's value read off the table, its
@@ -376,20 +281,22 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
             check_options(shared)
         except (Redraw, QgenError):
             continue
-        if all(_drawable(rng, shared) for _ in range(CLASS_PROBES)):
+        # distinct probes: an expression with one or two drawable value sets would give students
+        # the same numbers (and a Moodle export no second variant)
+        probes = [_drawable(rng, shared) for _ in range(CLASS_PROBES)]
+        if all(p is not None for p in probes) and len({repr(p) for p in probes}) == CLASS_PROBES:
             return shared
     raise QgenError(f"graph: no expression in {CLASS_TRIES} tries suits a whole class with these options")
 
 
-def _drawable(rng: np.random.Generator, options: dict, budget: int = 40) -> bool:
-    """Whether values for this expression are found within a small retry budget."""
+def _drawable(rng: np.random.Generator, options: dict, budget: int = 40):
+    """The values drawn for this expression within a small retry budget, or None."""
     for _ in range(budget):
         try:
-            draw(rng, options)
-            return True
+            return draw(rng, options).params
         except Redraw:
             continue
-    return False
+    return None
 
 
 def draw_for_expression(graph: Graph, values: dict, mode: str) -> Draw:
@@ -453,176 +360,3 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
         notes = (FLOAT_NOTE, shown.NOTE)
     return Draw(params, answers, question, solution_context, diagram,
                 number_style="fraction" if mode == "exact" else "rounded", notes=notes)
-
-
-# ---------------------------------------------------------------------------------------------
-# Template data: names, formulas, the forward and backward pass
-
-
-def _gradient_ids(graph: Graph) -> list[str]:
-    """The nodes whose gradient is asked: every operation but the output, then the inputs."""
-    return [n.id for n in graph.nodes if n.op not in ("input", "const") and n.id != graph.output] + list(_variables(graph))
-
-
-def _variables(graph: Graph) -> tuple[str, ...]:
-    """The inputs in reading order: x, y, z, w, v when the graph uses only those, else as they appear."""
-    if set(graph.variables) <= set(VARIABLES):
-        return tuple(sorted(graph.variables, key=VARIABLES.index))
-    return graph.variables
-
-
-def _math_name(node_id: str) -> str:
-    """x0 -> x_{0}, n3 -> n_{3}: the answer labels (math, as the key writes them)."""
-    ref = _split(node_id)
-    return ref[0] + (f"_{{{ref[1]}}}" if ref[1] else "")
-
-
-def _split(node_id: str) -> tuple[str, str]:
-    """A name as LaTeX math (base, subscript): x0 -> (x, 0), n12 -> (n, 12). A user's own names
-    (ASCII letters, digits and _, starting with a letter) may be longer: x_1 -> (x, 1) and
-    rate_in -> (\\mathit{rate}, \\mathit{in}), so that no `_` reaches LaTeX as a second subscript."""
-    if "_" in node_id:
-        base, sub = node_id.split("_", 1)
-        sub = sub.replace("_", r"\_")
-    else:
-        base = node_id.rstrip("0123456789")
-        sub = node_id[len(base):]
-    if len(base) > 1:
-        base = rf"\mathit{{{base}}}"
-    if len(sub) > 1 and not sub.isdigit():
-        sub = rf"\mathit{{{sub}}}"
-    return base, sub
-
-
-def _ref(graph: Graph, node_id: str) -> dict:
-    """A leaf of a formula: a variable, a node id or a constant (printed through `num`)."""
-    node = graph.node(node_id)
-    base, sub = _split(node_id)
-    kind = {"input": "var", "const": "const"}.get(node.op, "node")
-    return {"kind": kind, "base": base, "sub": sub, "value": node.constant, "paren": False, "tall": False}
-
-
-# Precedence of what a subtree prints as: it decides the parentheses the templates draw.
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "neg": 3, "pow": 4, "div": 4.5}
-
-
-def _precedence(tree: dict) -> float:
-    if tree["kind"] == "op":
-        return _PRECEDENCE.get(tree["op"], 5)  # function calls are atoms
-    return 3 if tree["kind"] == "const" and tree["value"] < 0 else 5
-
-
-def _leads_with_minus(tree: dict) -> bool:
-    """The printed subtree starts with a minus sign (-x, -2, -3·y, -x + y): after a + − or · it
-    needs parentheses, or the sheet would show y − −3·x."""
-    if tree["paren"]:
-        return False
-    if tree["kind"] == "const":
-        return tree["value"] < 0
-    if tree["kind"] != "op":
-        return False
-    return tree["op"] == "neg" or (tree["op"] in ("add", "sub", "mul", "pow") and _leads_with_minus(tree["args"][0]))
-
-
-def _paren(op: str, slot: int, child: dict) -> bool:
-    p = _precedence(child)
-    if op in ("add", "sub"):
-        return slot == 1 and (p <= 1 or _leads_with_minus(child))
-    if op == "mul":
-        if slot == 0:
-            return p < 2 or (child["kind"] == "op" and child["op"] == "neg")
-        return p <= 2 or _leads_with_minus(child)
-    if op == "neg":
-        return p < 4
-    if op == "pow":
-        return p < 5
-    return False  # div is a \frac, function arguments sit in parentheses already
-
-
-def _tree(graph: Graph, node_id: str, expand: bool = True) -> dict:
-    """A formula for the templates: nested dicts with the parentheses decided here.
-    expand=False: one stage only, its inputs as names (n_3 = n_1 + n_2)."""
-    node = graph.node(node_id)
-    if node.op in ("input", "const"):
-        return _ref(graph, node_id)
-    args = []
-    for slot, i in enumerate(node.inputs):
-        child = _tree(graph, i) if expand else _ref(graph, i)
-        child["paren"] = _paren(node.op, slot, child)
-        args.append(child)
-    tall = node.op == "div" or any(a["tall"] for a in args)  # a fraction inside: \left( \right)
-    return {"kind": "op", "op": node.op, "args": args, "exponent": node.exponent, "paren": False, "tall": tall}
-
-
-def _numeric_form(graph: Graph, node_id: str, value: dict) -> dict:
-    """One stage with its inputs' values in place of their names: 3 · (−4)."""
-    node = graph.node(node_id)
-    args = []
-    for slot, i in enumerate(node.inputs):
-        leaf = {"kind": "const", "base": "", "sub": "", "value": value[i], "paren": False, "tall": False}
-        args.append(leaf | {"paren": _paren(node.op, slot, leaf)})
-    return {"kind": "op", "op": node.op, "args": args, "exponent": node.exponent, "paren": False, "tall": False}
-
-
-def _tables(graph: Graph) -> list[dict]:
-    """Given mode: each function's values at every integer of its fixed range."""
-    return [{"op": op, "points": [{"k": k, "value": _printed(op, k)} for k in range(TABLES[op][0], TABLES[op][1] + 1)]}
-            for op in TABLES if op in _operations(graph)]
-
-
-def _local(graph: Graph, node_id: str, slot: int, solution: ExpressionSolution) -> dict:
-    """∂node/∂(input `slot`), with what the templates need to show the rule."""
-    by_id = {t.id: t for t in solution.nodes}
-    node = graph.node(node_id)
-    trace = by_id[node_id]
-    refs = [_ref(graph, i) for i in node.inputs]
-    return {"op": node.op, "slot": slot, "args": refs, "arg_values": [by_id[i].value for i in node.inputs],
-            "self": _ref(graph, node_id), "self_value": trace.value, "exponent": node.exponent,
-            "value": trace.local[slot], "with_constant": any(r["kind"] == "const" for r in refs)}
-
-
-def _rows(graph: Graph, solution: ExpressionSolution) -> list[dict]:
-    """The summary table, in topological order (constants left out: they are no answers)."""
-    value = {t.id: t.value for t in solution.nodes}
-    by_id = {t.id: t for t in solution.nodes}
-    rows = []
-    for node_id in _variables(graph) + tuple(n.id for n in graph.nodes if n.op not in ("input", "const")):
-        node, trace = graph.node(node_id), by_id[node_id]
-        is_op = node.op != "input"
-        rows.append({
-            "ref": _ref(graph, node.id), "input": not is_op, "value": trace.value, "grad": trace.grad,
-            "form": _tree(graph, node.id, expand=False) if is_op else None,
-            "numbers": _numeric_form(graph, node.id, value) if is_op else None,
-            "locals": [_local(graph, node.id, s, solution) for s in range(len(node.inputs))
-                       if graph.node(node.inputs[s]).op != "const"],
-        })
-    return rows
-
-
-def _backward_steps(graph: Graph, solution: ExpressionSolution) -> list[dict]:
-    """The backward pass as the key writes it: for every node after the output (ops in reverse
-    topological order, then the inputs), each use's upstream gradient times the local partial,
-    and their sum when the node is used more than once. The sum is checked against the engine."""
-    by_id = {t.id: t for t in solution.nodes}
-    uses = _uses(graph)
-    ops = [n.id for n in graph.nodes if n.op not in ("input", "const")]
-    order = [i for i in reversed(ops) if i != graph.output] + list(_variables(graph))
-    steps = []
-    for node_id in order:
-        contributions = []
-        for consumer, slot in reversed(uses[node_id]):
-            upstream = by_id[consumer].grad
-            local = by_id[consumer].local[slot]
-            contributions.append({"consumer": _ref(graph, consumer), "form": _tree(graph, consumer, expand=False),
-                                  "local": _local(graph, consumer, slot, solution),
-                                  "upstream": upstream, "product": upstream * local})
-        total = by_id[node_id].grad
-        added = sum((c["product"] for c in contributions), start=0 * total)
-        if not math.isclose(float(added), float(total), rel_tol=1e-12, abs_tol=1e-12) or (
-                solution.exact and added != total):
-            raise VerificationError(f"graph key: the contributions to {node_id} do not add up to its gradient")
-        steps.append({"ref": _ref(graph, node_id), "contributions": contributions, "grad": total,
-                      "input": graph.node(node_id).op == "input"})
-    return steps
-
-

@@ -14,17 +14,36 @@ from fractions import Fraction
 
 import numpy as np
 
+from qgen import shown
 from qgen.engine.gates import Elementwise, GivenElementwise, Linear, chain_jacobians
 from qgen.engine.network_check import VerificationError
 from qgen.errors import QgenError
 from qgen.kinds import jacobian_general, jacobian_softmax
 from qgen.kinds.base import (
-    RULE_ZERO_BIAS, Answer, Draw, Option, Redraw, bounded, parse_bool, reject_diagonal, reject_zero_lines,
-    reject_zero_vector, round_to, small_int,
+    RULE_ZERO_BIAS,
+    Answer,
+    Draw,
+    Option,
+    Redraw,
+    bounded,
+    parse_bool,
+    reject_diagonal,
+    reject_zero_lines,
+    reject_zero_vector,
+    round_to,
+    small_int,
+)
+from qgen.kinds.fd_oracle import (  # noqa: F401 (also offered to gates, batch, concepts)
+    GRAD_RTOL,
+    STEP,
+    VALUE_RTOL,
+    fd_gradient,
+    fd_jacobian,
+    same_gradient,
+    same_values,
 )
 from qgen.kinds.reject_rules import reject_identity_derivative
 from qgen.numbers import fraction_text
-from qgen import shown
 from qgen.render import render
 
 NAME = "jacobian"
@@ -341,11 +360,8 @@ def to_json(value):
 
 
 # ---------------------------------------------------------------------------------------------
-# The oracle's pieces (shared with `gates`): float64 only, no engine code.
+# The oracle's pieces (shared with `gates`): float64 only, no engine code (more in fd_oracle).
 
-STEP = 1e-5
-GRAD_RTOL = 1e-6
-VALUE_RTOL = 1e-9
 ROUNDING = 0.005 + 1e-9  # a value printed with 2 decimals is within half a hundredth
 
 
@@ -367,37 +383,3 @@ def plain_activation(name: str, pre0, printed=None):
         raise VerificationError(f"printed {name} values {p.tolist()} are not {true(pre0).tolist()} rounded")
     slope = p * (1 - p) if name == "sigmoid" else 1 - p * p
     return lambda z: p + slope * (z - pre0)
-
-
-def fd_jacobian(f, x0: np.ndarray) -> np.ndarray:
-    """∂f/∂x by central differences (numerator layout): len(f(x)) × len(x)."""
-    columns = []
-    for j in range(len(x0)):
-        h = STEP * max(1.0, abs(x0[j]))
-        step = np.zeros(len(x0))
-        step[j] = h
-        columns.append((np.atleast_1d(f(x0 + step)) - np.atleast_1d(f(x0 - step))) / (2 * h))
-    return np.column_stack(columns)
-
-
-def fd_gradient(loss, point: np.ndarray) -> np.ndarray:
-    """∂L/∂point for a scalar L, any shape of point, by central differences."""
-    flat = np.array(point, dtype=float).reshape(-1)
-    grad = fd_jacobian(lambda v: loss(v.reshape(np.shape(point))), flat)
-    return grad.reshape(np.shape(point))
-
-
-def same_values(what: str, got, expected) -> None:
-    got, expected = np.array(got, dtype=float), np.array(expected, dtype=float)
-    if got.shape != expected.shape or not np.allclose(got, expected, rtol=VALUE_RTOL, atol=VALUE_RTOL):
-        raise VerificationError(f"{what}: engine {got.tolist()} != oracle {expected.tolist()}")
-
-
-def same_gradient(what: str, got, expected) -> None:
-    """Central differences with h = 1e-5 err by ~1e-10 on these moderate functions; a wrong
-    factor, sign or transpose misses 1e-6·(1 + |g|) by far."""
-    got, expected = np.array(got, dtype=float), np.array(expected, dtype=float)
-    if got.shape != expected.shape:
-        raise VerificationError(f"{what}: shape {got.shape} != {expected.shape}")
-    if np.any(np.abs(got - expected) > GRAD_RTOL * (1 + np.abs(got))):
-        raise VerificationError(f"{what}: engine {got.tolist()} != finite differences {expected.tolist()}")
