@@ -230,19 +230,7 @@ def _run_pdflatex(build_dir: Path, jobname: str, tex: str, timeout: float, epoch
         return None
 
 
-def compile_pdf(
-    tex: str,
-    *,
-    jobname: str = "doc",
-    timeout: float = 120,
-    keep_failed_in: Path | None = None,
-    files: dict[str, bytes] | None = None,
-    epoch: int = DEFAULT_EPOCH,
-    use_format: bool = True,
-) -> bytes:
-    """Compile `tex` to PDF bytes (see build(), which also returns files the run wrote)."""
-    return build(
-        tex, jobname=jobname, timeout=timeout, keep_failed_in=keep_failed_in,
-        files=files, epoch=epoch, use_format=use_format,
-    ).pdf
+def compile_pdf(tex: str, **options) -> bytes:
+    """Compile `tex` to PDF bytes; the options are build()'s (which also returns files the run wrote)."""
+    return build(tex, **options).pdf
 

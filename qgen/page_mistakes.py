@@ -5,17 +5,13 @@ entries (without follow-through: on the page every earlier answer is the key's).
 
 from __future__ import annotations
 
-from dataclasses import replace
-from fractions import Fraction
-
 import numpy as np
 
-from qgen.answers import Entry, accepts, rational
+from qgen.answers import rational
 from qgen.grade.chains import problem_for
-from qgen.numbers import Ln, fraction_text
+from qgen.grade.rules import accepted_with_key, as_key, run_rule
+from qgen.numbers import fraction_text
 from qgen.randomiser import Variant, options_json
-
-_FAILED = (ArithmeticError, ValueError, TypeError, OverflowError, KeyError, IndexError, FloatingPointError)
 
 
 def mistaken_keys(v: Variant) -> dict[str, list[dict]]:
@@ -33,10 +29,10 @@ def mistaken_keys(v: Variant) -> dict[str, list[dict]]:
             continue
         found = []
         for name, rule in step.mistakes:
-            values = _flat(_run(rule, inputs), len(entries))
+            values = _flat(run_rule(rule, inputs), len(entries))
             if values is None:
                 continue
-            keys = [None if _accepted(e, value, e.key) else fraction_text(rational(_key(value)))
+            keys = [None if accepted_with_key(e, value, e.key) else fraction_text(rational(as_key(value)))
                     for e, value in zip(entries, values)]
             if any(k is not None for k in keys):
                 found.append({"name": name, "keys": keys})
@@ -53,15 +49,9 @@ def resolve(problem, name: str):
     if step is None:
         return None
     inputs = [resolve(problem, i) for i in step.inputs]
-    return None if any(i is None for i in inputs) else _run(step.rule, inputs)
+    return None if any(i is None for i in inputs) else run_rule(step.rule, inputs)
 
 
-def _run(rule, inputs):
-    try:
-        with np.errstate(all="raise"):
-            return rule(*inputs)
-    except _FAILED:
-        return None
 
 
 def _flat(value, size: int):
@@ -71,17 +61,4 @@ def _flat(value, size: int):
     return list(flat) if len(flat) == size else None
 
 
-def _key(v):
-    if isinstance(v, (Fraction, Ln)):
-        return v
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return Fraction(int(v))
-    return float(v)
 
-
-def _accepted(entry: Entry, key, value) -> bool:
-    """The one rule with the mistaken value as the key (as qgen grade compares them)."""
-    try:
-        return accepts(replace(entry, key=_key(key)), value)
-    except _FAILED:
-        return False

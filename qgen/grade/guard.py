@@ -21,7 +21,8 @@ from fractions import Fraction
 
 import numpy as np
 
-_FAILED = (ArithmeticError, ValueError, TypeError, OverflowError, KeyError, IndexError, FloatingPointError)
+from qgen.grade.rules import FAILED, run_rule
+
 _H_EXACT = Fraction(1, 1000)
 _H_FLOAT = 2.0 ** -10
 
@@ -50,13 +51,13 @@ def _flat(v) -> list[float]:
 def _zero(v) -> bool:
     try:
         return v is not None and not any(_flat(v))
-    except _FAILED:
+    except FAILED:
         return False
 
 
 def _identity(rule, inputs: list, j: int) -> bool:
     """The step, as a map of input j (the others fixed), moves its output exactly as the input."""
-    base = _call(rule, inputs)
+    base = run_rule(rule, inputs)
     if base is None:
         return False
     x = np.asarray(inputs[j], dtype=object)
@@ -67,7 +68,7 @@ def _identity(rule, inputs: list, j: int) -> bool:
     u = np.array([h * (k + 1) for k in range(x.size)], dtype=object).reshape(x.shape)
     for sign in (1, -1):
         probe = x + sign * u
-        moved = _call(rule, [*inputs[:j], probe if x.ndim else probe.item(), *inputs[j + 1:]])
+        moved = run_rule(rule, [*inputs[:j], probe if x.ndim else probe.item(), *inputs[j + 1:]])
         if moved is None:
             return False
         delta = np.asarray(moved, dtype=object).reshape(-1) - np.asarray(base, dtype=object).reshape(-1)
@@ -79,10 +80,3 @@ def _identity(rule, inputs: list, j: int) -> bool:
             return False
     return True
 
-
-def _call(rule, inputs):
-    try:
-        with np.errstate(all="raise"):
-            return rule(*inputs)
-    except _FAILED:
-        return None

@@ -26,13 +26,12 @@ from qgen.answers import Entry, accepts
 from qgen.grade.chains import problem_for
 from qgen.grade.guard import refusal
 from qgen.grade.manifest import AnswerSpec, QuestionRow
+from qgen.grade.rules import FAILED, accepted_with_key, run_rule
 from qgen.grade.steps import Problem
 from qgen.grade.values import number
-from qgen.numbers import Ln
 
 CORRECT, FOLLOW_THROUGH, WRONG, BLANK = "correct", "follow-through", "wrong", "blank"
 UNREADABLE = "unreadable"  # a cell that does not read as a number (--lenient): 0 points, like a blank
-_FAILED = (ArithmeticError, ValueError, TypeError, OverflowError, KeyError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class _Marking:
             elif name in problem.steps:
                 step = problem.steps[name]
                 inputs = [self.resolve(i) for i in step.inputs]
-                value = None if any(v is None for v in inputs) else _run(step.rule, inputs)
+                value = None if any(v is None for v in inputs) else run_rule(step.rule, inputs)
             else:
                 value = problem.values[name]
             self._resolved[name] = value
@@ -135,11 +134,11 @@ class _Marking:
         keys = [problem.values[name] for name in step.inputs]
         mine = [self.resolve(name) for name in step.inputs]
         changed = mine if all(v is not None for v in mine) and not all(map(_same, mine, keys)) else None
-        recomputed = None if changed is None else _shaped(_run(step.rule, changed), answer.shape)
+        recomputed = None if changed is None else _shaped(run_rule(step.rule, changed), answer.shape)
         entries = answer.entries
         key_output = problem.values[answer.name]
         earned = {i for i, v in wrong.items()
-                  if recomputed is not None and _accepted(entries[i], _at(recomputed, i), number(v))}
+                  if recomputed is not None and accepted_with_key(entries[i], _at(recomputed, i), number(v))}
         why = earned and refusal(step.gate, step.rule, step.inputs, changed, keys, recomputed, key_output)
         notes = {i: f"no follow-through: {why}" for i in earned} if why else {}
         out = {} if why else {i: FOLLOW_THROUGH for i in earned}
@@ -151,7 +150,7 @@ class _Marking:
         for name, rule in step.mistakes:
             for inputs, right in ((keys, key_output), (changed, recomputed)):
                 if inputs is not None and right is not None and _explains(
-                        entries, _shaped(_run(rule, inputs), answer.shape), right, rest, given):
+                        entries, _shaped(run_rule(rule, inputs), answer.shape), right, rest, given):
                     return {**out, **{i: name for i in rest}}, notes
         return {**out, **{i: WRONG for i in rest}}, notes
 
@@ -163,15 +162,15 @@ def _explains(entries, mistaken, right, rest: dict, given: dict) -> bool:
     The safeguards look at the rule's values, never at the typed ones."""
     if mistaken is None:
         return False
-    return (all(_accepted(entries[i], _at(mistaken, i), v) for i, v in given.items())
-            and all(not _accepted(entries[i], _at(mistaken, i), number(_at(right, i))) for i in rest)
+    return (all(accepted_with_key(entries[i], _at(mistaken, i), v) for i, v in given.items())
+            and all(not accepted_with_key(entries[i], _at(mistaken, i), number(_at(right, i))) for i in rest)
             and any(_nonzero(_at(mistaken, i)) for i in rest))
 
 
 def _nonzero(v) -> bool:
     try:
         return v is not None and float(v) != 0
-    except _FAILED:
+    except FAILED:
         return False
 
 
@@ -183,12 +182,6 @@ def _numbers(key):
     return out
 
 
-def _run(rule, inputs):
-    try:
-        with np.errstate(all="raise"):
-            return rule(*inputs)
-    except _FAILED + (FloatingPointError,):
-        return None
 
 
 def _shaped(value, shape):
@@ -207,20 +200,8 @@ def _at(arr, i: int):
     return flat[i] if i < len(flat) else None
 
 
-def _as_key(v):
-    if isinstance(v, (Fraction, Ln)):
-        return v
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return Fraction(int(v))
-    return float(v)
 
 
-def _accepted(entry: Entry, key, value) -> bool:
-    """The one rule, with the step's recomputed value as the key."""
-    try:
-        return accepts(replace(entry, key=_as_key(key)), value)
-    except _FAILED:
-        return False
 
 
 def _same(a, b) -> bool:
