@@ -25,7 +25,8 @@ def answer_summary(draw) -> dict:
     summary's lines (`answers`), the acceptance rules (`rules`) and what the sheet asks (`asked`)."""
     entries = [(a, e) for a in draw.answers for e in a.entries(draw.number_style)]
     return {"answers": answer_entries(draw.answers, draw.number_style),
-            "rules": _distinct(e.precision.rule(latex=True) for _, e in entries),
+            # an option's number is not read against a tolerance: its question says how to answer
+            "rules": _distinct(e.precision.rule(latex=True) for a, e in entries if a.display != "choice"),
             "asked": _asked(entries)}
 
 

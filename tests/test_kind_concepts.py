@@ -249,3 +249,14 @@ def test_qgen_grade_marks_the_option(template):
     assert verdict(f"{right}.00") == (CORRECT, 2)
     assert verdict(str(right % 2 + 1)) == (WRONG, 0)
     assert verdict("")[0] == BLANK
+
+
+def test_an_option_number_is_not_given_a_tolerance_on_the_key():
+    """The key says which option is right; it never says a decimal near the option's number counts."""
+    from qgen.answer_summary import answer_summary
+    from qgen.practice import PracticeRequest, draw_practice
+
+    for v in draw_practice(PracticeRequest(("concepts",), 6, 3)):
+        summary = answer_summary(v.draw)
+        assert summary["rules"] == [] and summary["asked"] == [], summary
+        assert summary["answers"], summary  # the option is still listed among the answers
