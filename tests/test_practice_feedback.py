@@ -9,14 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from browser import practice_page
+from playwright.sync_api import expect
 
 from qgen.grade.mistakes import TRANSPOSED
 from qgen.practice import PracticeRequest, write_practice
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -26,27 +23,12 @@ def page_file(tmp_path_factory) -> Path:
     return out / "practice.html"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, page_file):
-    context = browser.new_context(viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.goto(page_file.as_uri(), wait_until="load")
-    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
-    yield page
-    assert page.errors == []
-    assert page.url == page_file.as_uri()  # no submit navigated
-    context.close()
+    with practice_page(browser, page_file) as page:
+        yield page
+        assert page.errors == []
+        assert page.url == page_file.as_uri()  # no submit navigated
 
 
 def key_of(page_file: Path, kind: str, answer: str) -> np.ndarray:

@@ -8,13 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from browser import chromium
 
 from qgen.practice import PracticeRequest, write_practice
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "output" / "practice-page-screenshots"
 FEW_FONTS = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -48,8 +45,7 @@ def page_file(tmp_path_factory) -> Path:
 def formula_shot(page_file: Path, env: dict | None) -> tuple[bytes, list[float], bool]:
     """A screenshot of ∂, δ and η as the page's MathML draws them, the width of each of its glyphs,
     and whether the page's own font holds them."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, env=env)
+    with chromium(env) as browser:
         page = browser.new_page(viewport={"width": 900, "height": 900})
         page.goto(page_file.as_uri(), wait_until="load")
         page.wait_for_selector("#page[data-ready]", state="attached")
@@ -66,7 +62,6 @@ def formula_shot(page_file: Path, env: dict | None) -> tuple[bytes, list[float],
         holds = page.evaluate("""async () => { await document.fonts.load('20px "qgen math"', '\u2202\u03b4\u03b7');
             return document.fonts.check('20px "qgen math"', '\u2202\u03b4\u03b7') &&
                    [...document.fonts].some(f => f.family.replace(/"/g, '') === 'qgen math' && f.status === 'loaded'); }""")
-        browser.close()
     return shot, widths, holds
 
 

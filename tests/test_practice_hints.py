@@ -7,13 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from browser import practice_page
+from playwright.sync_api import expect
 
 from qgen.practice import PracticeRequest, write_practice
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 KINDS = ("graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes")
 
 
@@ -24,25 +22,11 @@ def page_file(tmp_path_factory) -> Path:
     return out / "practice.html"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, page_file):
-    context = browser.new_context(viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(page_file.as_uri(), wait_until="load")
-    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
-    yield page
-    assert page.errors == []
-    context.close()
+    with practice_page(browser, page_file) as page:
+        yield page
+        assert page.errors == []
 
 
 def test_the_first_hint_of_every_part_is_the_rule_without_numbers(page):

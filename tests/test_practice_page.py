@@ -5,13 +5,11 @@ step at a time; a reload keeps everything; keyboard only works; nothing is fetch
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from browser import practice_page
+from playwright.sync_api import expect
 
 from qgen.practice import PracticeRequest, write_practice
 
-CHROMIUM = "/usr/bin/chromium"  # the distribution's package (.ci/install-browser): no browser downloads
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 KINDS = ("graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "output" / "practice-page-screenshots"
 
@@ -23,29 +21,12 @@ def page_file(tmp_path_factory) -> Path:
     return out / "practice.html"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, page_file):
-    context = browser.new_context(viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.requests = []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.goto(page_file.as_uri(), wait_until="load")
-    page.wait_for_selector("#page[data-ready]", state="attached")  # the variants are inflated
-    yield page
-    assert page.errors == []
-    assert page.url == page_file.as_uri()  # no submit ever navigated
-    context.close()
+    with practice_page(browser, page_file) as page:
+        yield page
+        assert page.errors == []
+        assert page.url == page_file.as_uri()  # no submit ever navigated
 
 
 def type_key(section):

@@ -6,23 +6,11 @@ instructions of each mode's page say what it asks."""
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from qgen.practice import PracticeRequest, write_practice
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 KINDS = ("graph", "jacobian", "gates", "softmax-ce", "mlp", "shapes")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "output" / "practice-page-screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("mode", ["exact", "given", "calculator"])

@@ -8,13 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from browser import practice_page
+from playwright.sync_api import expect
 
 from qgen.practice import PracticeRequest, write_practice
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -24,28 +21,12 @@ def page_file(tmp_path_factory) -> Path:
     return out / "practice.html"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, page_file):
-    context = browser.new_context(viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.requests = []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.goto(page_file.as_uri(), wait_until="load")
-    page.wait_for_selector("#page[data-ready]", state="attached")
-    yield page
-    assert page.errors == []
-    assert set(page.requests) == {page_file.as_uri()}  # the pool is in the file (and a reload): nothing fetched
-    context.close()
+    with practice_page(browser, page_file) as page:
+        yield page
+        assert page.errors == []
+        assert set(page.requests) == {page_file.as_uri()}  # the pool is in the file (and a reload): nothing fetched
 
 
 def boxes(section) -> list[str]:
