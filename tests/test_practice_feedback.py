@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import practice_page
 from playwright.sync_api import expect
 
 from qgen.grade.mistakes import TRANSPOSED
@@ -21,14 +20,6 @@ def page_file(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("html")
     write_practice(PracticeRequest(("gates", "mlp", "softmax-ce"), 1, 7, "medium", "exact"), out, formats=("html",))
     return out / "practice.html"
-
-
-@pytest.fixture
-def page(browser, page_file):
-    with practice_page(browser, page_file) as page:
-        yield page
-        assert page.errors == []
-        assert page.url == page_file.as_uri()  # no submit navigated
 
 
 def key_of(page_file: Path, kind: str, answer: str) -> np.ndarray:

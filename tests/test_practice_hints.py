@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import practice_page
 from playwright.sync_api import expect
 
 from qgen.practice import PracticeRequest, write_practice
@@ -20,13 +19,6 @@ def page_file(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("html")
     write_practice(PracticeRequest(KINDS, 1, 4, "medium", "given"), out, formats=("html",))
     return out / "practice.html"
-
-
-@pytest.fixture
-def page(browser, page_file):
-    with practice_page(browser, page_file) as page:
-        yield page
-        assert page.errors == []
 
 
 def test_the_first_hint_of_every_part_is_the_rule_without_numbers(page):

@@ -5,7 +5,6 @@ step at a time; a reload keeps everything; keyboard only works; nothing is fetch
 from pathlib import Path
 
 import pytest
-from browser import practice_page
 from playwright.sync_api import expect
 
 from qgen.practice import PracticeRequest, write_practice
@@ -19,14 +18,6 @@ def page_file(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("html")
     write_practice(PracticeRequest(KINDS, 1, 4, "medium", "exact"), out, formats=("html",))
     return out / "practice.html"
-
-
-@pytest.fixture
-def page(browser, page_file):
-    with practice_page(browser, page_file) as page:
-        yield page
-        assert page.errors == []
-        assert page.url == page_file.as_uri()  # no submit ever navigated
 
 
 def type_key(section):
