@@ -23,10 +23,11 @@ def answer_entries(answers, number_style: str, entry_text=Entry.key_text) -> lis
 def answer_summary(draw) -> dict:
     """What every render states about a draw's answers, from one pass over its entries: the
     summary's lines (`answers`), the acceptance rules (`rules`) and what the sheet asks (`asked`)."""
-    entries = [(a, e) for a in draw.answers for e in a.entries(draw.number_style)]
+    # an option's number is neither asked at a precision nor read against a tolerance: its
+    # question says how to answer
+    entries = [(a, e) for a in draw.answers if a.display != "choice" for e in a.entries(draw.number_style)]
     return {"answers": answer_entries(draw.answers, draw.number_style),
-            # an option's number is not read against a tolerance: its question says how to answer
-            "rules": _distinct(e.precision.rule(latex=True) for a, e in entries if a.display != "choice"),
+            "rules": _distinct(e.precision.rule(latex=True) for _, e in entries),
             "asked": _asked(entries)}
 
 
@@ -35,8 +36,6 @@ SHAPE_ASK = "Give each shape as rows × columns, such as 3 × 2 (a vector of n e
 
 
 def _asked(entries) -> list[str]:
-    # a choice (the number of an option) is asked by its question's own words, not a precision
-    entries = [(a, e) for a, e in entries if a.display != "choice"]
     if any(a.display == "shape" for a, _ in entries):
         return _distinct(SHAPE_ASK if a.display == "shape" or np.ndim(a.value) == 0 and float(a.value).is_integer()
                          else e.precision.ask() for a, e in entries)

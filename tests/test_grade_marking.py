@@ -281,6 +281,8 @@ def test_no_follow_through_from_an_all_zero_upstream_gradient():
         texts = with_answer(texts, name, np.zeros(shapes[name], dtype=object))
     marks = mark(row, texts)
     assert not any(v.verdict == FOLLOW_THROUGH for v in marks.values())
+    notes = [v.note for k, v in marks.items() if k.startswith("delta2[") and v.verdict != CORRECT]
+    assert notes and all("is all zero" in n for n in notes)  # the feedback says why
     zeroed = [v for k, v in marks.items() if k.split("[")[0] in later and v.verdict != CORRECT]
     assert zeroed and all(v.points == 0 for v in zeroed)
 
