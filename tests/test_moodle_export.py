@@ -198,6 +198,26 @@ def test_category_names_survive_moodle_and_equal_the_answers_json(any_export):
         assert [n for n, _ in names][:3] == ["$course$", "top", "qgen"]
 
 
+MOODLE_NAME_COLUMN = 255  # question_categories.name is a char(255) column (question/db/install.xml)
+
+
+@pytest.mark.parametrize("kinds", [("softmax-ce",) * 30, tuple(KIND_MODULES) * 3])
+def test_every_category_name_fits_moodles_column(kinds):
+    """A long practice set (a kind repeated 30 times, every kind three times) still names its
+    categories within Moodle's 255 characters, each kind once, in the order asked."""
+    request = PracticeRequest(kinds, 1, 123456789, "medium", "calculator")
+    title = practice_title(request)
+    for written, stored in category_names(category_path(title, len(kinds))):
+        assert len(stored) <= MOODLE_NAME_COLUMN, stored
+    assert title == f"practice {', '.join(dict.fromkeys(kinds))} (medium, calculator, seed 123456789)"
+
+
+def test_a_title_too_long_for_moodle_counts_its_kinds():
+    """Kinds whose names together pass the column (more kinds than qgen has today) are counted."""
+    request = PracticeRequest(tuple(f"a-kind-with-a-long-name-{i}" for i in range(12)), 1, 7, "easy", "exact")
+    assert practice_title(request) == "practice, 12 kinds (easy, exact, seed 7)"
+
+
 def sub_question_boxes(q) -> list[int]:
     """Moodle's size of each box of a cloze question (moodle_import.box_size, from
     question/type/multianswer/renderer.php), nothing typed yet."""

@@ -268,5 +268,15 @@ def write_quiz(title: str, questions: list[QuizQuestion], out: Path, source: dic
             publish_file(data, answers, "--out", "moodle-answers", inputs)]
 
 
+# Moodle keeps a category name in a column of 255 characters (question_categories.name): a longer
+# name makes the import fail. Exam titles are bounded by exam.title's check; a practice title is
+# made to fit.
+MAX_CATEGORY_NAME = 255
+
+
 def practice_title(request: PracticeRequest) -> str:
-    return f"practice {', '.join(request.kinds)} ({request.difficulty}, {request.mode}, seed {request.seed})"
+    """The practice set's category name: its kinds, each once, and how they were drawn."""
+    drawn = f"({request.difficulty}, {request.mode}, seed {request.seed})"
+    kinds = list(dict.fromkeys(request.kinds))
+    named = f"practice {', '.join(kinds)} {drawn}"
+    return named if len(named) <= MAX_CATEGORY_NAME else f"practice, {len(kinds)} kinds {drawn}"
