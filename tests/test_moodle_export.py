@@ -25,11 +25,15 @@ from lxml import etree
 from moodle_cloze import extract
 from moodle_import import box_size, category_names, clean_text, stored_answer
 from qgen.cli import main
+from qgen.exam.config import load_config
+from qgen.exam.draw import class_windows, draw_json
+from qgen.exam.fairness import measure
+from qgen.exam.run import shared_structures
 from qgen.exam.secrets import load_secret, moodle_seed, question_seed
 from qgen.answers import accepts
 from qgen.kinds.base import Answer
 from qgen.moodle.cloze import sub_questions
-from qgen.moodle.export import build_quiz, category_path, practice_quiz, practice_title
+from qgen.moodle.export import build_quiz, category_path, draw_question, practice_quiz, practice_title
 from qgen.numbers import Ln
 from qgen.practice import PracticeRequest
 from qgen.randomiser import KIND_MODULES
@@ -440,11 +444,14 @@ def test_bad_input_is_one_line_and_status_2(args, message):
 
 
 def test_more_variants_than_a_structure_has_is_one_clear_line(tmp_path):
-    """Easy gates have a few hundred distinct variants; 400 distinct ones cannot be drawn."""
+    """Easy gates have a few hundred distinct variants; 400 distinct ones cannot be drawn: the line
+    says how many were."""
     result = run("export", "moodle", "--kind", "gates", "--seed", 1, "--count", 400, "--out", tmp_path / "q.xml")
     assert result.exit_code == 2
     assert result.output.startswith("qgen: question 1 (gates), variant ")
-    assert "no two identical variants" in result.output and "(--count)" in result.output
+    assert "no two identical variants" in result.output
+    failed, fit = re.search(r"variant (\d+) of 400: .* ask for --count (\d+) or fewer$", result.output.strip()).groups()
+    assert int(fit) == int(failed) - 1 > 0
     assert not (tmp_path / "q.xml").exists()
 
 
@@ -452,3 +459,35 @@ def test_out_must_be_a_file(tmp_path):
     result = run("export", "moodle", "--kind", "gates", "--seed", 1, "--count", 1, "--out", tmp_path)
     assert result.exit_code == 2
     assert "--out" in result.output
+
+
+def test_exam_quiz_variants_are_inside_the_class_windows(tmp_path):
+    """The quiz is as fair as the paper: each variant inside its question's class window
+    (exam.spread), which the same seeds drawn without the window are not."""
+    assert run("exam", "init", tmp_path).exit_code == 0
+    config = tmp_path / "exam.toml"
+    (tmp_path / "exam.secret").write_text("5e" * 32 + "\n", encoding="utf-8")  # a fixed class
+    out = tmp_path / "m.xml"
+    assert run("exam", "moodle", config, "--count", 12, "--out", out).exit_code == 0
+    doc = json.loads((tmp_path / "m-answers.json").read_text(encoding="utf-8"))
+    secret = load_secret(tmp_path / "exam.secret")
+    exam = class_windows(shared_structures(load_config(config), secret), secret)
+    outside_without = 0
+    for q, question in zip(exam.questions, doc["questions"]):
+        assert q.window is not None
+        for variant in question["variants"]:
+            assert q.window.rule(measure(variant)) is None, (q.kind, variant["idnumber"])
+        free = draw_question(q.number, q.kind, q.points, q.options, [v["seed"] for v in question["variants"]])
+        outside_without += sum(q.window.rule(measure(draw_json(v.draw))) is not None for v in free.variants)
+    assert outside_without > 0
+
+
+def test_too_few_variants_in_the_window_says_how_many_fit(tmp_path):
+    assert run("exam", "init", tmp_path).exit_code == 0
+    config = tmp_path / "exam.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[exam]\n", '[exam]\nspread = "tight"\n', 1),
+                      encoding="utf-8")
+    result = run("exam", "moodle", config, "--count", 200, "--out", tmp_path / "m.xml")
+    assert result.exit_code == 2
+    assert re.search(r"ask for --count \d+ or fewer, or loosen exam.spread \(now 'tight'\)", result.output)
+    assert not (tmp_path / "m.xml").exists()

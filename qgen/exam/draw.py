@@ -54,7 +54,8 @@ def class_windows(config: ExamConfig, secret: bytes) -> ExamConfig:
     return replace(config, questions=tuple(questions))
 
 
-def _acceptor(window):
+def acceptor(window):
+    """The check a draw must pass: one structure for the class, and inside its window (None: none)."""
     def accept(draw) -> str | None:
         return structure_rule(draw.params) or window.rule(measure(draw_json(draw)))
     return accept if window is not None else None
@@ -75,7 +76,7 @@ def draw_student(config: ExamConfig, secret: bytes, student: Student) -> Student
     for q in config.questions:
         seed = question_seed(secret, config.title, student.id, q.number)
         try:
-            variants.append(draw_variant(q.kind, seed, q.options, code=code, avoid=seen, accept=_acceptor(q.window)))
+            variants.append(draw_variant(q.kind, seed, q.options, code=code, avoid=seen, accept=acceptor(q.window)))
         except QgenError as e:  # e.g. no acceptable variant: say which question's options to loosen
             where = f"{config.path.name}: questions[{q.number}] (student {student.id})"
             if q.window is not None and _drawable(q, seed):  # the class's bounds are what failed

@@ -27,6 +27,7 @@ from qgen.answer_summary import answer_entries
 from qgen.answers import Entry, Precision, decimal_text
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig, points_json
+from qgen.exam.draw import acceptor, class_windows
 from qgen.exam.run import shared_structures
 from qgen.exam.secrets import moodle_seed
 from qgen.moodle.cloze import box_width, sub_questions
@@ -56,15 +57,19 @@ class QuizQuestion:
 
 # -- drawing ----------------------------------------------------------------------------------
 
-def draw_question(number: int, kind: str, points, options: dict, seeds: list[int]) -> QuizQuestion:
+def draw_question(number: int, kind: str, points, options: dict, seeds: list[int], accept=None,
+                  loosen: str = "") -> QuizQuestion:
+    """N variants of one question; accept: a check each must pass (an exam's class window), and
+    loosen: what the user can change when too few variants pass it."""
     seen: set[str] = set()  # no two identical variants in one category
     variants = []
     for seed in seeds:
         try:
-            variants.append(draw_variant(kind, seed, options, avoid=seen))
+            variants.append(draw_variant(kind, seed, options, avoid=seen, accept=accept))
         except QgenError as e:  # most often: a small structure has fewer distinct variants than asked
+            fewer = f"--count {len(variants)} or fewer" if variants else "fewer variants (--count)"
             raise QgenError(f"question {number} ({kind}), variant {len(variants) + 1} of {len(seeds)}: {e}; "
-                            f"or ask for fewer variants (--count)") from None
+                            f"ask for {fewer}{loosen}") from None
     return QuizQuestion(number, kind, points, options, tuple(variants))
 
 
@@ -87,10 +92,13 @@ def practice_quiz(request: PracticeRequest, count: int) -> list[QuizQuestion]:
 
 def exam_quiz(config: ExamConfig, secret: bytes, count: int) -> list[QuizQuestion]:
     """Each exam question with the structure the paper exam gives it (from the secret), and N
-    variants whose seeds come from the secret under their own HMAC label."""
-    config = shared_structures(config, secret)
+    variants whose seeds come from the secret under their own HMAC label; each inside the class's
+    window (exam.spread), as the paper exam's students are: the quiz is as fair as the paper."""
+    config = class_windows(shared_structures(config, secret), secret)
     return [draw_question(q.number, q.kind, q.points, q.options,
-                          [moodle_seed(secret, config.title, q.number, i) for i in range(1, count + 1)])
+                          [moodle_seed(secret, config.title, q.number, i) for i in range(1, count + 1)],
+                          accept=acceptor(q.window),
+                          loosen=f", or loosen exam.spread (now {config.spread!r})" if q.window else "")
             for q in config.questions]
 
 
