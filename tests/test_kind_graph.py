@@ -432,6 +432,20 @@ def test_class_options_fix_the_expression_and_are_idempotent(mode):
     assert len({str(d.params["values"]) for d in draws}) > 20
 
 
+@pytest.mark.parametrize("difficulty, mode", [("easy", "exact"), ("easy", "calculator"), ("medium", "exact")])
+def test_a_class_expression_gives_students_gradients_of_their_own(difficulty, mode):
+    """A class's expression is never linear in every input: some ∂f/∂input depends on the
+    student's values (a linear one, e.g. -(z - x + (-3y - 1)), gave the whole class the same
+    gradient answers; about one class in eight at easy before this rule)."""
+    options = resolve_options("graph", difficulty, mode)
+    for seed in range(40):
+        shared = graph.class_options(np.random.default_rng(seed), options)
+        draws = [draw_variant("graph", 1000 + k, shared).draw for k in range(6)]
+        inputs = list(draws[0].params["values"])
+        gradients = {tuple(str(answers(d)[f"df/d{v}"]) for v in inputs) for d in draws}
+        assert len(gradients) > 1, shared["expression"]
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_answers_json_gives_each_node_its_subexpression(mode):
     draw = draw_variant("graph", 3, resolve_options("graph", "medium", mode)).draw

@@ -282,21 +282,30 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
         except (Redraw, QgenError):
             continue
         # distinct probes: an expression with one or two drawable value sets would give students
-        # the same numbers (and a Moodle export no second variant)
+        # the same numbers (and a Moodle export no second variant); and an input gradient that
+        # depends on the student's values: a linear expression gives the whole class the same
+        # gradient answers (half the question shared, and a shared value is no copy evidence)
         probes = [_drawable(rng, shared) for _ in range(CLASS_PROBES)]
-        if all(p is not None for p in probes) and len({repr(p) for p in probes}) == CLASS_PROBES:
+        if (all(p is not None for p in probes) and len({repr(p.params) for p in probes}) == CLASS_PROBES
+                and len({_input_gradients(p) for p in probes}) > 1):
             return shared
     raise QgenError(f"graph: no expression in {CLASS_TRIES} tries suits a whole class with these options")
 
 
-def _drawable(rng: np.random.Generator, options: dict, budget: int = 40):
-    """The values drawn for this expression within a small retry budget, or None."""
+def _drawable(rng: np.random.Generator, options: dict, budget: int = 40) -> Draw | None:
+    """A draw of this expression within a small retry budget, or None."""
     for _ in range(budget):
         try:
-            return draw(rng, options).params
+            return draw(rng, options)
         except Redraw:
             continue
     return None
+
+
+def _input_gradients(drawn: Draw) -> str:
+    """The answers ∂f/∂(input) of a draw, as text to compare."""
+    variables = drawn.params["values"]
+    return repr([a.value for a in drawn.answers if a.name.startswith("df/d") and a.name[4:] in variables])
 
 
 def draw_for_expression(graph: Graph, values: dict, mode: str) -> Draw:
