@@ -12,8 +12,8 @@ from fractions import Fraction
 from qgen.build import STARTS_FILE, VARIANT_MARKS, variant_starts
 from qgen.build import build as compile_tex
 from qgen.pdf_pages import split_pdf
-from qgen.grade import mistakes as M
-from qgen.grade.analysis import DISCRIMINATION, mistake_students, question_stats
+from qgen.grade import choices as M
+from qgen.grade.analysis import DISCRIMINATION, RIGHT_OPTION, mistake_students, option_students, question_stats
 from qgen.grade.copies import MODEL as COPY_MODEL
 from qgen.grade.manifest import Build
 from qgen.grade.names import entry_latex
@@ -127,6 +127,8 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
         "histogram": histogram, "questions": questions, "entries": entry_rows,
         "discrimination": DISCRIMINATION,
         "mistakes": [{"label": M.LATEX[name], "count": count} for name, count in mistake_students(results)],
+        "chosen": [{"number": q["question"], "options": [{"label": M.LATEX.get(m, m), "count": n, "right": m == RIGHT_OPTION}
+                                                          for m, n in q["options"]]} for q in option_students(results)],
         "mistake_ticks": max((c for _, c in mistake_students(results)), default=0),
         "lowest": [{"id": r.student["student_id"], "name": r.student["name"], "code": r.student["version_code"],
                     "total": points_text(r.total), "percentage": f"{float(r.percentage):.1f}"} for r in lowest],
