@@ -125,3 +125,20 @@ def test_a_number_that_is_no_option_is_refused_by_name(build, tmp_path, text):
     assert (entry["verdict"], entry["points"]) == ("unreadable", "0")
     assert "not one of the options" in entry["note"]
     assert doc["item_analysis"]["options_chosen"][0]["options"]["unreadable"] == 1
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda a: a.update(display="menu"), "answers[0].display: expected 'shape' or 'choice'"),
+    (lambda a: a.update(choices=["1"]), "answers[0].choices: expected 2 to 10 option labels"),
+    (lambda a: a.pop("choices"), "answers[0].choices: expected a list"),
+    (lambda a: a["entries"][0].update(exact="5", key="5", decimal=5.0), "answers[0].entries: expected one entry whose key"),
+])
+def test_a_manifest_with_a_broken_choice_answer_is_refused_by_field(build, change, field):
+    from qgen.grade.manifest import build_from_doc
+
+    folder, _ = build
+    doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    row = next(r for r in doc["rows"] if r["question"] == 1)
+    change(row["answers"][0])
+    with pytest.raises(QgenError, match=field.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
+        build_from_doc(doc)
