@@ -255,6 +255,7 @@ def test_qgen_grade_marks_the_option(template):
     name, points = verdict(str(other))
     assert points == 0 and name not in (CORRECT, WRONG, BLANK) and name == mistake_name(template, mistake)
     assert verdict("")[0] == BLANK
+    assert verdict("7") == (WRONG, 0)  # no option's number (the responses reader refuses it first)
 
 
 def test_an_option_number_is_not_given_a_tolerance_on_the_key():

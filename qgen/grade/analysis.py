@@ -77,6 +77,7 @@ def option_students(results: list) -> list[dict]:
                  for n, key in enumerate(first.row.parameters.get("mistakes") or [])}
         listed = [RIGHT_OPTION] + sorted({m for m in named.values() if m}, key=C.ALL.index)
         listed += [m for m in chosen if m not in listed and m not in OTHER] + [m for m in OTHER if chosen[m]]
-        out.append({"question": first.row.question, "template": first.row.parameters.get("template"),
+        templates = {r.questions[k].row.parameters.get("template") for r in results}  # one unless drawn per student
+        out.append({"question": first.row.question, "template": templates.pop() if len(templates) == 1 else None,
                     "options": [(m, chosen[m]) for m in listed]})
     return out
