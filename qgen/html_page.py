@@ -139,9 +139,9 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
         "number": number, "code": v.code, "kind": v.kind,
         "body": jinja2.filters.Markup(to_html(latex("question"), pictures.show)),
         "asked": answer_summary(v.draw)["asked"],
-        "answers": [{**_answer(number, a, v.draw.number_style, mistakes.get(a.name, []),
-                               _right_option(ladders[a.name], a, options[a.name])),
-                     "options": options[a.name]} for a in v.draw.answers],
+        "answers": [{**_answer(number, a, v.draw.number_style, mistakes.get(a.name, []), ladders[a.name]),
+                     "options": options[a.name], "right": options[a.name][int(a.value) - 1] if options[a.name] else None}
+                    for a in v.draw.answers],
         "shapes": any(a.display == "shape" for a in v.draw.answers),
         "steps": [jinja2.filters.Markup(s) for s in own_steps(steps(latex("solution"), pictures.show))],
         "notes": list(v.draw.notes),
@@ -159,14 +159,6 @@ def _options(v: Variant, answer, pictures: Pictures) -> list[dict]:
              "text": jinja2.filters.Markup(_inline(to_html(template.render(
                  o=o, d=v.draw.question, number_style=v.draw.number_style), pictures.show)))}
             for k, (label, o) in enumerate(zip(answer.choices, shown, strict=True), start=1)]
-
-
-def _right_option(ladder: dict, answer, options: list[dict]) -> dict:
-    """A choice answer's last hint rung: the right option, its number and its text."""
-    if not options:
-        return ladder
-    right = options[int(answer.value) - 1]
-    return {**ladder, "solution": f"option ({right['number']}): {right['text']}"}
 
 
 def _inline(block: str) -> str:
