@@ -140,6 +140,7 @@ def test_a_hostile_stored_choice_never_breaks_the_page(page, page_file, stored):
     page.reload()
     page.wait_for_selector("#page[data-ready]", state="attached")
     expect(section.locator("input[type=radio]:checked")).to_have_count(0)  # no option has that number
+    expect(section.locator(".verdict")).to_have_text("")  # and nothing was checked
     expect(section.locator("input[type=radio]")).to_have_count(4)
     right, _ = hand_mul_swap(v["parameters"])
     choose(section, right)

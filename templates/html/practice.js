@@ -272,7 +272,8 @@
           score(section);
         });
       }
-      if (state.checked[code + "/" + form.dataset.answer]) check(form, code, false);
+      const boxes = [...form.querySelectorAll(qgenChoice.BOXES)];
+      if (state.checked[code + "/" + form.dataset.answer] && boxes.some((b) => b.value !== "")) check(form, code, false);
       showRungs(form, code, state.rungs[code + "/" + form.dataset.answer] || 0);
       form.querySelector(".hint").addEventListener("click", () => {
         showRungs(form, code, (state.rungs[code + "/" + form.dataset.answer] || 0) + 1);
