@@ -89,15 +89,16 @@ def inflate(data: str) -> str:
 
 
 def _asked(variants: list[Variant]) -> dict:
-    """What the page's instructions mention: exact fractions, exact logarithms, 4-place decimals
-    (shapes ask whole numbers under their own instruction)."""
-    entries = [e for v in variants for a in v.draw.answers if a.display != "shape" and v.kind != "shapes"
+    """What the page's instructions mention: exact fractions, exact logarithms, 4-place decimals,
+    options to choose (shapes ask whole numbers under their own instruction)."""
+    entries = [e for v in variants for a in v.draw.answers if a.display not in ("shape", "choice") and v.kind != "shapes"
                for e in a.entries(v.draw.number_style)]
     return {"exact": any(e.precision.exact for e in entries), "decimal": any(not e.precision.exact for e in entries),
-            "logarithm": any(isinstance(e.key, Ln) for e in entries)}
+            "logarithm": any(isinstance(e.key, Ln) for e in entries),
+            "choice": any(a.display == "choice" for v in variants for a in v.draw.answers)}
 
 
-SCRIPTS = ("read.js", "accept.js", "practice.js")  # in this order, one <script>
+SCRIPTS = ("read.js", "accept.js", "choice.js", "practice.js")  # in this order, one <script>
 
 
 def _conventions_blocks(level: str) -> list[str]:
@@ -128,21 +129,42 @@ def _question(number: int, v: Variant, name: str | None, pictures: Pictures) -> 
     def latex(side: str) -> str:
         context = v.draw.question if side == "question" else v.draw.solution
         return LATEX_ENV.get_template(f"kinds/{kind}_{side}.tex").render(
-            number_style=v.draw.number_style, d=context, diagram=name)
+            number_style=v.draw.number_style, d=context, diagram=name, page=True)
 
     pictures.description = describe(v.kind, v.draw.params)
     mistakes = mistaken_keys(v)
     ladders = hints(v, {a.name: _form_id(number, a.name) for a in v.draw.answers})
+    options = {a.name: _options(v, a, pictures) for a in v.draw.answers}
     return {
         "number": number, "code": v.code, "kind": v.kind,
         "body": jinja2.filters.Markup(to_html(latex("question"), pictures.show)),
         "asked": answer_summary(v.draw)["asked"],
-        "answers": [_answer(number, a, v.draw.number_style, mistakes.get(a.name, []), ladders[a.name])
+        "answers": [{**_answer(number, a, v.draw.number_style, mistakes.get(a.name, []), ladders[a.name]),
+                     "options": options[a.name], "right": options[a.name][int(a.value) - 1] if options[a.name] else None}
                     for a in v.draw.answers],
         "shapes": any(a.display == "shape" for a in v.draw.answers),
         "steps": [jinja2.filters.Markup(s) for s in own_steps(steps(latex("solution"), pictures.show))],
         "notes": list(v.draw.notes),
     }
+
+
+def _options(v: Variant, answer, pictures: Pictures) -> list[dict]:
+    """A choice answer's options, one radio button each: its number and the text the sheet lists
+    (the kind's kinds/<kind>_option.tex on each of the question's `options`, math as MathML)."""
+    if answer.display != "choice":
+        return []
+    template = LATEX_ENV.get_template(f"kinds/{v.kind.replace('-', '_')}_option.tex")
+    shown = v.draw.question["options"]
+    return [{"number": k, "label": label,
+             "text": jinja2.filters.Markup(_inline(to_html(template.render(
+                 o=o, d=v.draw.question, number_style=v.draw.number_style), pictures.show)))}
+            for k, (label, o) in enumerate(zip(answer.choices, shown, strict=True), start=1)]
+
+
+def _inline(block: str) -> str:
+    """One paragraph's HTML without its <p> (an option's text sits inside its label)."""
+    m = re.fullmatch(r"<p>(.*)</p>", block.strip(), flags=re.S)
+    return m.group(1) if m and "<p>" not in m.group(1) else block
 
 
 def own_steps(chunks: list[str]) -> list[str]:
@@ -200,7 +222,8 @@ def _answer(number: int, answer, number_style: str, mistakes: list[dict], ladder
     return {
         "name": answer.name, "id": form_id,
         "label": jinja2.filters.Markup(math(answer.label)),
-        "shape": "shape" if is_shape else "scalar" if not shape else ("vector" if len(shape) == 1 else "matrix"),
+        "shape": "shape" if is_shape else "choice" if answer.display == "choice" else "scalar" if not shape else (
+            "vector" if len(shape) == 1 else "matrix"),
         "rows": [[{**_entry(e, is_shape), "id": f"{form_id}-{next(cells)}"} for e in row] for row in rows],
         "mistakes": json.dumps(mistakes, ensure_ascii=False, separators=(",", ":")) if mistakes else "",
         "hint": _markup(ladder),

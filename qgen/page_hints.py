@@ -41,7 +41,7 @@ def hints(v: Variant, form_ids: dict[str, str]) -> dict[str, dict]:
     out = {}
     for answer in v.draw.answers:
         step = problem.steps.get(answer.name)
-        rule = rule_for(v.kind, answer.name, step.gate if step else "")
+        rule = rule_for(v.kind, answer.name, step.gate if step else str(v.draw.params.get("template", "")))
         pieces = []
         for name in (step.inputs if step else ()):
             value = resolve(problem, name)

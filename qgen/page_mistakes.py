@@ -1,7 +1,8 @@
 """The named mistakes the practice page recognises: each answer's values under qgen grade's
 mistaken rules (qgen.grade.mistakes, on the engine's chain from qgen.grade.chains), computed here
 from the key's own inputs, so the page names a mistake exactly as `qgen grade` does on the same
-entries (without follow-through: on the page every earlier answer is the key's)."""
+entries (without follow-through: on the page every earlier answer is the key's). A choice answer's
+wrong options each stand for their named mistake (qgen.grade.choices), as `qgen grade` marks them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from qgen.answers import rational
 from qgen.grade.chains import problem_for
+from qgen.grade.choices import option_mistakes
 from qgen.grade.rules import accepted_with_key, as_key, run_rule
 from qgen.numbers import fraction_text
 from qgen.randomiser import Variant, options_json
@@ -20,6 +22,12 @@ def mistaken_keys(v: Variant) -> dict[str, list[dict]]:
     problem = problem_for(v.kind, v.draw.params, options_json(v.options))
     out = {}
     for answer in v.draw.answers:
+        if answer.display == "choice":  # each wrong option stands for its named mistake
+            found = [{"name": name, "keys": [str(k)]} for k, name in enumerate(option_mistakes(v.draw.params), start=1)
+                     if name]
+            if found:
+                out[answer.name] = found
+            continue
         step = problem.steps.get(answer.name)
         if step is None or not step.mistakes:
             continue

@@ -227,9 +227,11 @@ def test_moodle_asks_the_option_from_a_menu():
 @pytest.mark.parametrize("template", ["mul_swap", "sgd_direction", "wrong_shape"])
 def test_qgen_grade_marks_the_option(template):
     """The manifest row of a concepts question marks the right option's number full, another
-    option's number wrong (no step chain to follow), a blank as blank, and "3.00" as 3."""
+    option's number with the named mistake it stands for (never points), a blank as blank, and
+    "3.00" as 3."""
     import json
 
+    from qgen.grade.choices import mistake_name
     from qgen.grade.manifest import question_row
     from qgen.grade.mark import BLANK, CORRECT, WRONG, mark_question
     from qgen.grade.values import parse_value
@@ -247,8 +249,13 @@ def test_qgen_grade_marks_the_option(template):
 
     assert verdict(str(right)) == (CORRECT, 2)
     assert verdict(f"{right}.00") == (CORRECT, 2)
-    assert verdict(str(right % 2 + 1)) == (WRONG, 0)
+    other = right % 2 + 1
+    mistake = data["parameters"]["mistakes"][other - 1]
+    assert mistake != "correct"
+    name, points = verdict(str(other))
+    assert points == 0 and name not in (CORRECT, WRONG, BLANK) and name == mistake_name(template, mistake)
     assert verdict("")[0] == BLANK
+    assert verdict("7") == (WRONG, 0)  # no option's number (the responses reader refuses it first)
 
 
 def test_an_option_number_is_not_given_a_tolerance_on_the_key():

@@ -1,7 +1,8 @@
 """The practice page names a mistake exactly when qgen grade does: for every answer with mistaken
 rules (qgen.page_mistakes, from qgen.grade's chains), the values each mistake gives, alone, mixed
 with right entries and spoiled by one other wrong entry, are marked by qgen.grade.mark (the only
-answer filled, so no follow-through) and named by the page's JavaScript (node's test runner)."""
+answer filled, so no follow-through) and named by the page's JavaScript (node's test runner); a
+concepts question's wrong options each by the mistake it stands for."""
 
 import json
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from qgen.grade.manifest import question_row
 from qgen.grade.mark import BLANK, CORRECT, mark_question
-from qgen.grade.mistakes import ALL
+from qgen.grade.choices import ALL
 from qgen.grade.values import parse_value
 from qgen.html_page import _entry
 from qgen.numbers import fraction_text
@@ -34,7 +35,7 @@ def grade_name(v, answer, texts: list[str]):
 def vectors() -> list[dict]:
     out = []
     for mode in ("exact", "given", "calculator"):
-        for v in draw_practice(PracticeRequest(("mlp", "gates", "softmax-ce", "graph"), 2, 3, "hard", mode)):
+        for v in draw_practice(PracticeRequest(("mlp", "gates", "softmax-ce", "graph", "concepts"), 2, 3, "hard", mode)):
             by_answer = mistaken_keys(v)
             for answer in v.draw.answers:
                 entries = answer.entries(v.draw.number_style)

@@ -198,6 +198,23 @@ def _check_answers(row: dict, points: Fraction, where: str, at: str) -> None:
             raise _fail(where, f"{aat}.entries", f"{size} entries (its shape)", f"{len(entries)}")
         for i, entry in enumerate(entries):
             _check_entry(entry, name, shape, where, f"{aat}.entries[{i}]")
+        if "display" in answer or "choices" in answer:
+            _check_choice(answer, shape, where, aat)
+
+
+def _check_choice(answer: dict, shape: list, where: str, at: str) -> None:
+    """A choice answer (display "choice"): one entry whose key is one of its 2 to 10 options' numbers."""
+    display = answer.get("display")
+    if display not in ("shape", "choice"):
+        raise _fail(where, f"{at}.display", "'shape' or 'choice'", display)
+    if display != "choice":
+        return
+    labels = items(answer.get("choices"), where, f"{at}.choices", 10)
+    if len(labels) < 2 or not all(type(c) is str and 0 < len(c) <= 40 for c in labels):
+        raise _fail(where, f"{at}.choices", "2 to 10 option labels", answer.get("choices"))
+    key = answer["entries"][0].get("exact")
+    if shape or key not in [str(k) for k in range(1, len(labels) + 1)]:
+        raise _fail(where, f"{at}.entries", f"one entry whose key is an option's number 1 to {len(labels)}", key)
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,7 @@ import json
 from fractions import Fraction
 
 from qgen import __version__
-from qgen.grade.analysis import DISCRIMINATION, mistake_students, question_stats
+from qgen.grade.analysis import DISCRIMINATION, mistake_students, option_students, question_stats
 from qgen.grade.copies import MODEL
 from qgen.exam.manifest import spreadsheet_text
 from qgen.grade.manifest import Build
@@ -53,7 +53,8 @@ def grades_json(build: Build, results: list[StudentResult], fraction: Fraction, 
         } for r in results],
         "item_analysis": {"discrimination": DISCRIMINATION,
                           "questions": [q.to_json() for q in question_stats(results)],
-                          "mistakes_in_students": dict(mistake_students(results))},
+                          "mistakes_in_students": dict(mistake_students(results)),
+                          "options_chosen": [{**q, "options": dict(q["options"])} for q in option_students(results)]},
         "copy_flags": {"model": MODEL, "note": "a flag never changes a mark",
                        "pairs": [f.to_json() for f in flags]},
         "unreadable": [{"row": p.row, "student_id": p.student, "column": p.column, "text": p.text[:SHOWN],

@@ -31,6 +31,7 @@ class AnswerSpec:
     shape: tuple[int, ...]
     entries: tuple[Entry, ...]  # reading order; Entry.name without the "q<k>." prefix
     points: Fraction  # the answer's points, split equally over its entries
+    choices: tuple[str, ...] = ()  # a choice answer (display "choice"): its options' labels
 
     @property
     def key(self) -> np.ndarray:
@@ -169,7 +170,8 @@ def question_row(row: dict) -> QuestionRow:
     else:
         shares = [points / len(answers)] * len(answers)
     specs = tuple(
-        AnswerSpec(a["name"], tuple(a["shape"]), tuple(_entry(a["name"], e) for e in a["entries"]), share)
+        AnswerSpec(a["name"], tuple(a["shape"]), tuple(_entry(a["name"], e) for e in a["entries"]), share,
+                   tuple(a.get("choices") or ()) if a.get("display") == "choice" else ())
         for a, share in zip(answers, shares))
     return QuestionRow(row["student_id"], int(row["question"]), row["kind"], points, row["options"],
                        row["parameters"], specs)

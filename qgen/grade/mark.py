@@ -24,6 +24,7 @@ import numpy as np
 
 from qgen.answers import Entry, accepts
 from qgen.grade.chains import problem_for
+from qgen.grade.choices import not_an_option, option_mistakes, option_number
 from qgen.grade.guard import refusal
 from qgen.grade.manifest import AnswerSpec, QuestionRow
 from qgen.grade.rules import FAILED, accepted_with_key, run_rule
@@ -65,7 +66,8 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
         wrong = {i: values[c] for i, c in enumerate(columns) if i not in verdicts}
         notes = {}
         if wrong:
-            explained, notes = marking.explain(answer, wrong)
+            explained, notes = (_chosen(answer, row.parameters, wrong) if answer.choices
+                                else marking.explain(answer, wrong))
             verdicts.update(explained)
         for i, (entry, column) in enumerate(zip(answer.entries, columns)):
             verdict = verdicts[i]
@@ -74,6 +76,20 @@ def mark_question(row: QuestionRow, values: dict, texts: dict, fraction: Fractio
             out.append(Verdict(column, entry, texts.get(column, ""), verdict, points, answer.entry_points,
                                notes.get(i, unreadable.get(column, ""))))
     return out
+
+
+def _chosen(answer: AnswerSpec, parameters: dict, wrong: dict) -> tuple[dict[int, str], dict[int, str]]:
+    """A choice answer's wrong option: the named mistake it stands for (qgen.grade.choices), else
+    wrong; a number that is no option's is wrong, and its note says so."""
+    count, named = len(answer.choices), option_mistakes(parameters)
+    verdicts, notes = {}, {}
+    for i, value in wrong.items():
+        chosen = option_number(value, count)
+        name = named[chosen - 1] if chosen is not None and chosen <= len(named) else None
+        verdicts[i] = name or WRONG
+        if chosen is None:
+            notes[i] = not_an_option(count)
+    return verdicts, notes
 
 
 def _student_array(answer: AnswerSpec, values: dict, prefix: str):

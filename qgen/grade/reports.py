@@ -12,8 +12,8 @@ from fractions import Fraction
 from qgen.build import STARTS_FILE, VARIANT_MARKS, variant_starts
 from qgen.build import build as compile_tex
 from qgen.pdf_pages import split_pdf
-from qgen.grade import mistakes as M
-from qgen.grade.analysis import DISCRIMINATION, mistake_students, question_stats
+from qgen.grade import choices as C  # every named mistake (the rules' and the choice options')
+from qgen.grade.analysis import DISCRIMINATION, RIGHT_OPTION, mistake_students, option_students, question_stats
 from qgen.grade.copies import MODEL as COPY_MODEL
 from qgen.grade.manifest import Build
 from qgen.grade.names import entry_latex
@@ -29,7 +29,7 @@ PLAIN = {CORRECT: "correct", FOLLOW_THROUGH: "follow-through", WRONG: "wrong", B
 
 
 def verdict_latex(verdict: str) -> str:
-    return PLAIN.get(verdict) or M.LATEX[verdict]
+    return PLAIN.get(verdict) or C.LATEX[verdict]
 
 
 def share_text(fraction: Fraction) -> str:
@@ -112,11 +112,11 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
                 kinds[v.column] = stats.kind
     entry_rows = []
     for column, verdicts in entries.items():
-        named = Counter(v for v in verdicts if v in M.LATEX).most_common(1)  # one verdict per student
+        named = Counter(v for v in verdicts if v in C.LATEX).most_common(1)  # one verdict per student
         entry_rows.append({"entry": _numbered(column, kinds[column]),
                            "correct": _share(verdicts.count(CORRECT), len(verdicts)),
                            "follow": _share(verdicts.count(FOLLOW_THROUGH), len(verdicts)),
-                           "mistake": _students(M.LATEX[named[0][0]], named[0][1]) if named else "--"})
+                           "mistake": _students(C.LATEX[named[0][0]], named[0][1]) if named else "--"})
     lowest = sorted(results, key=lambda r: (r.total, r.student["student_id"]))[:LOWEST]
     return {
         "exam": _exam(build), "follow_through": share_text(fraction), "points_rule": POINTS_RULE,
@@ -126,7 +126,9 @@ def report_context(build: Build, results: list[StudentResult], fraction: Fractio
                     "low": points_text(min(totals)), "high": points_text(max(totals))},
         "histogram": histogram, "questions": questions, "entries": entry_rows,
         "discrimination": DISCRIMINATION,
-        "mistakes": [{"label": M.LATEX[name], "count": count} for name, count in mistake_students(results)],
+        "mistakes": [{"label": C.LATEX[name], "count": count} for name, count in mistake_students(results)],
+        "chosen": [{"number": q["question"], "options": [{"label": C.LATEX.get(m, m), "count": n, "right": m == RIGHT_OPTION}
+                                                          for m, n in q["options"]]} for q in option_students(results)],
         "mistake_ticks": max((c for _, c in mistake_students(results)), default=0),
         "lowest": [{"id": r.student["student_id"], "name": r.student["name"], "code": r.student["version_code"],
                     "total": points_text(r.total), "percentage": f"{float(r.percentage):.1f}"} for r in lowest],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from qgen.errors import QgenError
 from qgen.exam.manifest import spreadsheet_text
+from qgen.grade.choices import not_an_option, option_number
 from qgen.grade.manifest import Build
 from qgen.grade.values import Unreadable, parse_value
 from qgen.reading import read_text
@@ -81,6 +82,8 @@ def read_responses(path: Path, build: Build, decimal_comma: bool = False) -> Res
     codes = {s["student_id"]: s["version_code"] for s in build.students}
     entries = {sid: {f"q{r.question}.{e.name}" for r in rows for a in r.answers for e in a.entries}
                for sid, rows in build.rows.items()}
+    options = {sid: {f"q{r.question}.{e.name}": len(a.choices) for r in rows for a in r.answers if a.choices
+                     for e in a.entries} for sid, rows in build.rows.items()}
     out: dict[str, Response] = {}
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -112,6 +115,11 @@ def read_responses(path: Path, build: Build, decimal_comma: bool = False) -> Res
             except Unreadable as e:
                 values[column], unreadable[column] = None, str(e)
                 problems.append(Problem(number, sid, column, cell, str(e), True))
+                continue
+            count = options[sid].get(column)
+            if count and values[column] is not None and option_number(values[column], count) is None:
+                values[column], unreadable[column] = None, not_an_option(count)  # like a cell that does not read
+                problems.append(Problem(number, sid, column, cell, unreadable[column], True))
                 continue
             if values[column] is not None and column not in entries[sid]:
                 problems.append(Problem(number, sid, column, cell, f"{sid}'s sheet asks no such entry; leave it blank",

@@ -106,14 +106,15 @@
   }
 
   function check(form, code, remember) {
-    const inputs = [...form.querySelectorAll("input")];
+    const inputs = [...form.querySelectorAll(qgenChoice.BOXES)];
     const verdicts = inputs.map((input) => checkBox(input, form));
     const right = verdicts.filter((v) => v === "right").length;
     const filled = verdicts.filter((v) => v !== "").length;
     const all = right === inputs.length;
     const out = form.querySelector(".verdict");
     out.className = "verdict " + (all ? "right" : filled ? "wrong" : "");
-    if (filled === 0) out.textContent = "Nothing to check yet: type a number in each box.";
+    if (form.classList.contains("choice")) out.textContent = qgenChoice.verdict(inputs[0].value, all, all ? null : mistakeOf(form, inputs));
+    else if (filled === 0) out.textContent = "Nothing to check yet: type a number in each box.";
     else if (all) out.textContent = "\u2713 right";
     else {
       const unreadable = verdicts.filter((v) => v === "unreadable").length;
@@ -197,7 +198,7 @@
   function given(form) {
     const code = form.closest("section.question").dataset.code;
     const rungs = form.querySelectorAll(".rung").length;
-    return [...form.querySelectorAll("input")].every((i) => i.classList.contains("right")) ||
+    return [...form.querySelectorAll(qgenChoice.BOXES)].every((i) => i.classList.contains("right")) ||
       (state.rungs[code + "/" + form.dataset.answer] || 0) >= rungs;
   }
 
@@ -224,7 +225,7 @@
   }
 
   function clearForm(form, code) {
-    for (const input of form.querySelectorAll("input")) clearBox(input);
+    for (const input of form.querySelectorAll(qgenChoice.BOXES)) clearBox(input);
     const out = form.querySelector(".verdict");
     out.textContent = "";
     out.className = "verdict";
@@ -236,7 +237,7 @@
     unlock(section);
     summary();
     const forms = [...section.querySelectorAll("form.answer")];
-    const right = forms.filter((f) => [...f.querySelectorAll("input")].every((i) => i.classList.contains("right"))).length;
+    const right = forms.filter((f) => [...f.querySelectorAll(qgenChoice.BOXES)].every((i) => i.classList.contains("right"))).length;
     section.querySelector(".score").textContent = `Score: ${right} of ${forms.length} answers right`;
   }
 
@@ -258,7 +259,8 @@
     const code = section.dataset.code;
     const forms = [...section.querySelectorAll("form.answer")];
     for (const form of forms) {
-      for (const input of form.querySelectorAll("input")) {
+      form.querySelectorAll("fieldset.choices").forEach(qgenChoice.asBox);
+      for (const input of form.querySelectorAll(qgenChoice.BOXES)) {
         const saved = state.values[code + "/" + input.name];
         if (saved !== undefined) input.value = saved;
         input.addEventListener("input", () => {
@@ -270,7 +272,8 @@
           score(section);
         });
       }
-      if (state.checked[code + "/" + form.dataset.answer]) check(form, code, false);
+      const boxes = [...form.querySelectorAll(qgenChoice.BOXES)];
+      if (state.checked[code + "/" + form.dataset.answer] && boxes.some((b) => b.value !== "")) check(form, code, false);
       showRungs(form, code, state.rungs[code + "/" + form.dataset.answer] || 0);
       form.querySelector(".hint").addEventListener("click", () => {
         showRungs(form, code, (state.rungs[code + "/" + form.dataset.answer] || 0) + 1);
@@ -285,13 +288,13 @@
     }
     section.querySelector(".check-all").addEventListener("click", () => {  // the parts with something typed
       for (const form of forms) {
-        if ([...form.querySelectorAll("input")].some((i) => i.value.trim() !== "")) check(form, code, true);
+        if ([...form.querySelectorAll(qgenChoice.BOXES)].some((i) => i.value.trim() !== "")) check(form, code, true);
       }
       score(section);
     });
     section.querySelector(".reset").addEventListener("click", () => {
       for (const form of forms) {
-        for (const input of form.querySelectorAll("input")) {
+        for (const input of form.querySelectorAll(qgenChoice.BOXES)) {
           input.value = "";
           delete state.values[code + "/" + input.name];
         }
