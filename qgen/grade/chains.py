@@ -146,14 +146,14 @@ def _training_steps(net: Network, sol, values: dict) -> list[Step]:
         for p, param, new in (("W", layer.linear.W, update.W), ("b", layer.linear.b, update.b)):
             if param is None:
                 continue
-            stepped = grads[p]
+            stepped, gate = grads[p], "weight decay" if p == "W" and sol.decayed is not None else "sgd"
             if sol.velocity is not None:
                 mu, v = arith(net.momentum), getattr(net.velocity[l - 1], p)
                 values[f"velocity {p}{l}"] = getattr(sol.velocity[l - 1], p)
                 steps.append(Step(f"velocity {p}{l}", (stepped,), lambda g, v=v, mu=mu: mu * v + g, "momentum"))
-                stepped = f"velocity {p}{l}"
+                stepped, gate = f"velocity {p}{l}", "momentum"
             values[f"updated {p}{l}"] = new
-            steps.append(Step(f"updated {p}{l}", (stepped,), _sgd(param, eta), "sgd",
+            steps.append(Step(f"updated {p}{l}", (stepped,), _sgd(param, eta), gate,
                               ((M.SGD_SIGN, M.sgd_sign(param, eta)),)))
     return steps
 
