@@ -15,6 +15,7 @@ from qgen.engine.gates import Elementwise, HalfSquaredError, Linear
 from qgen.engine.network import Layer, LayerUpdate, Network, solve_network
 from qgen.engine.network_check import check_network
 from qgen.errors import QgenError, VerificationError
+from qgen.grade.names import entry_latex
 from qgen.kinds import mlp, mlp_extras
 from qgen.kinds.base import DIFFICULTIES, Redraw
 from qgen.randomiser import draw_variant, resolve_options
@@ -271,3 +272,14 @@ def test_a_velocity_that_comes_out_all_zero_is_redrawn(monkeypatch):
     with pytest.raises(Redraw) as e:
         extras_draw(monkeypatch, **B, velocities=[F(48, 25), 1], momentum="1/2", learning_rate="1/10")
     assert e.value.rule == mlp_extras.RULE_VELOCITY
+
+
+@pytest.mark.parametrize("column,latex", [
+    ("q1.dL/dx[2]", r"$\partial L/\partial x${[}2{]}"),
+    ("q1.L'", "$L'$"),
+    ("q1.dL'/dW2[1,2]", r"$\partial L'/\partial W^{[2]}${[}1{,}2{]}"),
+    ("q1.velocity W1[2,1]", r"$v_{W^{[1]},\mathrm{new}}${[}2{,}1{]}"),
+    ("q1.velocity b2[1]", r"$v_{b^{[2]},\mathrm{new}}${[}1{]}"),
+])
+def test_grade_reports_name_the_new_entries_by_their_symbols(column, latex):
+    assert entry_latex(column, "mlp") == latex
