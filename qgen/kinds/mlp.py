@@ -26,7 +26,7 @@ from qgen.kinds.mlp_context import (  # the key; constants the draw shares
     LEAKY_ALPHA, MAX_PLACES, _key, _places, _printed, _sizes_of, _text, _texts,
 )
 from qgen.kinds.mlp_extras import (
-    EXTRA_OPTIONS, draw_velocities, extra_numbers, extra_params, reject_extras, with_extras,
+    EXTRA_OPTIONS, extra_numbers, extra_params, reject_extras, solve_with_extras,
 )
 from qgen.kinds.mlp_units import orient_units
 from qgen.kinds.reject_rules import (
@@ -318,16 +318,14 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     if loss == "softmax_ce":
         reject_equal_column(Ws[-1])
     y = _target(rng, mode, sizes[-1], loss, acts[-1])
-    velocities = draw_velocities(rng, options, sizes, bias)
 
     net = _build(_array(x, exact), [_array(W, exact) for W in Ws],
                  [None if b is None else _array(b, exact) for b in bs], _array(y, exact), acts, loss, mode, eta)
     if mode == "given":
         _true_chain_agrees(net)
-    net = with_extras(net, options, velocities)
-    sol = solve_network(net)
+    net, sol, velocities = solve_with_extras(rng, net, options, sizes, bias, solve_network)
     _rejects(net, sol, acts, mode, extra_numbers(sol, options))
-    reject_extras(sol, options)
+    reject_extras(net, sol, options)
     reject_inactive([v.z for v in sol.forward], acts, options["inactive"])
     reject_cancelled([g.da for g in sol.gradients[:-1]])
     check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
