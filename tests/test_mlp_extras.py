@@ -283,3 +283,43 @@ def test_a_velocity_that_comes_out_all_zero_is_redrawn(monkeypatch):
 ])
 def test_grade_reports_name_the_new_entries_by_their_symbols(column, latex):
     assert entry_latex(column, "mlp") == latex
+
+
+# ---------------------------------------------------------------------------------------------
+# The acceptance principle: a student who rounds every step to 4 decimals is accepted (README).
+
+
+def _rounding_extras_student(p: dict) -> dict:
+    """test_answers' rounding student, then L', ∂L'/∂W, the velocities and the step, each rounded."""
+    from test_answers import _r, _rounding_student
+    out = _rounding_student(p)
+    Ws = [np.array([[float(F(t)) for t in row] for row in W]) for W in p["W"]]
+    lam, mu, eta = (float(F(p[k])) for k in ("weight_decay", "momentum", "learning_rate"))
+    out["L'"] = _r(out["L"] + lam / 2 * sum((W * W).sum() for W in Ws))
+    for l, W in enumerate(Ws, start=1):
+        g = out[f"dL'/dW{l}"] = _r(out[f"dL/dW{l}"] + lam * W)  # ∂L/∂W + λW
+        v = out[f"velocity W{l}"] = _r(mu * np.array([[float(F(t)) for t in r] for r in p["velocity_W"][l - 1]]) + g)
+        out[f"updated W{l}"] = _r(W - eta * v)  # W − ηv
+        if p["bias"]:
+            vb = out[f"velocity b{l}"] = _r(mu * np.array([float(F(t)) for t in p["velocity_b"][l - 1]]) + out[f"dL/db{l}"])
+            out[f"updated b{l}"] = _r(np.array([float(F(t)) for t in p["b"][l - 1]]) - eta * vb)
+    return out
+
+
+@pytest.mark.parametrize("mode,overrides", [("calculator", {}), ("calculator", {"activation": "tanh"}),
+                                            ("given", {"activation": "sigmoid", "loss": "softmax_ce", "sizes": "2-3-2"})])
+def test_a_student_rounding_every_step_is_accepted_on_the_extras(mode, overrides):
+    from qgen.answers import accepts
+    checked = 0
+    for difficulty in DIFFICULTIES:
+        options = resolve_options("mlp", difficulty, mode, {**EXTRAS, "momentum": "9/10", **overrides})
+        for seed in range(30):
+            variant = draw_variant("mlp", seed, options)
+            student = _rounding_extras_student(variant.to_json()["parameters"])
+            for answer in variant.draw.answers:
+                given = np.asarray(student[answer.name], dtype=float)
+                for e in answer.entries(variant.draw.number_style):
+                    value = given[tuple(i - 1 for i in e.index)] if e.index else float(given)
+                    assert accepts(e, value), (difficulty, seed, e.name, value, float(e.key))
+                    checked += 1
+    assert checked > 3000
