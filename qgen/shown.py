@@ -123,6 +123,7 @@ MATRIX_OPS = {
     "sub": lambda a, b: a - b,
     "div_by": lambda v, total: v / total,  # e^z / Σ e^z
     "sgd": lambda W, eta, G: W - eta * G,  # W − η G
+    "add_scaled": lambda A, c, B: A + c * B,  # A + c B (∂L/∂W + λW, μv + g)
     "a_one_minus_a": lambda a: a * (1 - a),
     "one_minus_sq": lambda a: 1 - a * a,
 }

@@ -115,6 +115,7 @@ def recompute(p: dict, exact: bool) -> dict:
         out[f"updated W{l}"] = [[w - eta * d for w, d in zip(row, drow)] for row, drow in zip(W, out[f"dL/dW{l}"])]
         if bs[l - 1] is not None:
             out[f"updated b{l}"] = [b - eta * d for b, d in zip(bs[l - 1], delta)]
+    out["dL/dx"] = g  # W1ᵀ δ1, asked at medium and hard
     return out
 
 

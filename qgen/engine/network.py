@@ -3,6 +3,10 @@
 Layer l computes z^l = W^l a^{l-1} + b^l and a^l = f^l(z^l), with a^0 = x; the loss gate takes the
 last a. The trace keeps, for every gate in order, its input, output, local Jacobian and the
 upstream and downstream gradients: the answer keys print them step by step.
+
+Training extras (each off when None): L2 weight decay λ adds λ/2 Σ_l ‖W^l‖² to the loss (biases are
+not decayed), so ∂L'/∂W^l = ∂L/∂W^l + λW^l; momentum μ with a given velocity v per parameter steps
+v ← μv + g, θ ← θ − ηv, g the gradient being stepped (of L' when there is weight decay).
 """
 
 from __future__ import annotations
@@ -24,11 +28,20 @@ class Layer:
 
 
 @dataclass(frozen=True, eq=False)
+class LayerUpdate:
+    W: np.ndarray
+    b: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
 class Network:
     x: np.ndarray
     layers: tuple[Layer, ...]
     loss: HalfSquaredError | SoftmaxCrossEntropy | GivenSoftmaxCrossEntropy
     learning_rate: Scalar | None = None
+    weight_decay: Scalar | None = None  # λ: L' = L + λ/2 Σ_l ‖W^l‖² (biases not decayed)
+    momentum: Scalar | None = None  # μ: v ← μv + g, θ ← θ − ηv (needs `velocity` and a learning rate)
+    velocity: tuple[LayerUpdate, ...] | None = None  # per layer: v of W^l and of b^l before the step
 
     @property
     def exact(self) -> bool:
@@ -65,12 +78,6 @@ class LayerGradients:
 
 
 @dataclass(frozen=True, eq=False)
-class LayerUpdate:
-    W: np.ndarray
-    b: np.ndarray | None
-
-
-@dataclass(frozen=True, eq=False)
 class NetworkSolution:
     exact: bool
     forward: tuple[LayerValues, ...]
@@ -80,6 +87,10 @@ class NetworkSolution:
     dx: np.ndarray
     update: tuple[LayerUpdate, ...] | None
     steps: tuple[GateStep, ...]  # forward order; backprop walks it in reverse
+    decayed_loss: Scalar | None = None  # L' = L + λ/2 Σ‖W‖² (weight decay only)
+    weight_squares: tuple[Scalar, ...] | None = None  # ‖W^l‖² (the sum of its squared entries) per layer
+    decayed: tuple[np.ndarray, ...] | None = None  # ∂L'/∂W^l = ∂L/∂W^l + λW^l per layer (weight decay only)
+    velocity: tuple[LayerUpdate, ...] | None = None  # v after the step, per layer (momentum only)
 
 
 def solve_network(net: Network) -> NetworkSolution:
@@ -115,11 +126,33 @@ def solve_network(net: Network) -> NetworkSolution:
     grads.reverse()
     steps.reverse()
 
-    update = None
+    decayed_loss, squares, decayed, stepped = _weight_decay(net, loss, grads)
+    velocity = update = None
     if net.learning_rate is not None:
-        eta = net.learning_rate if net.exact else float(net.learning_rate)
+        eta = _arith(net, net.learning_rate)
+        if net.momentum is not None:
+            mu = _arith(net, net.momentum)
+            velocity = tuple(LayerUpdate(mu * v.W + g, None if v.b is None else mu * v.b + gb)
+                             for v, (g, gb) in zip(net.velocity, stepped))
+            stepped = [(v.W, v.b) for v in velocity]
         update = tuple(
-            LayerUpdate(layer.linear.W - eta * g.dW, None if layer.linear.b is None else layer.linear.b - eta * g.db)
-            for layer, g in zip(net.layers, grads)
+            LayerUpdate(layer.linear.W - eta * g, None if layer.linear.b is None else layer.linear.b - eta * gb)
+            for layer, (g, gb) in zip(net.layers, stepped)
         )
-    return NetworkSolution(net.exact, tuple(values), yhat, loss, tuple(grads), da, update, tuple(steps))
+    return NetworkSolution(net.exact, tuple(values), yhat, loss, tuple(grads), da, update, tuple(steps),
+                           decayed_loss, squares, decayed, velocity)
+
+
+def _arith(net: Network, value: Scalar) -> Scalar:
+    """A hyperparameter in the problem's arithmetic: exact when the network is, float otherwise."""
+    return value if net.exact else float(value)
+
+
+def _weight_decay(net: Network, loss: Scalar, grads: list[LayerGradients]):
+    """L', each ‖W‖², every ∂L'/∂W (None without decay) and the (W, b) gradients an update steps with."""
+    if net.weight_decay is None:
+        return None, None, None, [(g.dW, g.db) for g in grads]
+    lam = _arith(net, net.weight_decay)
+    squares = tuple(np.sum(layer.linear.W * layer.linear.W) for layer in net.layers)
+    decayed = tuple(g.dW + lam * layer.linear.W for layer, g in zip(net.layers, grads))
+    return loss + lam / 2 * sum(squares), squares, decayed, [(dW, g.db) for dW, g in zip(decayed, grads)]

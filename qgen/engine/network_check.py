@@ -14,6 +14,11 @@ At a kink (a ReLU or leaky ReLU pre-activation exactly 0) the derivative is set 
 (ReLU'(0) = 0, leaky: α); there the oracle freezes the branch the convention picks at the base
 point, so it differentiates the same one-sided function the convention describes.
 
+Training extras, recomputed here without the engine's formulas: with weight decay λ the oracle
+adds its own λ/2 Σ‖W‖² to its own loss and takes central differences of that decayed loss for every
+∂L'/∂W (biases are not decayed: their step uses ∂L/∂b, checked above); with momentum μ it redoes
+v ← μv + g and θ ← θ − ηv in float64 from the given velocities and the gradients it has checked.
+
 Given-values mode (the sheet prints σ(z), tanh(z) or ŷ rounded, and the key works from them): the
 oracle first checks that each printed value is the true value rounded (within PRINTED_TOL), then
 differentiates the function the student is asked to differentiate: the activation replaced by its
@@ -206,9 +211,47 @@ def check_network(net: Network, sol: NetworkSolution) -> None:
         _same_gradient(f"dL/da^{i + 1}", g.da, _fd(lambda d, i=i: plain.run(da={i: d})[2], zeros), loss)
     _same_gradient("dL/dx", sol.dx, _fd(lambda x: plain.run(x=x)[2], plain.x), loss)
 
-    if sol.update is not None:
-        eta = float(net.learning_rate)
-        for i, (u, g) in enumerate(zip(sol.update, sol.gradients), start=1):
-            _same_values(f"updated W^{i}", u.W, plain.W[i - 1] - eta * np.asarray(g.dW, dtype=float))
-            if u.b is not None:
-                _same_values(f"updated b^{i}", u.b, plain.b[i - 1] - eta * np.asarray(g.db, dtype=float))
+    _check_extras(net, sol, plain, loss)
+
+
+def _check_extras(net: Network, sol: NetworkSolution, plain: _Plain, loss: float) -> None:
+    """Weight decay, momentum and the SGD step (see the module docstring)."""
+    lam = None if net.weight_decay is None else float(net.weight_decay)
+    steps = [(np.asarray(g.dW, dtype=float), None if g.db is None else np.asarray(g.db, dtype=float))
+             for g in sol.gradients]
+    if lam is not None:
+        if sol.decayed is None or sol.decayed_loss is None:
+            raise VerificationError("weight decay: the engine reports no decayed loss or gradient")
+
+        def decayed_loss(Ws):
+            return plain.run(W=Ws)[2] + 0.5 * lam * sum(float(np.sum(w ** 2)) for w in Ws)
+
+        _same_values("decayed loss L'", sol.decayed_loss, decayed_loss(plain.W))
+        _same_values("||W||^2", sol.weight_squares, [float((w * w).sum()) for w in plain.W])
+        for i, got in enumerate(sol.decayed):
+            def with_W(Wi, i=i):
+                return decayed_loss(plain.W[:i] + [Wi] + plain.W[i + 1:])
+
+            _same_gradient(f"dL'/dW^{i + 1}", got, _fd(with_W, plain.W[i]), loss)
+        steps = [(np.asarray(d, dtype=float), db) for d, (_, db) in zip(sol.decayed, steps)]
+    if sol.update is None:
+        return
+    eta = float(net.learning_rate)
+    if net.momentum is not None:
+        mu = float(net.momentum)
+        if sol.velocity is None:
+            raise VerificationError("momentum: the engine reports no velocity")
+        moved = []
+        for i, (got, v, (g, gb)) in enumerate(zip(sol.velocity, net.velocity, steps), start=1):
+            new_v = mu * np.asarray(v.W, dtype=float) + g
+            _same_values(f"velocity of W^{i}", got.W, new_v)
+            new_vb = None
+            if gb is not None:
+                new_vb = mu * np.asarray(v.b, dtype=float) + gb
+                _same_values(f"velocity of b^{i}", got.b, new_vb)
+            moved.append((new_v, new_vb))
+        steps = moved
+    for i, (u, (g, gb)) in enumerate(zip(sol.update, steps), start=1):
+        _same_values(f"updated W^{i}", u.W, plain.W[i - 1] - eta * g)
+        if u.b is not None:
+            _same_values(f"updated b^{i}", u.b, plain.b[i - 1] - eta * gb)

@@ -13,7 +13,7 @@ from qgen.engine.expression import RULES, parse_expression, solve_expression
 from qgen.engine.gates import (
     Elementwise, GivenElementwise, GivenSoftmaxCrossEntropy, HalfSquaredError, Linear, SoftmaxCrossEntropy, diag,
 )
-from qgen.engine.network import Layer, Network, solve_network
+from qgen.engine.network import Layer, LayerUpdate, Network, solve_network
 from qgen.grade import mistakes as M
 from qgen.grade.chains_batch import batch_problem
 from qgen.grade.chains_gradcheck import gradcheck_problem
@@ -42,7 +42,7 @@ def _number(v):
 
 
 def network_problem(params: dict, options: dict) -> Problem:
-    return network_steps(network_from_params(params, options))
+    return network_steps(network_from_params(params, options), bool(params.get("input_gradient")))
 
 
 def network_from_params(params: dict, options: dict) -> Network:
@@ -65,10 +65,15 @@ def network_from_params(params: dict, options: dict) -> Network:
     else:
         loss = SoftmaxCrossEntropy(y)
     eta = params.get("learning_rate")
-    return Network(_numbers(params["x"], exact), tuple(layers), loss, None if eta is None else num(eta))
+    decay, mu = params.get("weight_decay"), params.get("momentum")
+    velocity = None if mu is None else tuple(
+        LayerUpdate(_numbers(vW, exact), None if vb is None else _numbers(vb, exact))
+        for vW, vb in zip(params["velocity_W"], params["velocity_b"]))
+    return Network(_numbers(params["x"], exact), tuple(layers), loss, None if eta is None else num(eta),
+                   None if decay is None else Fraction(str(decay)), None if mu is None else Fraction(str(mu)), velocity)
 
 
-def network_steps(net: Network) -> Problem:
+def network_steps(net: Network, input_gradient: bool = False) -> Problem:
     sol = solve_network(net)
     count, half_sse = len(net.layers), isinstance(net.loss, HalfSquaredError)
     one = net.x[0] * 0 + 1
@@ -115,16 +120,42 @@ def network_steps(net: Network) -> Problem:
         if l > 1:
             values[f"dL/da{l - 1}"] = sol.gradients[l - 2].da
             steps.append(Step(f"dL/da{l - 1}", (f"delta{l}",), _input_gradient(layer.linear), "linear"))
+    if input_gradient:  # ∂L/∂x = W¹ᵀ δ¹, the linear gate's input gradient
+        values["dL/dx"] = sol.dx
+        steps.append(Step("dL/dx", ("delta1",), _input_gradient(net.layers[0].linear), "linear"))
+    steps += _training_steps(net, sol, values)
+    return Problem(net.exact, values, chain(*steps))
+
+
+def _training_steps(net: Network, sol, values: dict) -> list[Step]:
+    """Weight decay (L' from L, ∂L'/∂W from ∂L/∂W), momentum (the new velocity from the gradient
+    stepped) and the step (the parameter from the gradient, or from the new velocity)."""
+    steps = []
+    arith = (lambda v: v) if net.exact else float
+    if sol.decayed is not None:
+        lam = arith(net.weight_decay)
+        squares = sum(np.sum(layer.linear.W * layer.linear.W) for layer in net.layers)
+        values["L'"] = sol.decayed_loss
+        steps.append(Step("L'", ("L",), lambda loss: loss + lam / 2 * squares, "weight decay"))
+        for l, (layer, d) in enumerate(zip(net.layers, sol.decayed), start=1):
+            values[f"dL'/dW{l}"] = d
+            steps.append(Step(f"dL'/dW{l}", (f"dL/dW{l}",), lambda g, W=layer.linear.W: g + lam * W, "weight decay"))
     for l, (layer, update) in enumerate(zip(net.layers, sol.update or ()), start=1):
         eta = net.learning_rate
-        values[f"updated W{l}"] = update.W
-        steps.append(Step(f"updated W{l}", (f"dL/dW{l}",), _sgd(layer.linear.W, eta), "sgd",
-                          ((M.SGD_SIGN, M.sgd_sign(layer.linear.W, eta)),)))
-        if layer.linear.b is not None:
-            values[f"updated b{l}"] = update.b
-            steps.append(Step(f"updated b{l}", (f"dL/db{l}",), _sgd(layer.linear.b, eta), "sgd",
-                              ((M.SGD_SIGN, M.sgd_sign(layer.linear.b, eta)),)))
-    return Problem(net.exact, values, chain(*steps))
+        grads = {"W": f"dL'/dW{l}" if sol.decayed is not None else f"dL/dW{l}", "b": f"dL/db{l}"}
+        for p, param, new in (("W", layer.linear.W, update.W), ("b", layer.linear.b, update.b)):
+            if param is None:
+                continue
+            stepped, gate = grads[p], "weight decay" if p == "W" and sol.decayed is not None else "sgd"
+            if sol.velocity is not None:
+                mu, v = arith(net.momentum), getattr(net.velocity[l - 1], p)
+                values[f"velocity {p}{l}"] = getattr(sol.velocity[l - 1], p)
+                steps.append(Step(f"velocity {p}{l}", (stepped,), lambda g, v=v, mu=mu: mu * v + g, "momentum"))
+                stepped, gate = f"velocity {p}{l}", "momentum"
+            values[f"updated {p}{l}"] = new
+            steps.append(Step(f"updated {p}{l}", (stepped,), _sgd(param, eta), gate,
+                              ((M.SGD_SIGN, M.sgd_sign(param, eta)),)))
+    return steps
 
 
 def _forward_mistakes(linear, previous=None, previous_z=None) -> tuple:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from qgen.latex_text import escape
 
 _LAYERED = {"z": "z", "a": "a", "W": "W", "b": "b", "delta": r"\delta"}
-_PLAIN = {"yhat": r"\hat y", "L": "L", "x": "x", "y": "y", "z": "z", "f": "f", "g": "g", "W": "W", "b": "b",
+_PLAIN = {"yhat": r"\hat y", "L": "L", "L'": "L'", "x": "x", "y": "y", "z": "z", "f": "f", "g": "g", "W": "W", "b": "b",
           "delta": r"\delta"}
 _ATOM = re.compile(r"(delta|[A-Za-z])(\d*)")
 _COLUMN = re.compile(r"q(\d+)\.(.+?)(\[[\d,]+\])?")
@@ -32,6 +32,9 @@ def answer_latex(name: str, kind: str) -> str | None:
     if name.startswith("updated "):
         inner = _atom(name[len("updated "):], kind)
         return None if inner is None else inner + r"_{\mathrm{new}}"
+    if name.startswith("velocity "):  # mlp with momentum: the new velocity of a parameter
+        inner = _atom(name[len("velocity "):], kind)
+        return None if inner is None else rf"v_{{{inner},\mathrm{{new}}}}"
     if name == "f'(x)":
         return "f'(x)"
     if "/" in name and name.startswith("d"):

@@ -25,6 +25,9 @@ from qgen.kinds.base import (
 from qgen.kinds.mlp_context import (  # the key; constants the draw shares
     LEAKY_ALPHA, MAX_PLACES, _key, _places, _printed, _sizes_of, _text, _texts,
 )
+from qgen.kinds.mlp_extras import (
+    EXTRA_OPTIONS, extra_numbers, extra_params, reject_extras, solve_with_extras,
+)
 from qgen.kinds.mlp_units import orient_units
 from qgen.kinds.reject_rules import (
     INACTIVE_ANY, INACTIVE_OPTION, check_inactive, reject_cancelled, reject_equal_column, reject_inactive,
@@ -75,7 +78,7 @@ OPTIONS = (
     Option("learning_rate", "η of the SGD step", {"easy": Fraction(1), "medium": Fraction(1, 2),
            "hard": Fraction(1, 10)}, parse_fraction),
     INACTIVE_OPTION,
-)
+) + EXTRA_OPTIONS  # input_gradient, weight_decay, momentum
 
 
 def _activations(options: dict) -> tuple[str, ...]:
@@ -241,7 +244,7 @@ def _reject_idle_numbers(x, Ws, bs) -> None:
         reject_zero_vector(b, RULE_ZERO_BIAS)
 
 
-def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
+def _rejects(net: Network, sol: NetworkSolution, acts, mode: str, extra: list = ()) -> None:
     for values, act in zip(sol.forward, acts):
         z = np.array(values.z, dtype=float)
         if act in ("relu", "leaky_relu") and np.any(np.abs(z) < (KINK_GAP if mode == "calculator" else 1e-12)):
@@ -258,7 +261,7 @@ def _rejects(net: Network, sol: NetworkSolution, acts, mode: str) -> None:
     # last layer and an SGD step that does nothing there: chance, not a lesson (unlike a ReLU mask).
     if not np.all(np.array(sol.gradients[-1].dz, dtype=float)):
         raise Redraw(RULE_OUTPUT_DELTA)
-    numbers = _all_numbers(sol)
+    numbers = _all_numbers(sol) + list(extra)
     bounded(numbers, LIMIT)
     exact_numbers = [v for v in numbers if isinstance(v, Fraction)]
     if mode == "exact" and any(v.denominator > MAX_DENOMINATOR for v in exact_numbers):
@@ -320,8 +323,9 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
                  [None if b is None else _array(b, exact) for b in bs], _array(y, exact), acts, loss, mode, eta)
     if mode == "given":
         _true_chain_agrees(net)
-    sol = solve_network(net)
-    _rejects(net, sol, acts, mode)
+    net, sol, velocities = solve_with_extras(rng, net, options, sizes, bias, solve_network)
+    _rejects(net, sol, acts, mode, extra_numbers(sol, options))
+    reject_extras(net, sol, options)
     reject_inactive([v.z for v in sol.forward], acts, options["inactive"])
     reject_cancelled([g.da for g in sol.gradients[:-1]])
     check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
@@ -333,8 +337,9 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         "x": _texts(x), "W": [[_texts(row) for row in W] for W in Ws],
         "b": [None if b is None else _texts(b) for b in bs], "y": _texts(y),
         "printed": {name: _texts(v) for name, v in printed.items()},
+        **extra_params(options, velocities, _texts),
     }
-    return _key(net, sol, mode, params)
+    return _key(net, sol, mode, params, options["input_gradient"])
 
 
 def draw_for_network(net: Network, mode: str) -> Draw:

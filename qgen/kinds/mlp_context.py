@@ -32,16 +32,17 @@ def _sizes_of(net: Network) -> tuple[int, ...]:
     return (len(net.x),) + tuple(layer.linear.W.shape[0] for layer in net.layers)
 
 
-def _key(net: Network, sol: NetworkSolution, mode: str, params: dict) -> Draw:
-    """Answers, template contexts, diagram and notes of a solved, checked network."""
+def _key(net: Network, sol: NetworkSolution, mode: str, params: dict, input_gradient: bool = False) -> Draw:
+    """Answers, template contexts, diagram and notes of a solved, checked network.
+    input_gradient: ∂L/∂x is asked too (weight decay and momentum are the network's own)."""
     sizes, acts, loss = _sizes_of(net), tuple(layer.activation.name for layer in net.layers), net.loss.name
-    given = _given_context(net, sizes, acts, loss, mode)
+    given = {**_given_context(net, sizes, acts, loss, mode), "input_gradient": input_gradient}
     solution = {**given, **_solution_context(net, sol, loss)}
     if mode == "calculator":  # the printed inputs as the decimals they are: 0.60, not 0.6000
         given, solution = _printed_inputs(given), _printed_inputs(solution)
     style = {"exact": "fraction", "given": "decimal", "calculator": "rounded", "float": "rounded"}[mode]
     biases = [layer.linear.b is not None for layer in net.layers]
-    return Draw(params, _answers(net, sol, loss, mode), given, solution, _diagram(sizes, acts, loss, biases),
+    return Draw(params, _answers(net, sol, loss, input_gradient), given, solution, _diagram(sizes, acts, loss, biases),
                 style, _notes(mode, loss, bool(_printed(net))))
 
 
@@ -53,7 +54,7 @@ def _printed_inputs(context: dict) -> dict:
 
     out = {**context, "x": dec(context["x"]), "y": dec(context["y"]),
            "eta": None if context["eta"] is None else round_to(context["eta"]), "alpha": round_to(context["alpha"]),
-           "layers": [{**layer, "W": dec(layer["W"]), "b": dec(layer["b"]),
+           "layers": [{**layer, "W": dec(layer["W"]), "b": dec(layer["b"]), "vW": dec(layer["vW"]), "vb": dec(layer["vb"]),
                        "alpha": None if layer["alpha"] is None else round_to(layer["alpha"])} for layer in context["layers"]]}
     if "work" in context:
         out["work"] = [{**w, "WT": dec(w["WT"]), "a_in": dec(w["a_in"]) if w["l"] == 1 else w["a_in"]}
@@ -81,7 +82,7 @@ def _texts(values) -> list[str]:
     return [_text(v) for v in values]
 
 
-def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[Answer, ...]:
+def _answers(net: Network, sol: NetworkSolution, loss: str, input_gradient: bool) -> tuple[Answer, ...]:
     count = len(net.layers)
     # softmax after a last activation other than the identity (only a user's network): a^[L] ≠ ŷ
     # and ∂L/∂a^[L] are answers of their own
@@ -107,7 +108,17 @@ def _answers(net: Network, sol: NetworkSolution, loss: str, mode: str) -> tuple[
             out.append(Answer(f"dL/db{l}", f"\\partial L/\\partial b^{{[{l}]}}", g.db))
         if l > 1:
             out.append(Answer(f"dL/da{l - 1}", f"\\partial L/\\partial a^{{[{l - 1}]}}", sol.gradients[l - 2].da))
+    if input_gradient:
+        out.append(Answer("dL/dx", "\\partial L/\\partial x", sol.dx))
+    if sol.decayed is not None:  # weight decay: L' and every ∂L'/∂W (∂L'/∂b = ∂L/∂b: biases not decayed)
+        out.append(Answer("L'", "L'", sol.decayed_loss))
+        out += [Answer(f"dL'/dW{l}", f"\\partial L'/\\partial W^{{[{l}]}}", d) for l, d in enumerate(sol.decayed, start=1)]
     for l, u in enumerate(sol.update or (), start=1):
+        if sol.velocity is not None:  # momentum: the new velocity, then the step with it
+            v = sol.velocity[l - 1]
+            out.append(Answer(f"velocity W{l}", f"v_{{W^{{[{l}]}},\\mathrm{{new}}}}", v.W))
+            if v.b is not None:
+                out.append(Answer(f"velocity b{l}", f"v_{{b^{{[{l}]}},\\mathrm{{new}}}}", v.b))
         out.append(Answer(f"updated W{l}", f"W^{{[{l}]}}_{{\\mathrm{{new}}}}", u.W))
         if u.b is not None:
             out.append(Answer(f"updated b{l}", f"b^{{[{l}]}}_{{\\mathrm{{new}}}}", u.b))
@@ -118,10 +129,12 @@ def _given_context(net: Network, sizes, acts, loss, mode) -> dict:
     """What the question sheet shows: only what is given. A user's network may give each layer its
     own bias (or none) and leaky-ReLU slope: the key reads them per layer (`b`, `alpha`)."""
     layers = []
-    for l, layer in enumerate(net.layers, start=1):
+    velocity = net.velocity or (None,) * len(net.layers)
+    for l, (layer, v) in enumerate(zip(net.layers, velocity), start=1):
         printed = layer.activation.printed if isinstance(layer.activation, GivenElementwise) else None
         layers.append({"l": l, "m": sizes[l - 1], "n": sizes[l], "W": layer.linear.W, "b": layer.linear.b,
-                       "act": acts[l - 1], "printed": printed, "alpha": getattr(layer.activation, "alpha", None)})
+                       "act": acts[l - 1], "printed": printed, "alpha": getattr(layer.activation, "alpha", None),
+                       "vW": None if v is None else v.W, "vb": None if v is None else v.b})
     alphas = [layer["alpha"] for layer in layers if layer["act"] == "leaky_relu"]
     return {
         "sizes": list(sizes), "count": len(net.layers), "layers": layers, "loss": loss,
@@ -131,6 +144,7 @@ def _given_context(net: Network, sizes, acts, loss, mode) -> dict:
         "leaky": "leaky_relu" in acts,
         "target": int(np.argmax(np.array(net.loss.y, dtype=float))) + 1,
         "printed_yhat": net.loss.printed if isinstance(net.loss, GivenSoftmaxCrossEntropy) else None,
+        "decay": net.weight_decay, "momentum": net.momentum,  # Fractions as the options give them, or None
     }
 
 
@@ -139,19 +153,27 @@ def _solution_context(net: Network, sol: NetworkSolution, loss: str) -> dict:
     steps = {(s.gate if s.gate == "linear" else "act", s.layer): s for s in sol.steps}
     work = []
     updates = sol.update or (None,) * len(net.layers)  # no learning rate: no SGD step
+    decayed = sol.decayed or (None,) * len(net.layers)
+    velocity = sol.velocity or (None,) * len(net.layers)
     for l, (values, g, u, layer) in enumerate(zip(sol.forward, sol.gradients, updates, net.layers), start=1):
+        d, v = decayed[l - 1], velocity[l - 1]
         act_step = steps[("act", l)]
         work.append({
             "l": l, "z": values.z, "a": values.a, "a_in": steps[("linear", l)].input,
             "WT": layer.linear.W.T, "deriv": np.diagonal(act_step.jacobian),
             "upstream": act_step.upstream, "dz": g.dz, "dW": g.dW, "db": g.db, "da_in": steps[("linear", l)].downstream,
             "newW": None if u is None else u.W, "newb": None if u is None else u.b,
+            "decayed": d, "square": None if sol.weight_squares is None else sol.weight_squares[l - 1],
+            "newvW": None if v is None else v.W, "newvb": None if v is None else v.b,
+            # the gradient the step uses: of L' with weight decay (biases: ∂L/∂b), the velocity with momentum
+            "stepW": g.dW if d is None and v is None else d if v is None else v.W, "stepb": g.db if v is None else v.b,
             # a ReLU input exactly at 0 (never drawn; a user's may be): the key names the convention
             "kink": layer.activation.name in ("relu", "leaky_relu") and any(v == 0 for v in values.z),
         })
     loss_step = sol.steps[-1]
     return {
         "work": work, "yhat": sol.yhat, "L": sol.loss, "loss_exact": isinstance(sol.loss, Fraction),
+        "dx": sol.dx, "L_decayed": sol.decayed_loss,
         "residual": np.ravel(loss_step.jacobian) if loss == "half_sse" else None,
         "dL_dyhat": loss_step.downstream,
         "yhat_target": sol.yhat[int(np.argmax(np.array(net.loss.y, dtype=float)))],
