@@ -29,7 +29,7 @@ from fontTools.misc.psCharStrings import T1CharString
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 
-from qgen import cff, cmap, type1
+from qgen import cff, font_dicts, type1
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
@@ -217,7 +217,7 @@ class DocumentFonts:
     def __init__(self, pdf: pikepdf.Pdf):
         self._programs: dict[tuple, tuple[bytes, str]] = {}
         self._maps: dict[tuple, bytes | None] = {}
-        self._cmaps: dict[tuple, cmap.CMap | None] = {}
+        self.codes: dict[tuple, font_dicts.Codes] = {}  # font objgen -> its codes (merged copies: the first)
         self.groups: list[_Group] = []
         self.group_of: dict[tuple, tuple[_Group, dict[int, str]]] = {}  # font objgen -> group, code names
         try:
@@ -259,6 +259,66 @@ class DocumentFonts:
                 group.members.append(font)
                 self.group_of[font.objgen] = (group, names)
                 self._point(pdf, font, data, name, streams)
+                if shown is not None:
+                    self.codes[font.objgen] = self._read_codes(font, names, own is None, shown)
+        if shown is not None:
+            self._merge(pdf)
+            maps: dict = {}
+            for key, codes in self.codes.items():  # the whole document: its codes only
+                font = pdf.get_object(key)
+                font_dicts.cut(font, codes, frozenset(codes.shown))
+                self._set_map(pdf, font, key, frozenset(codes.shown), maps)
+
+    @staticmethod
+    def _read_codes(font, names: dict[int, str], differences: bool, shown: dict) -> font_dicts.Codes:
+        stream = font.get("/ToUnicode")
+        unicode = stream.read_bytes() if isinstance(stream, pikepdf.Stream) else None
+        codes = font_dicts.read(font, names if differences else None, unicode)
+        codes.map_unread = codes.map_unread or ("/ToUnicode" in font and unicode is None)
+        codes.shown = set(shown.get(font.objgen, set()))
+        return codes
+
+    def _merge(self, pdf: pikepdf.Pdf) -> None:
+        """Copies of one font (one program) that agree on the codes they show become one
+        dictionary (the first), in every resource dictionary that names them."""
+        into: dict[tuple, pikepdf.Object] = {}
+        for group in self.groups:
+            keepers: list[tuple] = []
+            for font in group.members:
+                key = font.objgen
+                codes = self.codes.get(key)
+                if codes is None or not codes.shown:
+                    continue
+                for k in keepers:
+                    if self.codes[k].compatible(codes):
+                        self.codes[k].absorb(codes)
+                        into[key] = pdf.get_object(k)
+                        del self.codes[key]
+                        break
+                else:
+                    keepers.append(key)
+            for k in keepers:
+                self.group_of[k] = (group, {**self.group_of[k][1], **self.codes[k].names}
+                                    if self.codes[k].names is not None else self.group_of[k][1])
+        if not into:
+            return
+        for obj in pdf.objects:
+            if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                resources = obj.get("/Resources")
+                fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+                if isinstance(fonts, pikepdf.Dictionary):
+                    for name in list(fonts.keys()):
+                        target = fonts[name]
+                        if target.is_indirect and target.objgen in into:
+                            fonts[name] = into[target.objgen]
+        moved = {key: into[key].objgen for key in into}
+        pages = []
+        for page in self.pages:
+            merged: dict[tuple, set[int]] = {}
+            for key, codes in page.items():
+                merged.setdefault(moved.get(key, key), set()).update(codes)
+            pages.append(merged)
+        self.pages = pages
 
     @staticmethod
     def _contents(page) -> list[bytes]:
@@ -315,23 +375,26 @@ class DocumentFonts:
             data, name = self._program(group, wanted)
             font = part.copy_foreign(source.get_object(key))
             self._point(part, font, data, name, streams)
-            self._trim_map(part, font, key, frozenset(shown), maps)
+            if key in self.codes:
+                font_dicts.cut(font, self.codes[key], frozenset(shown))
+                self._set_map(part, font, key, frozenset(shown), maps)
 
-    def _trim_map(self, part: pikepdf.Pdf, font, key: tuple, shown: frozenset, maps: dict) -> None:
-        """The font's ToUnicode map with the shown codes only (one stream per distinct map)."""
+    def _set_map(self, pdf: pikepdf.Pdf, font, key: tuple, shown: frozenset, maps: dict) -> None:
+        """The font's ToUnicode map: none where the glyph names give the same text, else the
+        shown codes only (one stream per distinct map in `pdf`)."""
+        codes = self.codes[key]
+        if codes.map_unread or codes.unicode is None:
+            return
         memo = (key, shown)
         if memo not in self._maps:
-            if key not in self._cmaps:
-                stream = font.get("/ToUnicode")
-                try:
-                    self._cmaps[key] = cmap.CMap(stream.read_bytes()) if isinstance(stream, pikepdf.Stream) else None
-                except cmap.CMapError:
-                    self._cmaps[key] = None
-            parsed = self._cmaps[key]
-            self._maps[memo] = parsed and zlib.compress(parsed.trimmed(set(shown)), 9)
+            needed = font_dicts.needs_map(codes, shown)
+            self._maps[memo] = zlib.compress(codes.unicode.trimmed(set(shown)), 9) if needed else None
         data = self._maps[memo]
-        if data is not None:
-            if data not in maps:
-                maps[data] = pikepdf.Stream(part, b"")
-                maps[data].write(data, filter=pikepdf.Name.FlateDecode)
-            font.ToUnicode = maps[data]
+        if data is None:
+            if "/ToUnicode" in font:
+                del font.ToUnicode
+            return
+        if data not in maps:
+            maps[data] = pikepdf.Stream(pdf, b"")
+            maps[data].write(data, filter=pikepdf.Name.FlateDecode)
+        font.ToUnicode = maps[data]

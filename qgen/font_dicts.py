@@ -1,0 +1,112 @@
+"""Simple-font dictionaries cut to the codes a file shows, and copies of one font merged into one.
+
+Measured on the starter exam (README, "Exam output sizes"): after the compact font programs, the
+ToUnicode maps were 13 % of a student's files and each picture's copy of a font brought its own
+dictionary, descriptor, encoding, widths and map. So, for a font dictionary and the codes a file
+shows with it (qgen.pdf_fonts reads them):
+* its /Differences and /Widths name and size just those codes (the others are never drawn);
+* its ToUnicode map is left out when every code's glyph name already gives the same text by the
+  Adobe Glyph List (what PDF readers use without a map: PDF 1.7, 9.10.2; pdftotext reads the same
+  text), and otherwise holds just those codes;
+* copies of one font (the text's and each picture's, pointing to one program) that agree on each
+  code they show (glyph name, width, text) become one dictionary.
+A dictionary whose encoding is not a plain /Differences array, or whose widths miss a code shown,
+keeps its encoding and widths; one whose map cannot be read keeps its map and is not merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pikepdf
+from fontTools import agl
+
+from qgen import cmap
+
+
+@dataclass
+class Codes:
+    """What a font dictionary says about the codes it shows: glyph name, width, text."""
+
+    names: dict[int, str] | None  # from /Differences; None: an encoding this module leaves alone
+    widths: dict[int, object]  # code -> its /Widths entry (as written)
+    unicode: cmap.CMap | None  # the ToUnicode map read; None: no map
+    map_unread: bool = False  # a map this module cannot read (kept as it is)
+    shown: set[int] = field(default_factory=set)
+
+    def compatible(self, other: "Codes") -> bool:
+        """Whether one dictionary can show both's codes as each does now."""
+        if self.names is None or other.names is None or self.map_unread or other.map_unread:
+            return False
+        if (self.unicode is None) != (other.unicode is None):
+            return False
+        for c in other.shown & self.shown:
+            if (self.names.get(c) != other.names.get(c) or self.widths.get(c) != other.widths.get(c)
+                    or (self.unicode and self.unicode.mapping.get(c) != other.unicode.mapping.get(c))):
+                return False
+        return True
+
+    def absorb(self, other: "Codes") -> None:
+        """Take in the codes `other` shows (compatible() first)."""
+        for c in other.shown - self.shown:
+            if c in other.names:
+                self.names[c] = other.names[c]
+            if c in other.widths:
+                self.widths[c] = other.widths[c]
+            if self.unicode is not None and c in other.unicode.mapping:
+                self.unicode.mapping[c] = other.unicode.mapping[c]
+        self.shown |= other.shown
+
+
+def read(font: pikepdf.Dictionary, names: dict[int, str] | None, unicode: bytes | None) -> Codes:
+    """The Codes of `font` (`names` from its /Differences or None, `unicode` its map's bytes)."""
+    widths: dict[int, object] = {}
+    array = font.get("/Widths")
+    if isinstance(array, pikepdf.Array):
+        first = int(font.get("/FirstChar", 0))
+        widths = {first + i: w for i, w in enumerate(array)}
+    parsed, unread = None, False
+    if unicode is not None:
+        try:
+            parsed = cmap.CMap(unicode)
+        except cmap.CMapError:
+            unread = True
+    return Codes(dict(names) if names is not None else None, widths, parsed, unread)
+
+
+def needs_map(codes: Codes, shown: frozenset[int]) -> bool:
+    """Whether the ToUnicode map says more, for `shown`, than the glyph names by the AGL."""
+    if codes.unicode is None:
+        return False
+    if codes.names is None:
+        return True
+    mapping = codes.unicode.mapping
+    for c in shown:
+        if c in mapping:
+            target = mapping[c]
+            try:
+                text = bytes.fromhex(target.decode("ascii")).decode("utf-16-be")
+            except ValueError:
+                return True
+            if c not in codes.names or agl.toUnicode(codes.names[c]) != text:
+                return True
+    return False
+
+
+def cut(font: pikepdf.Dictionary, codes: Codes, shown: frozenset[int]) -> None:
+    """Give `font` the encoding and widths of the codes `shown` only (where it can)."""
+    if not shown:
+        return
+    if codes.names is not None and all(c in codes.names for c in shown):
+        differences: list = []
+        last = None
+        for c in sorted(shown):
+            if c != last:
+                differences.append(c)
+            differences.append(pikepdf.Name("/" + codes.names[c]))
+            last = c + 1
+        font.Encoding = pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=pikepdf.Array(differences))
+    if all(c in codes.widths for c in shown):
+        low, high = min(shown), max(shown)
+        font.FirstChar, font.LastChar = low, high
+        font.Widths = pikepdf.Array([codes.widths[c] if c in shown else 0 for c in range(low, high + 1)])
