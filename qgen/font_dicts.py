@@ -74,6 +74,38 @@ def read(font: pikepdf.Dictionary, names: dict[int, str] | None, unicode: bytes 
     return Codes(dict(names) if names is not None else None, widths, parsed, unread)
 
 
+def merge(keys: list[tuple], codes: dict[tuple, Codes]) -> dict[tuple, tuple]:
+    """Among dictionaries of one font (`keys`, in order), each that agrees with an earlier one
+    on the codes both show is merged into it (its Codes absorbed, its entry in `codes` removed):
+    merged key -> the key it went into."""
+    moved: dict[tuple, tuple] = {}
+    keepers: list[tuple] = []
+    for key in keys:
+        if key not in codes or not codes[key].shown:
+            continue
+        for k in keepers:
+            if codes[k].compatible(codes[key]):
+                codes[k].absorb(codes.pop(key))
+                moved[key] = k
+                break
+        else:
+            keepers.append(key)
+    return moved
+
+
+def repoint(pdf: pikepdf.Pdf, into: dict[tuple, pikepdf.Object]) -> None:
+    """Every font resource that names a dictionary in `into` (by objgen) names its target."""
+    for obj in pdf.objects:
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            resources = obj.get("/Resources")
+            fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+            if isinstance(fonts, pikepdf.Dictionary):
+                for name in list(fonts.keys()):
+                    target = fonts[name]
+                    if target.is_indirect and target.objgen in into:
+                        fonts[name] = into[target.objgen]
+
+
 def needs_map(codes: Codes, shown: frozenset[int]) -> bool:
     """Whether the ToUnicode map says more, for `shown`, than the glyph names by the AGL."""
     if codes.unicode is None:

@@ -191,7 +191,9 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
         return _glyph(base, p, g, subrs_of[id(p)], t1_glyphs)
 
     first = programs[0]
-    return cff.Font(glyphs={g: charstring(g) for g in glyphs}, private=first.private_dict(),
+    # no Private hint values (alignment zones, stems): they only steer the stem hints, which are not
+    # carried over
+    return cff.Font(glyphs={g: charstring(g) for g in glyphs},
                     bbox=first.numbers("FontBBox") or [0, 0, 0, 0],
                     matrix=first.numbers("FontMatrix") or [0.001, 0, 0, 0.001, 0, 0],
                     encoding=first.encoding() if own_encoding else {})
@@ -279,46 +281,22 @@ class DocumentFonts:
         return codes
 
     def _merge(self, pdf: pikepdf.Pdf) -> None:
-        """Copies of one font (one program) that agree on the codes they show become one
-        dictionary (the first), in every resource dictionary that names them."""
-        into: dict[tuple, pikepdf.Object] = {}
+        """Copies of one font that agree on the codes they show become one dictionary."""
+        moved: dict[tuple, tuple] = {}
         for group in self.groups:
-            keepers: list[tuple] = []
-            for font in group.members:
-                key = font.objgen
-                codes = self.codes.get(key)
-                if codes is None or not codes.shown:
-                    continue
-                for k in keepers:
-                    if self.codes[k].compatible(codes):
-                        self.codes[k].absorb(codes)
-                        into[key] = pdf.get_object(k)
-                        del self.codes[key]
-                        break
-                else:
-                    keepers.append(key)
-            for k in keepers:
-                self.group_of[k] = (group, {**self.group_of[k][1], **self.codes[k].names}
-                                    if self.codes[k].names is not None else self.group_of[k][1])
-        if not into:
-            return
-        for obj in pdf.objects:
-            if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-                resources = obj.get("/Resources")
-                fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-                if isinstance(fonts, pikepdf.Dictionary):
-                    for name in list(fonts.keys()):
-                        target = fonts[name]
-                        if target.is_indirect and target.objgen in into:
-                            fonts[name] = into[target.objgen]
-        moved = {key: into[key].objgen for key in into}
-        pages = []
-        for page in self.pages:
-            merged: dict[tuple, set[int]] = {}
-            for key, codes in page.items():
-                merged.setdefault(moved.get(key, key), set()).update(codes)
-            pages.append(merged)
-        self.pages = pages
+            found = font_dicts.merge([f.objgen for f in group.members], self.codes)
+            moved.update(found)
+            for k in set(found.values()):
+                self.group_of[k] = (group, {**self.group_of[k][1], **self.codes[k].names})
+        if moved:
+            font_dicts.repoint(pdf, {key: pdf.get_object(k) for key, k in moved.items()})
+            pages = []
+            for page in self.pages:
+                merged: dict[tuple, set[int]] = {}
+                for key, codes in page.items():
+                    merged.setdefault(moved.get(key, key), set()).update(codes)
+                pages.append(merged)
+            self.pages = pages
 
     @staticmethod
     def _contents(page) -> list[bytes]:
