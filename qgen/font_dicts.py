@@ -106,23 +106,24 @@ def repoint(pdf: pikepdf.Pdf, into: dict[tuple, pikepdf.Object]) -> None:
                         fonts[name] = into[target.objgen]
 
 
-def needs_map(codes: Codes, shown: frozenset[int]) -> bool:
-    """Whether the ToUnicode map says more, for `shown`, than the glyph names by the AGL."""
+def map_codes(codes: Codes, shown: frozenset[int]) -> set[int]:
+    """The codes among `shown` whose ToUnicode entry says more than their glyph name by the AGL
+    (those a reader reads from the map; for the others it reads the glyph name, as without one)."""
     if codes.unicode is None:
-        return False
-    if codes.names is None:
-        return True
+        return set()
     mapping = codes.unicode.mapping
+    if codes.names is None:
+        return {c for c in shown if c in mapping}
+    found = set()
     for c in shown:
         if c in mapping:
-            target = mapping[c]
             try:
-                text = bytes.fromhex(target.decode("ascii")).decode("utf-16-be")
+                text = bytes.fromhex(mapping[c].decode("ascii")).decode("utf-16-be")
             except ValueError:
-                return True
+                text = None
             if c not in codes.names or agl.toUnicode(codes.names[c]) != text:
-                return True
-    return False
+                found.add(c)
+    return found
 
 
 def cut(font: pikepdf.Dictionary, codes: Codes, shown: frozenset[int]) -> None:

@@ -365,8 +365,8 @@ class DocumentFonts:
             return
         memo = (key, shown)
         if memo not in self._maps:
-            needed = font_dicts.needs_map(codes, shown)
-            self._maps[memo] = zlib.compress(codes.unicode.trimmed(set(shown)), 9) if needed else None
+            needed = font_dicts.map_codes(codes, shown)
+            self._maps[memo] = zlib.compress(codes.unicode.trimmed(needed), 9) if needed else None
         data = self._maps[memo]
         if data is None:
             if "/ToUnicode" in font:
