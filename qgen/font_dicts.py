@@ -5,17 +5,20 @@ ToUnicode maps were 13 % of a student's files and each picture's copy of a font 
 dictionary, descriptor, encoding, widths and map. So, for a font dictionary and the codes a file
 shows with it (qgen.pdf_fonts reads them):
 * its /Differences and /Widths name and size just those codes (the others are never drawn);
-* its ToUnicode map is left out when every code's glyph name already gives the same text by the
-  Adobe Glyph List (what PDF readers use without a map: PDF 1.7, 9.10.2; pdftotext reads the same
-  text), and otherwise holds just those codes;
+* its ToUnicode map keeps only the codes whose glyph name does not give the same text by the
+  Adobe Glyph List (the fi ligature, read as "fi"; prime): a reader takes the others from the
+  glyph names, code by code (PDF 1.7, 9.10.2; poppler, pdf.js and MuPDF do; pdftotext reads the
+  same text), and is left out when no code needs it;
 * copies of one font (the text's and each picture's, pointing to one program) that agree on each
-  code they show (glyph name, width, text) become one dictionary.
+  code they show (glyph name, width, text) become one dictionary, in the document and in each
+  file (where the document's other copies disagree).
 A dictionary whose encoding is not a plain /Differences array, or whose widths miss a code shown,
 keeps its encoding and widths; one whose map cannot be read keeps its map and is not merged.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -46,6 +49,14 @@ class Codes:
                 return False
         return True
 
+    def restricted(self, shown: set[int]) -> "Codes":
+        """A copy that shows `shown` (to be merged without changing this one)."""
+        unicode = copy.copy(self.unicode)
+        if unicode is not None:
+            unicode.mapping = dict(unicode.mapping)
+        return Codes(dict(self.names) if self.names is not None else None, dict(self.widths), unicode,
+                     self.map_unread, set(shown))
+
     def absorb(self, other: "Codes") -> None:
         """Take in the codes `other` shows (compatible() first)."""
         for c in other.shown - self.shown:
@@ -58,20 +69,22 @@ class Codes:
         self.shown |= other.shown
 
 
-def read(font: pikepdf.Dictionary, names: dict[int, str] | None, unicode: bytes | None) -> Codes:
-    """The Codes of `font` (`names` from its /Differences or None, `unicode` its map's bytes)."""
+def read(font: pikepdf.Dictionary, names: dict[int, str] | None, unicode: bytes | None,
+         shown: set[int]) -> Codes:
+    """The Codes of `font` (`names` from its /Differences or None, `unicode` its map's bytes,
+    `shown` the codes it shows)."""
     widths: dict[int, object] = {}
     array = font.get("/Widths")
     if isinstance(array, pikepdf.Array):
         first = int(font.get("/FirstChar", 0))
         widths = {first + i: w for i, w in enumerate(array)}
-    parsed, unread = None, False
+    parsed, unread = None, "/ToUnicode" in font and unicode is None
     if unicode is not None:
         try:
             parsed = cmap.CMap(unicode)
         except cmap.CMapError:
             unread = True
-    return Codes(dict(names) if names is not None else None, widths, parsed, unread)
+    return Codes(dict(names) if names is not None else None, widths, parsed, unread, set(shown))
 
 
 def merge(keys: list[tuple], codes: dict[tuple, Codes]) -> dict[tuple, tuple]:

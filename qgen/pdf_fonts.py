@@ -9,12 +9,12 @@ its own copy of the fonts it uses. So, for a document, DocumentFonts:
   writes it as a Type 2 charstring), with ONE program per font for the text and every picture;
 * reads, page by page, which codes each font shows (content streams and the forms they draw);
 and subset() gives a file cut from pages [first, end) programs with just the glyphs those pages
-show, and ToUnicode maps with just their codes (qgen.cff, qgen.cmap).
-
+show, and font dictionaries cut to the codes shown (qgen.cff; qgen.font_dicts: encodings, widths,
+ToUnicode maps, copies of a font merged).
 The outlines are the same curves, so pages render the same (tests/test_pdf_size.py compares
-renderings); the Type 1 hints (stem hints, used only by hinting rasterisers at small sizes on
-screen) are not carried over. Widths and encodings are untouched, text extraction is the same.
-A font or page this module does not read is left as pdfTeX wrote it.
+renderings); the Type 1 hints (stem hints and the Private values that steer them, used only by
+hinting rasterisers at small sizes on screen) are not carried over; pdftotext reads the same
+text. A font or page this module does not read is left as pdfTeX wrote it.
 """
 
 from __future__ import annotations
@@ -262,23 +262,17 @@ class DocumentFonts:
                 self.group_of[font.objgen] = (group, names)
                 self._point(pdf, font, data, name, streams)
                 if shown is not None:
-                    self.codes[font.objgen] = self._read_codes(font, names, own is None, shown)
+                    stream = font.get("/ToUnicode")
+                    unicode = stream.read_bytes() if isinstance(stream, pikepdf.Stream) else None
+                    self.codes[font.objgen] = font_dicts.read(font, names if own is None else None, unicode,
+                                                              shown.get(font.objgen, set()))
         if shown is not None:
             self._merge(pdf)
             maps: dict = {}
             for key, codes in self.codes.items():  # the whole document: its codes only
                 font = pdf.get_object(key)
                 font_dicts.cut(font, codes, frozenset(codes.shown))
-                self._set_map(pdf, font, key, frozenset(codes.shown), maps)
-
-    @staticmethod
-    def _read_codes(font, names: dict[int, str], differences: bool, shown: dict) -> font_dicts.Codes:
-        stream = font.get("/ToUnicode")
-        unicode = stream.read_bytes() if isinstance(stream, pikepdf.Stream) else None
-        codes = font_dicts.read(font, names if differences else None, unicode)
-        codes.map_unread = codes.map_unread or ("/ToUnicode" in font and unicode is None)
-        codes.shown = set(shown.get(font.objgen, set()))
-        return codes
+                self._set_map(pdf, font, (key, frozenset(codes.shown), "document"), codes, maps)
 
     def _merge(self, pdf: pikepdf.Pdf) -> None:
         """Copies of one font that agree on the codes they show become one dictionary."""
@@ -343,10 +337,11 @@ class DocumentFonts:
             if key in self.group_of:
                 group, names = self.group_of[key]
                 glyphs.setdefault(id(group), set()).update(names[c] for c in shown if c in names)
+        merged, moved = self._merge_part(part, source, codes)
         streams: dict = {}
         maps: dict = {}
         for key, shown in sorted(codes.items()):
-            if key not in self.group_of:
+            if key not in self.group_of or key in moved:
                 continue
             group, _ = self.group_of[key]
             wanted = frozenset(glyphs[id(group)] | {".notdef"})
@@ -354,18 +349,41 @@ class DocumentFonts:
             font = part.copy_foreign(source.get_object(key))
             self._point(part, font, data, name, streams)
             if key in self.codes:
-                font_dicts.cut(font, self.codes[key], frozenset(shown))
-                self._set_map(part, font, key, frozenset(shown), maps)
+                info = merged.get(key, self.codes[key])
+                shown = frozenset(info.shown if key in merged else shown)
+                font_dicts.cut(font, info, shown)
+                self._set_map(part, font, (key, shown, frozenset(m for m, k in moved.items() if k == key)),
+                              info, maps)
 
-    def _set_map(self, pdf: pikepdf.Pdf, font, key: tuple, shown: frozenset, maps: dict) -> None:
-        """The font's ToUnicode map: none where the glyph names give the same text, else the
-        shown codes only (one stream per distinct map in `pdf`)."""
-        codes = self.codes[key]
+    def _merge_part(self, part: pikepdf.Pdf, source: pikepdf.Pdf, codes: dict) -> tuple[dict, dict]:
+        """Copies of one font that agree on the codes shown in `part` become one dictionary there
+        (those of the document that disagree elsewhere): merged Codes by key, and the keys moved."""
+        by_group: dict[int, list] = {}
+        for key in sorted(codes):
+            if key in self.codes:
+                by_group.setdefault(id(self.group_of[key][0]), []).append(key)
+        merged: dict[tuple, font_dicts.Codes] = {}
+        moved: dict[tuple, tuple] = {}
+        for keys in by_group.values():
+            if len(keys) > 1:
+                local = {k: self.codes[k].restricted(codes[k]) for k in keys}
+                found = font_dicts.merge(keys, local)
+                moved.update(found)
+                merged.update({k: local[k] for k in set(found.values())})
+        if moved:
+            copy = part.copy_foreign
+            font_dicts.repoint(part, {copy(source.get_object(m)).objgen: copy(source.get_object(k))
+                                      for m, k in moved.items()})
+        return merged, moved
+
+    def _set_map(self, pdf: pikepdf.Pdf, font, memo: tuple, codes: font_dicts.Codes, maps: dict) -> None:
+        """The font's ToUnicode map (`memo`: the font, the codes shown, the fonts merged into it):
+        none where the glyph names give the same text, else the codes that need it (one stream
+        per distinct map in `pdf`)."""
         if codes.map_unread or codes.unicode is None:
             return
-        memo = (key, shown)
         if memo not in self._maps:
-            needed = font_dicts.map_codes(codes, shown)
+            needed = font_dicts.map_codes(codes, memo[1])
             self._maps[memo] = zlib.compress(codes.unicode.trimmed(needed), 9) if needed else None
         data = self._maps[memo]
         if data is None:
