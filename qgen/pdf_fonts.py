@@ -29,7 +29,7 @@ from fontTools.misc.psCharStrings import T1CharString
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 
-from qgen import cff, font_dicts, type1
+from qgen import cff, font_dicts, pdf_tidy, type1
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
@@ -222,6 +222,7 @@ class DocumentFonts:
         self.codes: dict[tuple, font_dicts.Codes] = {}  # font objgen -> its codes (merged copies: the first)
         self.groups: list[_Group] = []
         self.group_of: dict[tuple, tuple[_Group, dict[int, str]]] = {}  # font objgen -> group, code names
+        pdf_tidy.tidy_forms(pdf)  # the pictures' dictionaries, copied into each file with the fonts
         try:
             forms: dict = {}
             self.pages = [_shown(b"\n".join(self._contents(page)), page.obj, forms) for page in pdf.pages]
