@@ -19,6 +19,8 @@ keeps its encoding and widths; one whose map cannot be read keeps its map and is
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -36,6 +38,8 @@ class Codes:
     unicode: cmap.CMap | None  # the ToUnicode map read; None: no map
     map_unread: bool = False  # a map this module cannot read (kept as it is)
     shown: set[int] = field(default_factory=set)
+    written: tuple | None = field(default=None, repr=False)  # see _written
+    needing_map: set[int] | None = field(default=None, repr=False)  # see map_codes
 
     def compatible(self, other: "Codes") -> bool:
         """Whether one dictionary can show both's codes as each does now."""
@@ -67,6 +71,7 @@ class Codes:
             if self.unicode is not None and c in other.unicode.mapping:
                 self.unicode.mapping[c] = other.unicode.mapping[c]
         self.shown |= other.shown
+        self.written = self.needing_map = None
 
 
 def read(font: pikepdf.Dictionary, names: dict[int, str] | None, unicode: bytes | None,
@@ -124,35 +129,54 @@ def map_codes(codes: Codes, shown: frozenset[int]) -> set[int]:
     (those a reader reads from the map; for the others it reads the glyph name, as without one)."""
     if codes.unicode is None:
         return set()
-    mapping = codes.unicode.mapping
-    if codes.names is None:
-        return {c for c in shown if c in mapping}
-    found = set()
-    for c in shown:
-        if c in mapping:
-            try:
-                text = bytes.fromhex(mapping[c].decode("ascii")).decode("utf-16-be")
-            except ValueError:
-                text = None
-            if c not in codes.names or agl.toUnicode(codes.names[c]) != text:
-                found.add(c)
-    return found
+    if codes.needing_map is None:
+        codes.needing_map = {c for c, target in codes.unicode.mapping.items()
+                             if codes.names is None or _text(target) != _agl(codes.names.get(c))}
+    return codes.needing_map & shown
+
+
+def _text(target: bytes) -> str | None:
+    try:
+        return bytes.fromhex(target.decode("ascii")).decode("utf-16-be")
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _agl(name: str | None) -> str | None:
+    return None if name is None else agl.toUnicode(name)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _written(codes: Codes) -> tuple[dict[int, bytes], dict[int, bytes]]:
+    """Each code's glyph name (as /name) and width as PDF writes them (made once per Codes):
+    the dictionaries of each file are parsed from them, faster than built object by object."""
+    if codes.written is None:
+        names = {c: b"/" + n.encode("ascii") for c, n in (codes.names or {}).items() if _PLAIN_NAME.fullmatch(n)}
+        widths = {c: str(w).encode("ascii") for c, w in codes.widths.items()}
+        codes.written = (names, widths)
+    return codes.written
 
 
 def cut(font: pikepdf.Dictionary, codes: Codes, shown: frozenset[int]) -> None:
     """Give `font` the encoding and widths of the codes `shown` only (where it can)."""
     if not shown:
         return
-    if codes.names is not None and all(c in codes.names for c in shown):
-        differences: list = []
+    names, widths = _written(codes)
+    order = sorted(shown)
+    if codes.names is not None and all(c in names for c in order):
+        differences: list[bytes] = []
         last = None
-        for c in sorted(shown):
+        for c in order:
             if c != last:
-                differences.append(c)
-            differences.append(pikepdf.Name("/" + codes.names[c]))
+                differences.append(b"%d" % c)
+            differences.append(names[c])
             last = c + 1
-        font.Encoding = pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=pikepdf.Array(differences))
-    if all(c in codes.widths for c in shown):
-        low, high = min(shown), max(shown)
+        font.Encoding = pikepdf.Object.parse(b"<</Type/Encoding/Differences[" + b" ".join(differences) + b"]>>")
+    if all(c in widths for c in order):
+        low, high = order[0], order[-1]
         font.FirstChar, font.LastChar = low, high
-        font.Widths = pikepdf.Array([codes.widths[c] if c in shown else 0 for c in range(low, high + 1)])
+        font.Widths = pikepdf.Object.parse(
+            b"[" + b" ".join(widths[c] if c in shown else b"0" for c in range(low, high + 1)) + b"]")
