@@ -103,13 +103,13 @@ class Font:
     bbox: list = field(default_factory=lambda: [0, 0, 0, 0])
     matrix: list = field(default_factory=lambda: list(_DEFAULT_MATRIX))
     encoding: dict[int, str] = field(default_factory=dict)  # code -> name; empty: not used
-    _split: dict = field(default_factory=dict, repr=False)  # glyph -> (width, rest of its charstring)
+    _written: tuple | None = field(default=None, repr=False)  # see _widths
 
     def program(self, name: str, glyphs=None) -> bytes:
         """The CFF program named `name` with `glyphs` (all when None; .notdef always)."""
         wanted = set(self.glyphs) if glyphs is None else {g for g in glyphs if g in self.glyphs}
         # glyphs in the order of their string ids, so that the charset is a few runs
-        order = [".notdef"] + sorted(wanted - {".notdef"}, key=lambda g: (_STANDARD.get(g, len(_STANDARD)), g))
+        order = [".notdef"] + sorted(wanted - {".notdef"}, key=self._rank)
         codes = self._codes(order)
         if codes:  # format 0 lists the codes of glyphs 1..n in order: encoded glyphs first
             order = [".notdef"] + [g for g in order[1:] if g in codes] + [g for g in order[1:] if g not in codes]
@@ -155,25 +155,30 @@ class Font:
         return self._fixed_parts
 
     def _widths(self, order: list[str]) -> tuple[bytes, list[bytes]]:
-        """The Private DICT's defaultWidthX and nominalWidthX for these glyphs, and their
-        charstrings with each width written against them: left out where it is the most common
-        width, else as its difference from the middle one (one byte within 107 units)."""
-        split = self._split
-        for g in order:
-            if g not in split:
-                split[g] = _split_width(self.glyphs[g])
-        widths = [split[g][0] for g in order]
-        if any(w is None for w in widths):
-            return b"", [self.glyphs[g] for g in order]
-        counts: dict[int, int] = {}
-        for w in widths:
-            counts[w] = counts.get(w, 0) + 1
-        default = min(counts, key=lambda w: (-counts[w], w))
-        others = sorted(w for w in widths if w != default)
-        nominal = others[len(others) // 2] if others else 0
-        charstrings = [split[g][1] if w == default else encodeIntT2(w - nominal) + split[g][1]
-                       for g, w in zip(order, widths)]
-        return _number(default) + b"\x14" + _number(nominal) + b"\x15", charstrings
+        """The Private DICT's defaultWidthX and nominalWidthX, and the charstrings of `order`
+        with each width written against them: left out where it is the font's most common width,
+        else as its difference from the font's middle one (one byte within 107 units). Chosen
+        once per font, over all its glyphs, so that a subset only picks charstrings."""
+        if self._written is None:
+            split = {g: _split_width(cs) for g, cs in self.glyphs.items()}
+            widths = [w for w, _ in split.values()]
+            if any(w is None for w in widths):
+                self._written = (b"", dict(self.glyphs))
+            else:
+                counts: dict[int, int] = {}
+                for w in widths:
+                    counts[w] = counts.get(w, 0) + 1
+                default = min(counts, key=lambda w: (-counts[w], w))
+                others = sorted(w for w in widths if w != default)
+                nominal = others[len(others) // 2] if others else 0
+                self._written = (_number(default) + b"\x14" + _number(nominal) + b"\x15",
+                                 {g: rest if w == default else encodeIntT2(w - nominal) + rest
+                                  for g, (w, rest) in split.items()})
+        private, charstrings = self._written
+        return private, [charstrings[g] for g in order]
+
+    def _rank(self, glyph: str) -> tuple:
+        return (_STANDARD.get(glyph, len(_STANDARD)), glyph)
 
     def _codes(self, order: list[str]) -> dict[str, int]:
         """glyph -> its code in the font's own encoding (format 0: one code per glyph)."""

@@ -352,7 +352,8 @@ class DocumentFonts:
             if key in self.codes:
                 info = merged.get(key, self.codes[key])
                 shown = frozenset(info.shown if key in merged else shown)
-                font_dicts.cut(font, info, shown)
+                if key in merged:  # else the document's encoding and widths, cut to its codes: new
+                    font_dicts.cut(font, info, shown)  # arrays in every file cost more time than bytes
                 self._set_map(part, font, (key, shown, frozenset(m for m, k in moved.items() if k == key)),
                               info, maps)
 
