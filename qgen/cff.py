@@ -4,8 +4,9 @@ The layout is Adobe Technical Note 5176 (The Compact Font Format Specification):
 INDEX, Top DICT INDEX, String INDEX, an empty Global Subr INDEX, Encoding (only for a font
 whose own encoding is used), charset, CharStrings INDEX, Private DICT. The charstrings are made
 once by fontTools (qgen.pdf_fonts); writing a subset only joins bytes, so a program per student
-file costs microseconds. The number and operator codings are fontTools'.
-"""
+file costs microseconds. Glyphs go in the order of their string ids, so that the charset is a few
+runs (format 1); each glyph's width is written against the Private DICT's defaultWidthX and
+nominalWidthX, chosen once per font. The number and operator codings are fontTools'."""
 
 from __future__ import annotations
 

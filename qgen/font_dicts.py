@@ -4,7 +4,9 @@ Measured on the starter exam (README, "Exam output sizes"): after the compact fo
 ToUnicode maps were 13 % of a student's files and each picture's copy of a font brought its own
 dictionary, descriptor, encoding, widths and map. So, for a font dictionary and the codes a file
 shows with it (qgen.pdf_fonts reads them):
-* its /Differences and /Widths name and size just those codes (the others are never drawn);
+* its /Differences and /Widths name and size just those codes (the others are never drawn; in a
+  typeset document, the codes of all its pages: new arrays in every cut file took more time than
+  their bytes were worth, except for a font merged in that file);
 * its ToUnicode map keeps only the codes whose glyph name does not give the same text by the
   Adobe Glyph List (the fi ligature, read as "fi"; prime): a reader takes the others from the
   glyph names, code by code (PDF 1.7, 9.10.2; poppler, pdf.js and MuPDF do; pdftotext reads the
@@ -22,6 +24,7 @@ import copy
 import functools
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pikepdf
 from fontTools import agl
@@ -80,9 +83,11 @@ def read(font: pikepdf.Dictionary, names: dict[int, str] | None, unicode: bytes 
     `shown` the codes it shows)."""
     widths: dict[int, object] = {}
     array = font.get("/Widths")
-    if isinstance(array, pikepdf.Array):
+    if isinstance(array, pikepdf.Array) and isinstance(font.get("/FirstChar", 0), int):
         first = int(font.get("/FirstChar", 0))
         widths = {first + i: w for i, w in enumerate(array)}
+        if not all(isinstance(w, (int, Decimal)) and not isinstance(w, bool) for w in widths.values()):
+            widths = {}  # a width this module does not write back (an indirect number): left alone
     parsed, unread = None, "/ToUnicode" in font and unicode is None
     if unicode is not None:
         try:
@@ -155,7 +160,8 @@ def _written(codes: Codes) -> tuple[dict[int, bytes], dict[int, bytes]]:
     the dictionaries of each file are parsed from them, faster than built object by object."""
     if codes.written is None:
         names = {c: b"/" + n.encode("ascii") for c, n in (codes.names or {}).items() if _PLAIN_NAME.fullmatch(n)}
-        widths = {c: str(w).encode("ascii") for c, w in codes.widths.items()}
+        widths = {c: (format(w, "f") if isinstance(w, Decimal) else str(w)).encode("ascii")
+                  for c, w in codes.widths.items()}
         codes.written = (names, widths)
     return codes.written
 
