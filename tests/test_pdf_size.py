@@ -225,3 +225,19 @@ def test_cut_files_fonts_name_the_codes_shown_only_and_forms_no_bookkeeping(docu
                     assert len(widths) == len(differences)  # the codes shown only
                 forms = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
                 assert not any(k.startswith("/PTEX.") for f in forms for k in f.keys())
+
+
+def test_a_students_files_stay_light(documents):
+    """The bytes of a student's three files (sheet, worked key, grading key) of this small class:
+    about 100 KB (README, "Exam output sizes": 117 KB a student for the starter exam, 162 KB before
+    the font dictionaries were cut and the fonts that set one label left out). A font added for
+    one label, or a map or dictionary no longer cut, shows here."""
+    total = 0
+    for result in documents:
+        starts = _starts(result)
+        blanks = set(sheets._blanks(result))
+        _, parts = sheets.split_compact(result.pdf, starts)
+        total += sum(len(p) for s, p in zip(starts, parts) if s not in blanks)
+    per_student = total / 3
+    print(f"{per_student / 1e3:.1f} KB a student")
+    assert per_student < 110_000
