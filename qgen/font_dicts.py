@@ -50,6 +50,9 @@ class Codes:
             return False
         if (self.unicode is None) != (other.unicode is None):
             return False
+        for codes in (self, other):  # the merged dictionary names and sizes every code shown
+            if not (codes.shown <= codes.names.keys() and codes.shown <= codes.widths.keys()):
+                return False
         for c in other.shown & self.shown:
             if (self.names.get(c) != other.names.get(c) or self.widths.get(c) != other.widths.get(c)
                     or (self.unicode and self.unicode.mapping.get(c) != other.unicode.mapping.get(c))):
