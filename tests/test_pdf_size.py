@@ -67,6 +67,12 @@ def documents(tmp_path_factory):
     return captured
 
 
+@pytest.fixture(scope="module")
+def compact(documents):
+    """Each document cut as qgen does (split_compact): (whole, parts)."""
+    return [sheets.split_compact(result.pdf, _starts(result)) for result in documents]
+
+
 def _starts(result):
     blanks = set(sheets._blanks(result))
     return sorted(set(sheets.variant_starts(result)) | blanks)
@@ -101,9 +107,8 @@ def test_cut_files_look_the_same_read_the_same_and_are_smaller(documents, tmp_pa
             assert len(new) <= len(old)
 
 
-def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(documents):
-    result = documents[-1]
-    _, parts = sheets.split_compact(result.pdf, _starts(result))
+def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(compact):
+    _, parts = compact[-1]
     with pikepdf.open(io.BytesIO(parts[0])) as pdf:
         programs = {}
         for obj in pdf.objects:
@@ -211,9 +216,8 @@ def test_copies_of_a_font_merge_only_where_they_agree():
     assert font.Widths[0] == 708 and font.Widths[-1] == Decimal("777.8") and set(font.Widths[1:-1]) == {0}
 
 
-def test_cut_files_fonts_name_the_codes_shown_only_and_forms_no_bookkeeping(documents):
-    for result in documents:
-        _, parts = sheets.split_compact(result.pdf, _starts(result))
+def test_cut_files_fonts_name_the_codes_shown_only_and_forms_no_bookkeeping(compact):
+    for _, parts in compact:
         for part in parts:
             with pikepdf.open(io.BytesIO(part)) as pdf:
                 fonts = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Font"]
@@ -227,16 +231,15 @@ def test_cut_files_fonts_name_the_codes_shown_only_and_forms_no_bookkeeping(docu
                 assert not any(k.startswith("/PTEX.") for f in forms for k in f.keys())
 
 
-def test_a_students_files_stay_light(documents):
+def test_a_students_files_stay_light(documents, compact):
     """The bytes of a student's three files (sheet, worked key, grading key) of this small class:
     about 100 KB (README, "Exam output sizes": 117 KB a student for the starter exam, 162 KB before
     the font dictionaries were cut and the fonts that set one label left out). A font added for
     one label, or a map or dictionary no longer cut, shows here."""
     total = 0
-    for result in documents:
+    for result, (_, parts) in zip(documents, compact):
         starts = _starts(result)
         blanks = set(sheets._blanks(result))
-        _, parts = sheets.split_compact(result.pdf, starts)
         total += sum(len(p) for s, p in zip(starts, parts) if s not in blanks)
     per_student = total / 3
     print(f"{per_student / 1e3:.1f} KB a student")
