@@ -17,7 +17,8 @@
    extrapolated.
 The figures printed: seconds, and each build's ratio to the yardstick; and the bytes a build
 wrote: students/ per student and its split by kind of content (font programs, ToUnicode maps,
-page content, pictures, the rest: dictionaries, cross-reference), and the class files.
+page content, pictures, the rest: dictionaries, cross-reference), each kind of file per student
+(questions, key, grading), and the class files.
 """
 
 from __future__ import annotations
@@ -216,6 +217,10 @@ def report_sizes(out: Path, students: int) -> None:
     print(f"    students/: {total / 1e6:.1f} MB = {total / students / 1e3:.0f} KB per student "
           f"({len(files) // students} files): " + ", ".join(
               f"{k} {split[k] / students / 1e3:.0f} KB ({100 * split[k] / total:.0f} %)" for k in order))
+    kinds = collections.Counter()
+    for f in files:
+        kinds[f.stem.rsplit("-", 1)[1]] += f.stat().st_size
+    print("    a student's files: " + ", ".join(f"{k} {v / students / 1e3:.0f} KB" for k, v in sorted(kinds.items())))
     print("    class files: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB"
                                            for p in sorted(out.glob("*.pdf"))))
 

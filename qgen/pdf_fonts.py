@@ -9,12 +9,12 @@ its own copy of the fonts it uses. So, for a document, DocumentFonts:
   writes it as a Type 2 charstring), with ONE program per font for the text and every picture;
 * reads, page by page, which codes each font shows (content streams and the forms they draw);
 and subset() gives a file cut from pages [first, end) programs with just the glyphs those pages
-show, and ToUnicode maps with just their codes (qgen.cff, qgen.cmap).
-
+show, and font dictionaries cut to the codes shown (qgen.cff; qgen.font_dicts: encodings, widths,
+ToUnicode maps, copies of a font merged).
 The outlines are the same curves, so pages render the same (tests/test_pdf_size.py compares
-renderings); the Type 1 hints (stem hints, used only by hinting rasterisers at small sizes on
-screen) are not carried over. Widths and encodings are untouched, text extraction is the same.
-A font or page this module does not read is left as pdfTeX wrote it.
+renderings); the Type 1 hints (stem hints and the Private values that steer them, used only by
+hinting rasterisers at small sizes on screen) are not carried over; pdftotext reads the same
+text. A font or page this module does not read is left as pdfTeX wrote it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from fontTools.misc.psCharStrings import T1CharString
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 
-from qgen import cff, cmap, type1
+from qgen import cff, font_dicts, pdf_tidy, type1
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
@@ -191,7 +191,9 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
         return _glyph(base, p, g, subrs_of[id(p)], t1_glyphs)
 
     first = programs[0]
-    return cff.Font(glyphs={g: charstring(g) for g in glyphs}, private=first.private_dict(),
+    # no Private hint values (alignment zones, stems): they only steer the stem hints, which are not
+    # carried over
+    return cff.Font(glyphs={g: charstring(g) for g in glyphs},
                     bbox=first.numbers("FontBBox") or [0, 0, 0, 0],
                     matrix=first.numbers("FontMatrix") or [0.001, 0, 0, 0.001, 0, 0],
                     encoding=first.encoding() if own_encoding else {})
@@ -217,9 +219,10 @@ class DocumentFonts:
     def __init__(self, pdf: pikepdf.Pdf):
         self._programs: dict[tuple, tuple[bytes, str]] = {}
         self._maps: dict[tuple, bytes | None] = {}
-        self._cmaps: dict[tuple, cmap.CMap | None] = {}
+        self.codes: dict[tuple, font_dicts.Codes] = {}  # font objgen -> its codes (merged copies: the first)
         self.groups: list[_Group] = []
         self.group_of: dict[tuple, tuple[_Group, dict[int, str]]] = {}  # font objgen -> group, code names
+        pdf_tidy.tidy_forms(pdf)  # the pictures' dictionaries, copied into each file with the fonts
         try:
             forms: dict = {}
             self.pages = [_shown(b"\n".join(self._contents(page)), page.obj, forms) for page in pdf.pages]
@@ -259,6 +262,36 @@ class DocumentFonts:
                 group.members.append(font)
                 self.group_of[font.objgen] = (group, names)
                 self._point(pdf, font, data, name, streams)
+                if shown is not None:
+                    stream = font.get("/ToUnicode")
+                    unicode = stream.read_bytes() if isinstance(stream, pikepdf.Stream) else None
+                    self.codes[font.objgen] = font_dicts.read(font, names if own is None else None, unicode,
+                                                              shown.get(font.objgen, set()))
+        if shown is not None:
+            self._merge(pdf)
+            maps: dict = {}
+            for key, codes in self.codes.items():  # the whole document: its codes only
+                font = pdf.get_object(key)
+                font_dicts.cut(font, codes, frozenset(codes.shown))
+                self._set_map(pdf, font, (key, frozenset(codes.shown), "document"), codes, maps)
+
+    def _merge(self, pdf: pikepdf.Pdf) -> None:
+        """Copies of one font that agree on the codes they show become one dictionary."""
+        moved: dict[tuple, tuple] = {}
+        for group in self.groups:
+            found = font_dicts.merge([f.objgen for f in group.members], self.codes)
+            moved.update(found)
+            for k in set(found.values()):
+                self.group_of[k] = (group, {**self.group_of[k][1], **self.codes[k].names})
+        if moved:
+            font_dicts.repoint(pdf, {key: pdf.get_object(k) for key, k in moved.items()})
+            pages = []
+            for page in self.pages:
+                merged: dict[tuple, set[int]] = {}
+                for key, codes in page.items():
+                    merged.setdefault(moved.get(key, key), set()).update(codes)
+                pages.append(merged)
+            self.pages = pages
 
     @staticmethod
     def _contents(page) -> list[bytes]:
@@ -305,33 +338,61 @@ class DocumentFonts:
             if key in self.group_of:
                 group, names = self.group_of[key]
                 glyphs.setdefault(id(group), set()).update(names[c] for c in shown if c in names)
+        merged, moved = self._merge_part(part, source, codes)
         streams: dict = {}
         maps: dict = {}
         for key, shown in sorted(codes.items()):
-            if key not in self.group_of:
+            if key not in self.group_of or key in moved:
                 continue
             group, _ = self.group_of[key]
             wanted = frozenset(glyphs[id(group)] | {".notdef"})
             data, name = self._program(group, wanted)
             font = part.copy_foreign(source.get_object(key))
             self._point(part, font, data, name, streams)
-            self._trim_map(part, font, key, frozenset(shown), maps)
+            if key in self.codes:
+                info = merged.get(key, self.codes[key])
+                shown = frozenset(info.shown if key in merged else shown)
+                if key in merged:  # else the document's encoding and widths, cut to its codes: new
+                    font_dicts.cut(font, info, shown)  # arrays in every file cost more time than bytes
+                self._set_map(part, font, (key, shown, frozenset(m for m, k in moved.items() if k == key)),
+                              info, maps)
 
-    def _trim_map(self, part: pikepdf.Pdf, font, key: tuple, shown: frozenset, maps: dict) -> None:
-        """The font's ToUnicode map with the shown codes only (one stream per distinct map)."""
-        memo = (key, shown)
+    def _merge_part(self, part: pikepdf.Pdf, source: pikepdf.Pdf, codes: dict) -> tuple[dict, dict]:
+        """Copies of one font that agree on the codes shown in `part` become one dictionary there
+        (those of the document that disagree elsewhere): merged Codes by key, and the keys moved."""
+        by_group: dict[int, list] = {}
+        for key in sorted(codes):
+            if key in self.codes:
+                by_group.setdefault(id(self.group_of[key][0]), []).append(key)
+        merged: dict[tuple, font_dicts.Codes] = {}
+        moved: dict[tuple, tuple] = {}
+        for keys in by_group.values():
+            if len(keys) > 1:
+                local = {k: self.codes[k].restricted(codes[k]) for k in keys}
+                found = font_dicts.merge(keys, local)
+                moved.update(found)
+                merged.update({k: local[k] for k in set(found.values())})
+        if moved:
+            copy = part.copy_foreign
+            font_dicts.repoint(part, {copy(source.get_object(m)).objgen: copy(source.get_object(k))
+                                      for m, k in moved.items()})
+        return merged, moved
+
+    def _set_map(self, pdf: pikepdf.Pdf, font, memo: tuple, codes: font_dicts.Codes, maps: dict) -> None:
+        """The font's ToUnicode map (`memo`: the font, the codes shown, the fonts merged into it):
+        none where the glyph names give the same text, else the codes that need it (one stream
+        per distinct map in `pdf`)."""
+        if codes.map_unread or codes.unicode is None:
+            return
         if memo not in self._maps:
-            if key not in self._cmaps:
-                stream = font.get("/ToUnicode")
-                try:
-                    self._cmaps[key] = cmap.CMap(stream.read_bytes()) if isinstance(stream, pikepdf.Stream) else None
-                except cmap.CMapError:
-                    self._cmaps[key] = None
-            parsed = self._cmaps[key]
-            self._maps[memo] = parsed and zlib.compress(parsed.trimmed(set(shown)), 9)
+            needed = font_dicts.map_codes(codes, memo[1])
+            self._maps[memo] = zlib.compress(codes.unicode.trimmed(needed), 9) if needed else None
         data = self._maps[memo]
-        if data is not None:
-            if data not in maps:
-                maps[data] = pikepdf.Stream(part, b"")
-                maps[data].write(data, filter=pikepdf.Name.FlateDecode)
-            font.ToUnicode = maps[data]
+        if data is None:
+            if "/ToUnicode" in font:
+                del font.ToUnicode
+            return
+        if data not in maps:
+            maps[data] = pikepdf.Stream(pdf, b"")
+            maps[data].write(data, filter=pikepdf.Name.FlateDecode)
+        font.ToUnicode = maps[data]

@@ -8,17 +8,20 @@ pdfTeX's Type 1 fonts as they are) and as qgen does now (split_compact). The two
 from __future__ import annotations
 
 import io
+import math
 import subprocess
+from decimal import Decimal
 
 import numpy as np
 import pikepdf
 import pytest
+from fontTools import agl
 from fontTools.cffLib import CFFFontSet
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.t1Lib import T1Font
 from PIL import Image
 
-from qgen import cmap, pdf_fonts
+from qgen import cmap, font_dicts, pdf_fonts
 from qgen.exam import sheets
 from qgen.exam.run import build_exam, read_inputs
 from qgen.pdf_pages import split_pdf
@@ -64,6 +67,12 @@ def documents(tmp_path_factory):
     return captured
 
 
+@pytest.fixture(scope="module")
+def compact(documents):
+    """Each document cut as qgen does (split_compact): (whole, parts)."""
+    return [sheets.split_compact(result.pdf, _starts(result)) for result in documents]
+
+
 def _starts(result):
     blanks = set(sheets._blanks(result))
     return sorted(set(sheets.variant_starts(result)) | blanks)
@@ -98,9 +107,8 @@ def test_cut_files_look_the_same_read_the_same_and_are_smaller(documents, tmp_pa
             assert len(new) <= len(old)
 
 
-def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(documents):
-    result = documents[-1]
-    _, parts = sheets.split_compact(result.pdf, _starts(result))
+def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(compact):
+    _, parts = compact[-1]
     with pikepdf.open(io.BytesIO(parts[0])) as pdf:
         programs = {}
         for obj in pdf.objects:
@@ -138,6 +146,8 @@ def test_cff_glyphs_draw_the_type1_outlines(documents):
                 glyphs[name].draw(a)
                 charstrings[name].draw(b)
                 assert _contours(a) == _contours(b), name
+                # the width, written against the Private DICT's defaultWidthX and nominalWidthX
+                assert charstrings[name].width == math.floor(glyphs[name].width + 0.5), name  # rounded half up
                 checked += 1
         assert checked > 20
 
@@ -172,3 +182,65 @@ def test_tounicode_map_keeps_exactly_the_codes_shown():
     trimmed = cmap.trimmed(original, {0x42, 0x62, 0x99})
     assert cmap.read(trimmed) == {0x42: b"0042", 0x62: b"00660069"}
     assert b"%%" not in trimmed and trimmed.startswith(b"/CIDInit") and trimmed.rstrip().endswith(b"endcmap")
+
+
+def test_tounicode_entries_only_where_the_glyph_name_reads_otherwise():
+    """A ToUnicode entry is kept where the Adobe Glyph List gives other text for the glyph's name
+    (pdfTeX maps the fi ligature to "fi", the AGL to U+FB01); the map goes where none is left."""
+    original = (b"/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"
+                b"3 beginbfchar\n<1C> <00660069>\n<41> <0041>\n<30> <2032>\nendbfchar\nendcmap\n")
+    names = {0x1C: "fi", 0x41: "A", 0x30: "prime"}
+    codes = font_dicts.Codes(names, {}, cmap.CMap(original))
+    assert font_dicts.map_codes(codes, frozenset({0x1C, 0x41, 0x30})) == {0x1C} | (
+        {0x30} if agl.toUnicode("prime") != "\u2032" else set())
+    assert font_dicts.map_codes(codes, frozenset({0x41})) == set()
+    # an encoding this module does not read (names None): every mapped code keeps its entry
+    assert font_dicts.map_codes(font_dicts.Codes(None, {}, cmap.CMap(original)), frozenset({0x41})) == {0x41}
+
+
+def test_copies_of_a_font_merge_only_where_they_agree():
+    def codes(names, widths, shown):
+        return font_dicts.Codes(names, widths, None, shown=set(shown))
+
+    table = {"a": codes({65: "A", 66: "B"}, {65: 750, 66: 708}, {65, 66}),
+             "b": codes({66: "B", 136: "bullet"}, {66: 708, 136: 777.8}, {66, 136}),  # agrees on 66
+             "c": codes({65: "Aring", 66: "B"}, {65: 750, 66: 708}, {65, 66}),  # 65 another glyph: apart
+             "d": codes({66: "B"}, {66: 700}, {66})}  # another width for 66: apart from both
+    moved = font_dicts.merge(["a", "b", "c", "d"], table)
+    assert moved == {"b": "a"} and set(table) == {"a", "c", "d"}
+    assert table["a"].names == {65: "A", 66: "B", 136: "bullet"} and table["a"].shown == {65, 66, 136}
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, FirstChar=0, LastChar=0, Widths=[0])
+    font_dicts.cut(font, table["a"], frozenset({66, 136}))
+    assert list(font.Encoding.Differences) == [66, pikepdf.Name("/B"), 136, pikepdf.Name("/bullet")]
+    assert (font.FirstChar, font.LastChar, len(font.Widths)) == (66, 136, 71)
+    assert font.Widths[0] == 708 and font.Widths[-1] == Decimal("777.8") and set(font.Widths[1:-1]) == {0}
+
+
+def test_cut_files_fonts_name_the_codes_shown_only_and_forms_no_bookkeeping(compact):
+    for _, parts in compact:
+        for part in parts:
+            with pikepdf.open(io.BytesIO(part)) as pdf:
+                fonts = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Font"]
+                for font in fonts:
+                    if not isinstance(font.get("/Encoding"), pikepdf.Dictionary):
+                        continue  # the program's own encoding (msbm10), left as it is
+                    differences = [x for x in font.Encoding.Differences if isinstance(x, pikepdf.Name)]
+                    widths = [w for w in font.Widths if w != 0]
+                    assert len(widths) == len(differences)  # the codes shown only
+                forms = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
+                assert not any(k.startswith("/PTEX.") for f in forms for k in f.keys())
+
+
+def test_a_students_files_stay_light(documents, compact):
+    """The bytes of a student's three files (sheet, worked key, grading key) of this small class:
+    about 100 KB (README, "Exam output sizes": 117 KB a student for the starter exam, 162 KB before
+    the font dictionaries were cut and the fonts that set one label left out). A font added for
+    one label, or a map or dictionary no longer cut, shows here."""
+    total = 0
+    for result, (_, parts) in zip(documents, compact):
+        starts = _starts(result)
+        blanks = set(sheets._blanks(result))
+        total += sum(len(p) for s, p in zip(starts, parts) if s not in blanks)
+    per_student = total / 3
+    print(f"{per_student / 1e3:.1f} KB a student")
+    assert per_student < 110_000

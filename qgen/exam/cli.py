@@ -149,9 +149,11 @@ def keys(config, roster, out, force, secret):
     with _Bar(len(inputs.students)) as progress:
         build_worked_keys(inputs, out_dir, force=force, progress=progress)
     n = len(inputs.students)
-    echo(f"Wrote the worked keys of {n} student{'s' if n != 1 else ''} to {out_dir}/:")
-    click.echo("  keys.pdf             every worked answer key")
-    click.echo("  students/            <id>-key.pdf for each student")
+    students = _size_of(out_dir / "students")
+    echo(f"Wrote the worked keys of {n} student{'s' if n != 1 else ''} to {out_dir}/ ({_human(_size_of(out_dir))}):")
+    click.echo(f"  keys.pdf             {_human(_size_of(out_dir / 'keys.pdf')):>8}  every worked answer key")
+    click.echo(f"  students/            {_human(students):>8}  <id>-key.pdf for each student "
+               f"({_human(students // max(n, 1))} a student)")
 
 
 @exam.command()
