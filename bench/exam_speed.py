@@ -148,9 +148,9 @@ def _document(tex: str, **kwargs) -> str:
             "grading documents" if "{qgenonepage}" in body else "worked key documents")
 
 
-def _plain_split(pdf: bytes, starts: list[int]) -> tuple[bytes, list[bytes]]:
+def _plain_split(pdf: bytes, starts: list[int], skip=frozenset()) -> tuple[bytes, list[bytes]]:
     """The cutting before compact fonts: the document as typeset, parts with its fonts."""
-    return pdf, split_pdf(pdf, starts)
+    return pdf, [part for start, part in zip(starts, split_pdf(pdf, starts)) if start not in skip]
 
 
 def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -> None:

@@ -20,7 +20,7 @@ from qgen.exam.draw import class_windows
 from qgen.exam.fairness import class_spread
 from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.points import check_part_points
-from qgen.exam.prepare import Prepared, prepare_class
+from qgen.exam.prepare import Prepared, class_pool, prepare_chunks
 from qgen.exam.publish import Staging, check_target
 from qgen.exam.responses import responses_csv
 from qgen.exam.roster import Student, load_roster
@@ -93,13 +93,29 @@ class Progress:
 
 def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emit,
           sides: tuple[str, ...] | None = None) -> tuple[list[Prepared], Typeset]:
+    """Draw the class chunk by chunk in worker processes and typeset each chunk as soon as it is
+    drawn (the same processes cut the typeset documents); the class's spread is checked once
+    every student is drawn, before the typesetting is waited for."""
     sides = sides or sides_for(inputs.config)
     progress.label("Drawing and checking")
-    prepared = prepare_class(inputs.config, inputs.secret, students, progress=progress.update, sides=sides)
-    progress.spread = class_spread(inputs.config, [p.rows for p in prepared])  # refuses a class outside its bounds
-    progress.label("Typesetting")
-    parts = {side: [p.parts[side] for p in prepared] for side in sides}
-    sheets = typeset(inputs.config, parts, [p.diagrams for p in prepared], emit=emit, progress=progress.update)
+    prepared: list[Prepared] = []
+    pool = class_pool(students)  # forked at its first task, before typeset() starts any thread
+    try:
+        drawn = prepare_chunks(inputs.config, inputs.secret, students, sheets_module.CHUNK, pool,
+                               progress=progress.update, sides=sides)
+
+        def chunks():
+            for chunk in drawn:
+                prepared.extend(chunk)
+                yield {side: [p.parts[side] for p in chunk] for side in sides}, [p.diagrams for p in chunk]
+            # refuses a class outside its bounds (fairness.class_spread)
+            progress.spread = class_spread(inputs.config, [p.rows for p in prepared])
+            progress.label("Typesetting")
+
+        sheets = typeset(inputs.config, chunks(), emit=emit, progress=progress.update, processes=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return prepared, sheets
 
 

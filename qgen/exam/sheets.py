@@ -21,8 +21,9 @@ doc.blanks and left out of the per-student files.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -162,71 +163,87 @@ def documents(config: ExamConfig, parts: dict[str, list[str]]) -> dict[str, list
             for side, texts in parts.items()}
 
 
-def typeset(config: ExamConfig, parts: dict[str, list[str]], diagrams: list[tuple[str, ...]],
-            emit: Callable[[str, int, bytes], None], workers: int | None = None, progress=None) -> Typeset:
+def _picture_groups(diagrams: list[tuple[str, ...]]) -> list:
+    """One chunk's distinct pictures in groups of at most DIAGRAM_GROUP (DiagramCaches), dealt out
+    by file name, so that the grouping depends on the chunk alone."""
+    named = {}
+    for source in (d for student in diagrams for d in student):
+        named[_diagram_name(source)] = source
+    names = sorted(named)
+    n_groups = -(-len(names) // DIAGRAM_GROUP)  # groups of at most DIAGRAM_GROUP, sizes balanced
+    groups = []
+    for i in range(n_groups):
+        cache = new_diagram_cache()
+        for name in names[i::n_groups]:
+            cache.add(named[name])
+        groups.append(cache)
+    return groups
+
+
+def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], list[tuple[str, ...]]]],
+            emit: Callable[[str, int, bytes], None], workers: int | None = None, progress=None,
+            processes: Executor | None = None) -> Typeset:
     """Compile every chunk's diagrams and documents on every core, and cut them per student.
 
-    parts: side ("questions", "key", "grading") -> each student's LaTeX part.
-    diagrams: each student's TikZ sources. A chunk's distinct pictures are drawn in groups of at
-    most DIAGRAM_GROUP, dealt out by file name, so the grouping depends on the chunk alone (the
-    bytes of a picture depend on the document it was drawn in, fonts being subset per document).
-    Tasks run one per core in this order: the picture groups, the worked key documents (the
-    longest), the grading keys, the sheet documents, the cutting of each document (Python,
-    beside the other pdflatex runs). A task waits only for tasks submitted before it, so the
-    pool cannot deadlock. The grading keys include no picture, so they need not wait for any.
+    chunks: for each chunk of CHUNK students (the last may be shorter), in roster order, each
+    side's LaTeX parts (side -> one per student: "questions", "key", "grading") and each student's
+    TikZ sources. A chunk is typeset as soon as it comes, while the next ones are being drawn.
+    Pictures are drawn in groups (_picture_groups: the bytes of a picture depend on the document
+    it was drawn in, fonts being subset per document). Tasks run one per core in this order, chunk
+    by chunk: the picture groups, the worked key document (the longest), the grading keys, the
+    sheets, the cutting of each document. A task waits only for tasks submitted before it, so the
+    pool cannot deadlock; the grading keys include no picture, so they need not wait for any.
+    The cutting (Python) runs in `processes` (qgen.exam.prepare.class_pool; None: in the thread),
+    so that cutting documents do not wait for each other on the GIL.
     emit(side, student index, pdf) receives each student's PDFs as they are cut (from the
     pool's threads), so a class of thousands is never held in memory at once.
-    `progress(n)` is called with the number of students of each document of the last side cut.
+    `progress(n)` is called with the number of students of each document of the first side cut.
     """
-    sources = documents(config, parts)
-    count = len(next(iter(parts.values())))
-    chunk_sizes = [len(range(start, min(start + CHUNK, count))) for start in range(0, count, CHUNK)]
-    groups = []  # (chunk, DiagramCache)
-    for chunk, start in enumerate(range(0, count, CHUNK)):
-        named = {}
-        for source in (d for student in diagrams[start:start + CHUNK] for d in student):
-            named[_diagram_name(source)] = source
-        names = sorted(named)
-        n_groups = -(-len(names) // DIAGRAM_GROUP)  # groups of at most DIAGRAM_GROUP, sizes balanced
-        for i in range(n_groups):
-            cache = new_diagram_cache()
-            for name in names[i::n_groups]:
-                cache.add(named[name])
-            groups.append((chunk, cache))
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_use_processes,
+                            initargs=(processes,)) as pool:
 
-    order = [side for side in ("key", "grading", "questions") if side in sources]
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        drawn = [(chunk, pool.submit(cache.files)) for chunk, cache in groups]
-
-        def compile_doc(chunk: int, tex: str, side: str) -> BuildResult:
+        def compile_doc(tex: str, pictures: list) -> BuildResult:
             files: dict[str, bytes] = {}
-            if side != "grading":
-                for c, future in drawn:
-                    if c == chunk:
-                        files.update(future.result())
+            for future in pictures:
+                files.update(future.result())
             return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
 
-        def cut(compiled, chunk: int, side: str) -> bytes:
+        def cut(compiled, first: int, count: int, side: str, report: bool) -> bytes:
             whole, parts = _cut(compiled.result())
             for i, part in enumerate(parts):
-                emit(side, chunk * CHUNK + i, part)
-            if progress and side == order[0]:
-                progress(chunk_sizes[chunk])
+                emit(side, first + i, part)
+            if progress and report:
+                progress(count)
             return whole
 
-        built = {side: [pool.submit(compile_doc, c, tex, side) for c, tex in enumerate(sources[side])]
-                 for side in order}
-        cuts = {side: [pool.submit(cut, f, c, side) for c, f in enumerate(built[side])] for side in order}
+        built, cuts = [], {}
         try:
-            for side in order:
-                for f in built[side]:
-                    f.result()
-            wholes = {side: [f.result() for f in cuts[side]] for side in order}
+            first = 0
+            for parts, diagrams in chunks:
+                sources = documents(config, parts)
+                order = [side for side in ("key", "grading", "questions") if side in sources]
+                drawn = [pool.submit(cache.files) for cache in _picture_groups(diagrams)]
+                for side in order:
+                    compiled = pool.submit(compile_doc, sources[side][0], drawn if side != "grading" else [])
+                    built.append(compiled)
+                    cuts.setdefault(side, []).append(
+                        pool.submit(cut, compiled, first, len(diagrams), side, side == order[0]))
+                first += len(diagrams)
+            for f in built:  # a LaTeX error before any error of the cutting
+                f.result()
+            wholes = {side: [f.result() for f in futures] for side, futures in cuts.items()}
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
             raise
-    joined = {side: _join(wholes[side]) for side in order}
+    joined = {side: _join(pdfs) for side, pdfs in wholes.items()}
     return Typeset(print_file=joined.get("questions"), all_keys=joined.get("key"), all_grading=joined.get("grading"))
+
+
+_local = threading.local()  # the processes that cut, in the threads of typeset()
+
+
+def _use_processes(processes: Executor | None) -> None:
+    _local.processes = processes
 
 
 def _blanks(result: BuildResult) -> list[int]:
@@ -236,10 +253,12 @@ def _blanks(result: BuildResult) -> list[int]:
 def _cut(result: BuildResult) -> tuple[bytes, list[bytes]]:
     """The document with compact fonts, and its per-student PDFs (padding pages left out), each
     with the glyphs of its own pages only (qgen.pdf_pages.split_compact)."""
-    blanks = set(_blanks(result))
+    blanks = frozenset(_blanks(result))
     cuts = sorted(set(variant_starts(result)) | blanks)
-    whole, pieces = split_compact(result.pdf, cuts)
-    return whole, [piece for cut, piece in zip(cuts, pieces) if cut not in blanks]
+    processes = getattr(_local, "processes", None)
+    if processes is None:
+        return split_compact(result.pdf, cuts, blanks)
+    return processes.submit(split_compact, result.pdf, cuts, blanks).result()
 
 
 def _join(pdfs: list[bytes]) -> bytes:
