@@ -11,7 +11,9 @@ Documents hold CHUNK students each, a constant: the bytes of a student's PDF dep
 document it was cut from (fonts are subset per document), so chunking by the number of cores
 would make the output differ between machines, and `qgen exam regen` could not reproduce a
 student's files by typesetting their chunk again. Pictures are drawn once per distinct TikZ
-source and chunk, in groups of DIAGRAM_GROUP; groups and documents run one per core.
+source and chunk, in groups of DIAGRAM_GROUP (a group the same as an earlier chunk's, once);
+groups and documents run one per core, each chunk as soon as it is drawn (run._make), and the
+documents are cut in the build's worker processes.
 
 The question document pads every student's part to an even number of pages with a blank page
 (\\qgenpad), so that it is itself the duplex print file; the padding pages are recorded in
@@ -23,7 +25,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -121,7 +123,9 @@ def _diagram_name(source: str) -> str:
     return new_diagram_cache().add(source)
 
 
-def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
+def _student_contexts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...]) -> dict[str, dict]:
+    """side -> the template context of one student's part (computed once; only each question's
+    text differs between the sides: the question, or its solution on the keys)."""
     questions = []
     for q, v in zip(config.questions, exam.variants):
         points = part_points(config, q, len(v.draw.answers))
@@ -132,7 +136,6 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
             "points_summary": areas.points_summary(points),
             "kind": v.kind.replace("-", "_"),
             "number_style": v.draw.number_style,
-            "context": v.draw.question if side == "questions" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
             **answer_summary(v.draw),  # partials/answer_summary.tex, and what the sheet asks
@@ -143,15 +146,18 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
     rows = [{"label": str(q["number"]), "parts": q["points_summary"], "points": points_text(c.points)}
             for q, c in zip(questions, config.questions)]
     tables = [rows[i:i + POINTS_PER_TABLE] for i in range(0, len(rows), POINTS_PER_TABLE)]
-    return {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "questions": questions,
-            "points_tables": tables}
+    return {side: {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "points_tables": tables,
+                   "questions": [{**q, "context": v.draw.question if side == "questions" else v.draw.solution}
+                                 for q, v in zip(questions, exam.variants)]}
+            for side in sides}
 
 
 def student_parts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...] | None = None) -> dict[str, str]:
     """One student's part of each side's document (LaTeX): side -> text."""
     context = exam_context(config)
-    return {side: render(SIDES[side][0], exam=context, s=_student_context(config, exam, side), key=side != "questions")
-            for side in (sides or sides_for(config))}
+    sides = sides or sides_for(config)
+    contexts = _student_contexts(config, exam, sides)
+    return {side: render(SIDES[side][0], exam=context, s=contexts[side], key=side != "questions") for side in sides}
 
 
 def documents(config: ExamConfig, parts: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -163,9 +169,9 @@ def documents(config: ExamConfig, parts: dict[str, list[str]]) -> dict[str, list
             for side, texts in parts.items()}
 
 
-def _picture_groups(diagrams: list[tuple[str, ...]]) -> list:
-    """One chunk's distinct pictures in groups of at most DIAGRAM_GROUP (DiagramCaches), dealt out
-    by file name, so that the grouping depends on the chunk alone."""
+def _picture_groups(diagrams: list[tuple[str, ...]]) -> list[tuple[tuple[str, ...], object]]:
+    """One chunk's distinct pictures in groups of at most DIAGRAM_GROUP, dealt out by file name, so
+    that the grouping depends on the chunk alone: (the group's file names, its DiagramCache)."""
     named = {}
     for source in (d for student in diagrams for d in student):
         named[_diagram_name(source)] = source
@@ -176,7 +182,7 @@ def _picture_groups(diagrams: list[tuple[str, ...]]) -> list:
         cache = new_diagram_cache()
         for name in names[i::n_groups]:
             cache.add(named[name])
-        groups.append(cache)
+        groups.append((tuple(names[i::n_groups]), cache))
     return groups
 
 
@@ -189,7 +195,8 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
     side's LaTeX parts (side -> one per student: "questions", "key", "grading") and each student's
     TikZ sources. A chunk is typeset as soon as it comes, while the next ones are being drawn.
     Pictures are drawn in groups (_picture_groups: the bytes of a picture depend on the document
-    it was drawn in, fonts being subset per document). Tasks run one per core in this order, chunk
+    it was drawn in, fonts being subset per document); a group of the same pictures as an earlier
+    chunk's is the same document, drawn once (with same_structure, every chunk's). Tasks run one per core in this order, chunk
     by chunk: the picture groups, the worked key document (the longest), the grading keys, the
     sheets, the cutting of each document. A task waits only for tasks submitted before it, so the
     pool cannot deadlock; the grading keys include no picture, so they need not wait for any.
@@ -217,12 +224,17 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
             return whole
 
         built, cuts = [], {}
+        groups: dict[tuple[str, ...], Future] = {}  # a group the same as an earlier chunk's is drawn once
         try:
             first = 0
             for parts, diagrams in chunks:
                 sources = documents(config, parts)
                 order = [side for side in ("key", "grading", "questions") if side in sources]
-                drawn = [pool.submit(cache.files) for cache in _picture_groups(diagrams)]
+                drawn = []
+                for names, cache in _picture_groups(diagrams):
+                    if names not in groups:
+                        groups[names] = pool.submit(cache.files)
+                    drawn.append(groups[names])
                 for side in order:
                     compiled = pool.submit(compile_doc, sources[side][0], drawn if side != "grading" else [])
                     built.append(compiled)
