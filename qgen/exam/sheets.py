@@ -196,12 +196,13 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
     TikZ sources. A chunk is typeset as soon as it comes, while the next ones are being drawn.
     Pictures are drawn in groups (_picture_groups: the bytes of a picture depend on the document
     it was drawn in, fonts being subset per document); a group of the same pictures as an earlier
-    chunk's is the same document, drawn once (with same_structure, every chunk's). Tasks run one per core in this order, chunk
-    by chunk: the picture groups, the worked key document (the longest), the grading keys, the
-    sheets, the cutting of each document. A task waits only for tasks submitted before it, so the
-    pool cannot deadlock; the grading keys include no picture, so they need not wait for any.
-    The cutting (Python) runs in `processes` (qgen.exam.prepare.class_pool; None: in the thread),
-    so that cutting documents do not wait for each other on the GIL.
+    chunk's is the same document, drawn once (with same_structure, every chunk's).
+    Tasks run one per core in this order, chunk by chunk: the picture groups, then each document,
+    compiled and cut (the grading keys first: they include no picture, so they need not wait
+    for any; then the worked keys, the longest; then the sheets); at the end each side's
+    documents are joined. A task waits only for tasks submitted before it, so the pool cannot
+    deadlock. The cutting and joining (Python) run in `processes` (qgen.exam.prepare.class_pool;
+    None: in the thread), so that they run on every core, not one after the other on the GIL.
     emit(side, student index, pdf) receives each student's PDFs as they are cut (from the
     pool's threads), so a class of thousands is never held in memory at once.
     `progress(n)` is called with the number of students of each document of the first side cut.
@@ -209,53 +210,56 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_use_processes,
                             initargs=(processes,)) as pool:
 
-        def compile_doc(tex: str, pictures: list) -> BuildResult:
+        def make(side: str, tex: str, pictures: list, first: int, count: int, report: bool) -> bytes:
             files: dict[str, bytes] = {}
             for future in pictures:
                 files.update(future.result())
-            return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
-
-        def cut(compiled, first: int, count: int, side: str, report: bool) -> bytes:
-            whole, parts = _cut(compiled.result())
+            whole, parts = _cut(build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE]))
             for i, part in enumerate(parts):
                 emit(side, first + i, part)
             if progress and report:
                 progress(count)
             return whole
 
-        built, cuts = [], {}
+        made: dict[str, list[Future]] = {}
         groups: dict[tuple[str, ...], Future] = {}  # a group the same as an earlier chunk's is drawn once
         try:
             first = 0
             for parts, diagrams in chunks:
                 sources = documents(config, parts)
-                order = [side for side in ("key", "grading", "questions") if side in sources]
+                order = [side for side in ("grading", "key", "questions") if side in sources]
                 drawn = []
                 for names, cache in _picture_groups(diagrams):
                     if names not in groups:
                         groups[names] = pool.submit(cache.files)
                     drawn.append(groups[names])
                 for side in order:
-                    compiled = pool.submit(compile_doc, sources[side][0], drawn if side != "grading" else [])
-                    built.append(compiled)
-                    cuts.setdefault(side, []).append(
-                        pool.submit(cut, compiled, first, len(diagrams), side, side == order[0]))
+                    made.setdefault(side, []).append(pool.submit(
+                        make, side, sources[side][0], drawn if side != "grading" else [], first, len(diagrams),
+                        side == order[0]))
                 first += len(diagrams)
-            for f in built:  # a LaTeX error before any error of the cutting
-                f.result()
-            wholes = {side: [f.result() for f in futures] for side, futures in cuts.items()}
+            joined = {side: pool.submit(_join_made, futures) for side, futures in made.items()}
+            for futures in made.values():  # the first error in the order of submission
+                for f in futures:
+                    f.result()
+            joined = {side: f.result() for side, f in joined.items()}
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
             raise
-    joined = {side: _join(pdfs) for side, pdfs in wholes.items()}
     return Typeset(print_file=joined.get("questions"), all_keys=joined.get("key"), all_grading=joined.get("grading"))
 
 
-_local = threading.local()  # the processes that cut, in the threads of typeset()
+_local = threading.local()  # the processes that cut and join, in the threads of typeset()
 
 
 def _use_processes(processes: Executor | None) -> None:
     _local.processes = processes
+
+
+def _in_processes(function, *args):
+    """function(*args) in the worker processes of typeset(), if any, else here."""
+    processes = getattr(_local, "processes", None)
+    return function(*args) if processes is None else processes.submit(function, *args).result()
 
 
 def _blanks(result: BuildResult) -> list[int]:
@@ -267,12 +271,11 @@ def _cut(result: BuildResult) -> tuple[bytes, list[bytes]]:
     with the glyphs of its own pages only (qgen.pdf_pages.split_compact)."""
     blanks = frozenset(_blanks(result))
     cuts = sorted(set(variant_starts(result)) | blanks)
-    processes = getattr(_local, "processes", None)
-    if processes is None:
-        return split_compact(result.pdf, cuts, blanks)
-    return processes.submit(split_compact, result.pdf, cuts, blanks).result()
+    return _in_processes(split_compact, result.pdf, cuts, blanks)
 
 
-def _join(pdfs: list[bytes]) -> bytes:
-    """The documents one after the other (each ends on an even page: the duplex order holds)."""
-    return pdfs[0] if len(pdfs) == 1 else join_pdfs(pdfs)
+def _join_made(futures: list[Future]) -> bytes:
+    """The documents of one side one after the other, once made (each ends on an even page: the
+    duplex order holds)."""
+    pdfs = [f.result() for f in futures]
+    return pdfs[0] if len(pdfs) == 1 else _in_processes(join_pdfs, pdfs)
