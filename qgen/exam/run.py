@@ -92,10 +92,11 @@ class Progress:
 
 
 def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emit,
-          sides: tuple[str, ...] | None = None) -> tuple[list[Prepared], Typeset]:
+          sides: tuple[str, ...] | None = None, drawn_all=None) -> tuple[list[Prepared], Typeset]:
     """Draw the class chunk by chunk in worker processes and typeset each chunk as soon as it is
-    drawn (the same processes cut the typeset documents); the class's spread is checked once
-    every student is drawn, before the typesetting is waited for."""
+    drawn (the same processes cut the typeset documents). Once every student is drawn, the
+    class's spread is checked and `drawn_all(prepared)` is called (e.g. to write the manifest
+    while the last documents are typeset), before the typesetting is waited for."""
     sides = sides or sides_for(inputs.config)
     progress.label("Drawing and checking")
     prepared: list[Prepared] = []
@@ -111,6 +112,8 @@ def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emi
             # refuses a class outside its bounds (fairness.class_spread)
             progress.spread = class_spread(inputs.config, [p.rows for p in prepared])
             progress.label("Typesetting")
+            if drawn_all is not None:
+                drawn_all(prepared)
 
         sheets = typeset(inputs.config, chunks(), emit=emit, progress=progress.update, processes=pool)
     finally:
@@ -140,12 +143,17 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
         def emit(side: str, index: int, pdf: bytes) -> None:
             stage.write("students/" + STUDENT_FILES[side].format(id=ids[index]), pdf)
 
-        prepared, sheets = _make(inputs, inputs.students, progress, emit)
+        records: dict[str, bytes] = {}
+
+        def manifests(prepared: list[Prepared]) -> None:  # while the last documents are typeset
+            rows = [row for p in prepared for row in p.rows]
+            records["manifest.csv"] = manifest_csv(rows)
+            records["manifest.json"] = manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))
+            records["responses.csv"] = responses_csv(records["manifest.json"])
+
+        _, sheets = _make(inputs, inputs.students, progress, emit, drawn_all=manifests)
         progress.label("Writing")
-        rows = [row for p in prepared for row in p.rows]
-        top = {**_class_pdfs(sheets), "manifest.csv": manifest_csv(rows),
-               "manifest.json": manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))}
-        top["responses.csv"] = responses_csv(top["manifest.json"])
+        top = {**_class_pdfs(sheets), **records}
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()
