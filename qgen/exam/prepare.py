@@ -4,7 +4,8 @@ For each student: draw and check the questions (draw.py), render their sheet and
 parts (sheets.py) and their manifest rows (manifest.py). Workers return only text and JSON-ready
 rows (cheap to send between processes); the diagrams' TikZ sources come back too, so the parent
 draws each distinct picture once. Results are in roster order and do not depend on the number
-of workers.
+of workers. A build draws chunk by chunk (prepare_chunks), so that a chunk is typeset while the
+next is drawn, and its worker processes (class_pool) then also cut the typeset documents.
 """
 
 from __future__ import annotations
