@@ -39,6 +39,7 @@ from qgen.exam.points import part_points
 from qgen.answer_summary import answer_summary
 from qgen.practice import new_diagram_cache
 from qgen.render import render
+from qgen.tex_matrices import matrix_columns
 
 __all__ = ["CHUNK", "SIDES", "Typeset", "page_count", "sides_for", "student_parts", "typeset"]
 
@@ -161,10 +162,11 @@ def student_parts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...] 
 
 
 def documents(config: ExamConfig, parts: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each side's LaTeX documents, CHUNK students each: side -> documents."""
+    """Each side's LaTeX documents, CHUNK students each: side -> documents. Each sets amsmath's
+    MaxMatrixCols to its widest matrix (qgen.tex_matrices: the same pages, typeset faster)."""
     context = exam_context(config)
     return {side: [render(SIDES[side][1], exam=context, parts=texts[start:start + CHUNK], variant_marks=VARIANT_MARKS,
-                          paper=config.paper)
+                          paper=config.paper, matrix_columns=matrix_columns(texts[start:start + CHUNK]))
                    for start in range(0, len(texts), CHUNK)]
             for side, texts in parts.items()}
 
