@@ -47,6 +47,8 @@ CHUNK = 100  # students per document (a constant: see above)
 DIAGRAM_GROUP = 30  # at most this many pictures per standalone document
 BLANKS_FILE = "doc.blanks"
 POINTS_PER_TABLE = 10  # questions per points table on the cover
+LONGEST_FIRST = ("key", "questions", "grading")  # the order a chunk's documents are typeset in
+FIRST_WHILE_DRAWING = ("grading", "key", "questions")  # ... while its pictures are being drawn
 
 # Each side of the exam: the per-student template and the document holding a chunk of them.
 SIDES = {"questions": ("exam/sheet.tex", "exam_questions.tex"),
@@ -200,9 +202,9 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
     it was drawn in, fonts being subset per document); a group of the same pictures as an earlier
     chunk's is the same document, drawn once (with same_structure, every chunk's).
     Tasks run one per core in this order, chunk by chunk: the picture groups, then each document,
-    compiled and cut (the grading keys first: they include no picture, so they need not wait
-    for any; then the worked keys, the longest; then the sheets); at the end each side's
-    documents are joined. A task waits only for tasks submitted before it, so the pool cannot
+    compiled and cut (the longest first, so that the last chunk's end comes soon; but while a
+    chunk's pictures are drawn, the grading keys first: they include no picture); at the end
+    each side's documents are joined. A task waits only for tasks submitted before it, so the pool cannot
     deadlock. The cutting and joining (Python) run in `processes` (qgen.exam.prepare.class_pool;
     None: in the thread), so that they run on every core, not one after the other on the GIL.
     emit(side, student index, pdf) receives each student's PDFs as they are cut (from the
@@ -229,12 +231,12 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
             first = 0
             for parts, diagrams in chunks:
                 sources = documents(config, parts)
-                order = [side for side in ("grading", "key", "questions") if side in sources]
-                drawn = []
+                drawn, new_pictures = [], False
                 for names, cache in _picture_groups(diagrams):
                     if names not in groups:
-                        groups[names] = pool.submit(cache.files)
+                        groups[names], new_pictures = pool.submit(cache.files), True
                     drawn.append(groups[names])
+                order = [side for side in (FIRST_WHILE_DRAWING if new_pictures else LONGEST_FIRST) if side in sources]
                 for side in order:
                     made.setdefault(side, []).append(pool.submit(
                         make, side, sources[side][0], drawn if side != "grading" else [], first, len(diagrams),
