@@ -204,12 +204,14 @@ def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], lis
     Tasks run one per core in this order, chunk by chunk: the picture groups, then each document,
     compiled and cut (the longest first, so that the last chunk's end comes soon; but while a
     chunk's pictures are drawn, the grading keys first: they include no picture); at the end
-    each side's documents are joined. A task waits only for tasks submitted before it, so the pool cannot
-    deadlock. The cutting and joining (Python) run in `processes` (qgen.exam.prepare.class_pool;
-    None: in the thread), so that they run on every core, not one after the other on the GIL.
+    each side's documents are joined. A task waits only for tasks submitted before it, so the
+    pool cannot deadlock. The cutting and joining (Python) run in `processes`
+    (qgen.exam.prepare.class_pool; None: in the thread), so that they run on every core, not one
+    after the other on the GIL.
     emit(side, student index, pdf) receives each student's PDFs as they are cut (from the
     pool's threads), so a class of thousands is never held in memory at once.
-    `progress(n)` is called with the number of students of each document of the first side cut.
+    `progress(n)` is called once per chunk, with its number of students, when its first
+    document is cut.
     """
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_use_processes,
                             initargs=(processes,)) as pool:
