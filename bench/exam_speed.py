@@ -8,7 +8,11 @@
 2. The batch pipeline (what `qgen exam` does): build_exam() on a class of N students, the whole
    output folder written, once per `exam.keys` setting: "grading" (one-page grading keys only),
    "both" (grading and worked keys) and "worked". Each is timed per phase, and the typesetting
-   tasks are summed by kind of document: where the time goes. A 2-student run first warms the
+   tasks are summed by kind of document: where the time goes. The phases overlap: a chunk of
+   students is typeset as soon as it is drawn, so "drawing and checking" (until the last student
+   is drawn) already holds the first chunk's typesetting, and "typesetting" is what remains; a
+   task's time is from its start to its end, on a shared core (cutting: in a worker process,
+   waiting for a free one included). A 2-student run first warms the
    precompiled-format cache of each, as any second use of qgen would find it.
 3. With --plain-fonts: each build also once with the cut files as before the compact fonts (pdfTeX's
    Type 1 fonts as they are, qgen.pdf_pages.split_pdf), in the same run: what the fonts cost.
@@ -149,9 +153,9 @@ def _document(tex: str, **kwargs) -> str:
             "grading documents" if "{qgenonepage}" in body else "worked key documents")
 
 
-def _plain_split(pdf: bytes, starts: list[int]) -> tuple[bytes, list[bytes]]:
+def _plain_split(pdf: bytes, starts: list[int], skip=frozenset()) -> tuple[bytes, list[bytes]]:
     """The cutting before compact fonts: the document as typeset, parts with its fonts."""
-    return pdf, split_pdf(pdf, starts)
+    return pdf, [part for start, part in zip(starts, split_pdf(pdf, starts)) if start not in skip]
 
 
 def timed_build(inputs, out: Path, keys: str, yardstick: float, students: int) -> None:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pdftext import page_texts, printed_forms, squeeze
-from qgen.exam import sheets
+from qgen.exam import prepare, sheets
 from qgen.exam.cli import exam
 
 NAMES = ["Ada Lovelace", "Zoë O'Brien-Łukasiewicz", "José & María", "50% \\ _x_ #1 {a} ~^$"]
@@ -63,15 +63,21 @@ def write_class(folder: Path, names=NAMES, ids=IDS, config=CONFIG) -> tuple[Path
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The class built twice (for reproducibility) and one student regenerated. Three students per
-    document, so the four students make two documents of each kind: cutting and joining are tested."""
+    document, so the four students make two documents of each kind: cutting and joining are tested.
+    The first build draws and cuts in this process (a class this small), the second in worker
+    processes (qgen.exam.prepare.class_pool), as a large class is: the files must not differ."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(sheets, "CHUNK", 3)
         folder = tmp_path_factory.mktemp("class")
         config, roster = write_class(folder)
+        assert len(IDS) < prepare.POOL_MIN_STUDENTS
         first = run(config, "--roster", roster, "--out", folder / "out")  # the issue's spelling
         assert first.exit_code == 0, first.output
+        mp.setattr(prepare, "POOL_MIN_STUDENTS", 1)
         second = run("build", config, "--roster", roster, "--out", folder / "again")
         assert second.exit_code == 0, second.output
+        mp.undo()
+        mp.setattr(sheets, "CHUNK", 3)
         regen = run("regen", config, "--roster", roster, "--student", "s004", "--out", folder / "regen")
         assert regen.exit_code == 0, regen.output
     return folder, first.output, regen.output

@@ -8,6 +8,7 @@ output folder appears only when everything in it is written (publish.Staging).
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from qgen.exam.draw import class_windows
 from qgen.exam.fairness import class_spread
 from qgen.exam.manifest import manifest_csv, manifest_json
 from qgen.exam.points import check_part_points
-from qgen.exam.prepare import Prepared, prepare_class
+from qgen.exam.prepare import Prepared, class_pool, prepare_chunks
 from qgen.exam.publish import Staging, check_target
 from qgen.exam.responses import responses_csv
 from qgen.exam.roster import Student, load_roster
@@ -91,16 +92,50 @@ class Progress:
         self.spread: list[str] = []  # the class's spread per question (fairness.class_spread), once drawn
 
 
+def _records(config: ExamConfig, rows: list[dict], fingerprint: str) -> dict[str, bytes]:
+    """The class's record files: manifest.csv, manifest.json and responses.csv."""
+    manifest = manifest_json(config, rows, fingerprint)
+    return {"manifest.csv": manifest_csv(rows), "manifest.json": manifest, "responses.csv": responses_csv(manifest)}
+
+
+def _done(result) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
 def _make(inputs: Inputs, students: tuple[Student, ...], progress: Progress, emit,
-          sides: tuple[str, ...] | None = None) -> tuple[list[Prepared], Typeset]:
+          sides: tuple[str, ...] | None = None, records: bool = False) -> tuple[list[Prepared], Typeset, dict]:
+    """Draw the class chunk by chunk in worker processes and typeset each chunk as soon as it is
+    drawn (the same processes cut the typeset documents). Once every student is drawn, the
+    class's spread is checked and, with `records`, the record files (_records) are made in a
+    worker process while the last documents are typeset (returned last; else {})."""
     sides = sides or sides_for(inputs.config)
     progress.label("Drawing and checking")
-    prepared = prepare_class(inputs.config, inputs.secret, students, progress=progress.update, sides=sides)
-    progress.spread = class_spread(inputs.config, [p.rows for p in prepared])  # refuses a class outside its bounds
-    progress.label("Typesetting")
-    parts = {side: [p.parts[side] for p in prepared] for side in sides}
-    sheets = typeset(inputs.config, parts, [p.diagrams for p in prepared], emit=emit, progress=progress.update)
-    return prepared, sheets
+    prepared: list[Prepared] = []
+    made: list = []  # the record files, once asked for
+    pool = class_pool(students)  # forked at its first task, before typeset() starts any thread
+    try:
+        drawn = prepare_chunks(inputs.config, inputs.secret, students, sheets_module.CHUNK, pool,
+                               progress=progress.update, sides=sides)
+
+        def chunks():
+            for chunk in drawn:
+                prepared.extend(chunk)
+                yield {side: [p.parts[side] for p in chunk] for side in sides}, [p.diagrams for p in chunk]
+            # refuses a class outside its bounds (fairness.class_spread)
+            progress.spread = class_spread(inputs.config, [p.rows for p in prepared])
+            progress.label("Typesetting")
+            if records:
+                args = inputs.config, [row for p in prepared for row in p.rows], secret_fingerprint(inputs.secret)
+                made.append(pool.submit(_records, *args) if pool is not None else _done(_records(*args)))
+
+        sheets = typeset(inputs.config, chunks(), emit=emit, progress=progress.update, processes=pool)
+        files = made[0].result() if made else {}
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return prepared, sheets, files
 
 
 # The files a build writes per student and for the class, by side (sheets.SIDES).
@@ -124,12 +159,9 @@ def build_exam(inputs: Inputs, out_dir: Path, force: bool = False, progress: Pro
         def emit(side: str, index: int, pdf: bytes) -> None:
             stage.write("students/" + STUDENT_FILES[side].format(id=ids[index]), pdf)
 
-        prepared, sheets = _make(inputs, inputs.students, progress, emit)
+        _, sheets, records = _make(inputs, inputs.students, progress, emit, records=True)
         progress.label("Writing")
-        rows = [row for p in prepared for row in p.rows]
-        top = {**_class_pdfs(sheets), "manifest.csv": manifest_csv(rows),
-               "manifest.json": manifest_json(inputs.config, rows, secret_fingerprint(inputs.secret))}
-        top["responses.csv"] = responses_csv(top["manifest.json"])
+        top = {**_class_pdfs(sheets), **records}
         for name, data in top.items():
             stage.write(name, data)
         stage.commit()
@@ -149,7 +181,7 @@ def build_worked_keys(inputs: Inputs, out_dir: Path, force: bool = False, progre
         def emit(side: str, index: int, pdf: bytes) -> None:
             stage.write("students/" + STUDENT_FILES[side].format(id=ids[index]), pdf)
 
-        _, sheets = _make(inputs, inputs.students, progress, emit, sides=("key",))
+        _, sheets, _ = _make(inputs, inputs.students, progress, emit, sides=("key",))
         progress.label("Writing")
         stage.write(CLASS_FILES["key"], sheets.all_keys)
         stage.commit()
@@ -191,7 +223,7 @@ def regen_student(inputs: Inputs, student_id: str, out_dir: Path, force: bool = 
         if i == k:
             pdfs[side] = pdf
 
-    prepared, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
+    prepared, _, _ = _make(inputs, inputs.students[first:first + chunk], progress, emit)
     files = {name: pdfs[side] for name, side in zip(names, sides)}
     files[names[-1]] = manifest_json(inputs.config, list(prepared[k].rows), secret_fingerprint(inputs.secret))
     return prepared[k], publish(files, out_dir, command="exam regen", inputs=inputs.paths)

@@ -11,7 +11,9 @@ Documents hold CHUNK students each, a constant: the bytes of a student's PDF dep
 document it was cut from (fonts are subset per document), so chunking by the number of cores
 would make the output differ between machines, and `qgen exam regen` could not reproduce a
 student's files by typesetting their chunk again. Pictures are drawn once per distinct TikZ
-source and chunk, in groups of DIAGRAM_GROUP; groups and documents run one per core.
+source and chunk, in groups of DIAGRAM_GROUP (a group the same as an earlier chunk's, once);
+groups and documents run one per core, each chunk as soon as it is drawn (run._make), and the
+documents are cut in the build's worker processes.
 
 The question document pads every student's part to an even number of pages with a blank page
 (\\qgenpad), so that it is itself the duplex print file; the padding pages are recorded in
@@ -21,8 +23,9 @@ doc.blanks and left out of the per-student files.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,6 +39,7 @@ from qgen.exam.points import part_points
 from qgen.answer_summary import answer_summary
 from qgen.practice import new_diagram_cache
 from qgen.render import render
+from qgen.tex_matrices import matrix_columns
 
 __all__ = ["CHUNK", "SIDES", "Typeset", "page_count", "sides_for", "student_parts", "typeset"]
 
@@ -43,6 +47,8 @@ CHUNK = 100  # students per document (a constant: see above)
 DIAGRAM_GROUP = 30  # at most this many pictures per standalone document
 BLANKS_FILE = "doc.blanks"
 POINTS_PER_TABLE = 10  # questions per points table on the cover
+LONGEST_FIRST = ("key", "questions", "grading")  # the order a chunk's documents are typeset in
+FIRST_WHILE_DRAWING = ("grading", "key", "questions")  # ... while its pictures are being drawn
 
 # Each side of the exam: the per-student template and the document holding a chunk of them.
 SIDES = {"questions": ("exam/sheet.tex", "exam_questions.tex"),
@@ -120,7 +126,9 @@ def _diagram_name(source: str) -> str:
     return new_diagram_cache().add(source)
 
 
-def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
+def _student_contexts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...]) -> dict[str, dict]:
+    """side -> the template context of one student's part (computed once; only each question's
+    text differs between the sides: the question, or its solution on the keys)."""
     questions = []
     for q, v in zip(config.questions, exam.variants):
         points = part_points(config, q, len(v.draw.answers))
@@ -131,7 +139,6 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
             "points_summary": areas.points_summary(points),
             "kind": v.kind.replace("-", "_"),
             "number_style": v.draw.number_style,
-            "context": v.draw.question if side == "questions" else v.draw.solution,
             "diagram": _diagram_name(v.draw.diagram) if v.draw.diagram else None,
             "notes": v.draw.notes,
             **answer_summary(v.draw),  # partials/answer_summary.tex, and what the sheet asks
@@ -142,91 +149,123 @@ def _student_context(config: ExamConfig, exam: StudentExam, side: str) -> dict:
     rows = [{"label": str(q["number"]), "parts": q["points_summary"], "points": points_text(c.points)}
             for q, c in zip(questions, config.questions)]
     tables = [rows[i:i + POINTS_PER_TABLE] for i in range(0, len(rows), POINTS_PER_TABLE)]
-    return {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "questions": questions,
-            "points_tables": tables}
+    return {side: {"id": exam.student.id, "name": exam.student.name, "code": exam.code, "points_tables": tables,
+                   "questions": [{**q, "context": v.draw.question if side == "questions" else v.draw.solution}
+                                 for q, v in zip(questions, exam.variants)]}
+            for side in sides}
 
 
 def student_parts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...] | None = None) -> dict[str, str]:
     """One student's part of each side's document (LaTeX): side -> text."""
     context = exam_context(config)
-    return {side: render(SIDES[side][0], exam=context, s=_student_context(config, exam, side), key=side != "questions")
-            for side in (sides or sides_for(config))}
+    sides = sides or sides_for(config)
+    contexts = _student_contexts(config, exam, sides)
+    return {side: render(SIDES[side][0], exam=context, s=contexts[side], key=side != "questions") for side in sides}
 
 
 def documents(config: ExamConfig, parts: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each side's LaTeX documents, CHUNK students each: side -> documents."""
+    """Each side's LaTeX documents, CHUNK students each: side -> documents. Each sets amsmath's
+    MaxMatrixCols to its widest matrix (qgen.tex_matrices: the same pages, typeset faster)."""
     context = exam_context(config)
     return {side: [render(SIDES[side][1], exam=context, parts=texts[start:start + CHUNK], variant_marks=VARIANT_MARKS,
-                          paper=config.paper)
+                          paper=config.paper, matrix_columns=matrix_columns(texts[start:start + CHUNK]))
                    for start in range(0, len(texts), CHUNK)]
             for side, texts in parts.items()}
 
 
-def typeset(config: ExamConfig, parts: dict[str, list[str]], diagrams: list[tuple[str, ...]],
-            emit: Callable[[str, int, bytes], None], workers: int | None = None, progress=None) -> Typeset:
+def _picture_groups(diagrams: list[tuple[str, ...]]) -> list[tuple[tuple[str, ...], object]]:
+    """One chunk's distinct pictures in groups of at most DIAGRAM_GROUP, dealt out by file name, so
+    that the grouping depends on the chunk alone: (the group's file names, its DiagramCache)."""
+    named = {}
+    for source in (d for student in diagrams for d in student):
+        named[_diagram_name(source)] = source
+    names = sorted(named)
+    n_groups = -(-len(names) // DIAGRAM_GROUP)  # groups of at most DIAGRAM_GROUP, sizes balanced
+    groups = []
+    for i in range(n_groups):
+        cache = new_diagram_cache()
+        for name in names[i::n_groups]:
+            cache.add(named[name])
+        groups.append((tuple(names[i::n_groups]), cache))
+    return groups
+
+
+def typeset(config: ExamConfig, chunks: Iterable[tuple[dict[str, list[str]], list[tuple[str, ...]]]],
+            emit: Callable[[str, int, bytes], None], workers: int | None = None, progress=None,
+            processes: Executor | None = None) -> Typeset:
     """Compile every chunk's diagrams and documents on every core, and cut them per student.
 
-    parts: side ("questions", "key", "grading") -> each student's LaTeX part.
-    diagrams: each student's TikZ sources. A chunk's distinct pictures are drawn in groups of at
-    most DIAGRAM_GROUP, dealt out by file name, so the grouping depends on the chunk alone (the
-    bytes of a picture depend on the document it was drawn in, fonts being subset per document).
-    Tasks run one per core in this order: the picture groups, the worked key documents (the
-    longest), the grading keys, the sheet documents, the cutting of each document (Python,
-    beside the other pdflatex runs). A task waits only for tasks submitted before it, so the
-    pool cannot deadlock. The grading keys include no picture, so they need not wait for any.
+    chunks: for each chunk of CHUNK students (the last may be shorter), in roster order, each
+    side's LaTeX parts (side -> one per student: "questions", "key", "grading") and each student's
+    TikZ sources. A chunk is typeset as soon as it comes, while the next ones are being drawn.
+    Pictures are drawn in groups (_picture_groups: the bytes of a picture depend on the document
+    it was drawn in, fonts being subset per document); a group of the same pictures as an earlier
+    chunk's is the same document, drawn once (with same_structure, every chunk's).
+    Tasks run one per core in this order, chunk by chunk: the picture groups, then each document,
+    compiled and cut (the longest first, so that the last chunk's end comes soon; but while a
+    chunk's pictures are drawn, the grading keys first: they include no picture); at the end
+    each side's documents are joined. A task waits only for tasks submitted before it, so the
+    pool cannot deadlock. The cutting and joining (Python) run in `processes`
+    (qgen.exam.prepare.class_pool; None: in the thread), so that they run on every core, not one
+    after the other on the GIL.
     emit(side, student index, pdf) receives each student's PDFs as they are cut (from the
     pool's threads), so a class of thousands is never held in memory at once.
-    `progress(n)` is called with the number of students of each document of the last side cut.
+    `progress(n)` is called once per chunk, with its number of students, when its first
+    document is cut.
     """
-    sources = documents(config, parts)
-    count = len(next(iter(parts.values())))
-    chunk_sizes = [len(range(start, min(start + CHUNK, count))) for start in range(0, count, CHUNK)]
-    groups = []  # (chunk, DiagramCache)
-    for chunk, start in enumerate(range(0, count, CHUNK)):
-        named = {}
-        for source in (d for student in diagrams[start:start + CHUNK] for d in student):
-            named[_diagram_name(source)] = source
-        names = sorted(named)
-        n_groups = -(-len(names) // DIAGRAM_GROUP)  # groups of at most DIAGRAM_GROUP, sizes balanced
-        for i in range(n_groups):
-            cache = new_diagram_cache()
-            for name in names[i::n_groups]:
-                cache.add(named[name])
-            groups.append((chunk, cache))
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_use_processes,
+                            initargs=(processes,)) as pool:
 
-    order = [side for side in ("key", "grading", "questions") if side in sources]
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        drawn = [(chunk, pool.submit(cache.files)) for chunk, cache in groups]
-
-        def compile_doc(chunk: int, tex: str, side: str) -> BuildResult:
+        def make(side: str, tex: str, pictures: list, first: int, count: int, report: bool) -> bytes:
             files: dict[str, bytes] = {}
-            if side != "grading":
-                for c, future in drawn:
-                    if c == chunk:
-                        files.update(future.result())
-            return build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE])
-
-        def cut(compiled, chunk: int, side: str) -> bytes:
-            whole, parts = _cut(compiled.result())
+            for future in pictures:
+                files.update(future.result())
+            whole, parts = _cut(build(tex, files=files, collect=[STARTS_FILE, BLANKS_FILE]))
             for i, part in enumerate(parts):
-                emit(side, chunk * CHUNK + i, part)
-            if progress and side == order[0]:
-                progress(chunk_sizes[chunk])
+                emit(side, first + i, part)
+            if progress and report:
+                progress(count)
             return whole
 
-        built = {side: [pool.submit(compile_doc, c, tex, side) for c, tex in enumerate(sources[side])]
-                 for side in order}
-        cuts = {side: [pool.submit(cut, f, c, side) for c, f in enumerate(built[side])] for side in order}
+        made: dict[str, list[Future]] = {}
+        groups: dict[tuple[str, ...], Future] = {}  # a group the same as an earlier chunk's is drawn once
         try:
-            for side in order:
-                for f in built[side]:
+            first = 0
+            for parts, diagrams in chunks:
+                sources = documents(config, parts)
+                drawn, new_pictures = [], False
+                for names, cache in _picture_groups(diagrams):
+                    if names not in groups:
+                        groups[names], new_pictures = pool.submit(cache.files), True
+                    drawn.append(groups[names])
+                order = [side for side in (FIRST_WHILE_DRAWING if new_pictures else LONGEST_FIRST) if side in sources]
+                for side in order:
+                    made.setdefault(side, []).append(pool.submit(
+                        make, side, sources[side][0], drawn if side != "grading" else [], first, len(diagrams),
+                        side == order[0]))
+                first += len(diagrams)
+            joined = {side: pool.submit(_join_made, futures) for side, futures in made.items()}
+            for futures in made.values():  # the first error in the order of submission
+                for f in futures:
                     f.result()
-            wholes = {side: [f.result() for f in cuts[side]] for side in order}
+            joined = {side: f.result() for side, f in joined.items()}
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the first error stops what has not started
             raise
-    joined = {side: _join(wholes[side]) for side in order}
     return Typeset(print_file=joined.get("questions"), all_keys=joined.get("key"), all_grading=joined.get("grading"))
+
+
+_local = threading.local()  # the processes that cut and join, in the threads of typeset()
+
+
+def _use_processes(processes: Executor | None) -> None:
+    _local.processes = processes
+
+
+def _in_processes(function, *args):
+    """function(*args) in the worker processes of typeset(), if any, else here."""
+    processes = getattr(_local, "processes", None)
+    return function(*args) if processes is None else processes.submit(function, *args).result()
 
 
 def _blanks(result: BuildResult) -> list[int]:
@@ -236,12 +275,13 @@ def _blanks(result: BuildResult) -> list[int]:
 def _cut(result: BuildResult) -> tuple[bytes, list[bytes]]:
     """The document with compact fonts, and its per-student PDFs (padding pages left out), each
     with the glyphs of its own pages only (qgen.pdf_pages.split_compact)."""
-    blanks = set(_blanks(result))
+    blanks = frozenset(_blanks(result))
     cuts = sorted(set(variant_starts(result)) | blanks)
-    whole, pieces = split_compact(result.pdf, cuts)
-    return whole, [piece for cut, piece in zip(cuts, pieces) if cut not in blanks]
+    return _in_processes(split_compact, result.pdf, cuts, blanks)
 
 
-def _join(pdfs: list[bytes]) -> bytes:
-    """The documents one after the other (each ends on an even page: the duplex order holds)."""
-    return pdfs[0] if len(pdfs) == 1 else join_pdfs(pdfs)
+def _join_made(futures: list[Future]) -> bytes:
+    """The documents of one side one after the other, once made (each ends on an even page: the
+    duplex order holds)."""
+    pdfs = [f.result() for f in futures]
+    return pdfs[0] if len(pdfs) == 1 else _in_processes(join_pdfs, pdfs)
