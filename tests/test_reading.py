@@ -81,6 +81,7 @@ ALLOWED = {
     "reading.py": "the reader",
     "render.py": "templates",
     "pdf_fonts.py": "streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
+    "pdf_shown.py": "content streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
     "page_hints.py": "templates (the hint rules, templates/html/hint_rules.json)",
     "html_page.py": "templates, and the SVG pdftocairo wrote in qgen's temporary folder",
     "build.py": "LaTeX's PDF and log in qgen's own build folder",
