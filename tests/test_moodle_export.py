@@ -481,13 +481,3 @@ def test_exam_quiz_variants_are_inside_the_class_windows(tmp_path):
         outside_without += sum(q.window.rule(measure(draw_json(v.draw))) is not None for v in free.variants)
     assert outside_without > 0
 
-
-def test_too_few_variants_in_the_window_says_how_many_fit(tmp_path):
-    assert run("exam", "init", tmp_path).exit_code == 0
-    config = tmp_path / "exam.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[exam]\n", '[exam]\nspread = "tight"\n', 1),
-                      encoding="utf-8")
-    result = run("exam", "moodle", config, "--count", 200, "--out", tmp_path / "m.xml")
-    assert result.exit_code == 2
-    assert re.search(r"ask for --count \d+ or fewer, or loosen exam.spread \(now 'tight'\)", result.output)
-    assert not (tmp_path / "m.xml").exists()
