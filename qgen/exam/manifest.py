@@ -112,10 +112,18 @@ def manifest_json(config: ExamConfig, all_rows: list[dict], fingerprint: str) ->
                 for q in config.questions
             ],
         },
-        "students": list(students.values()),
-        "rows": all_rows,
     }
-    return seal((json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+    # the header indented, then a student or a row per line: half the bytes, `grep s0042` finds
+    # a student's rows, and json's encoder in C (its indenting one is pure Python, 5x slower)
+    head = json.dumps(doc, indent=2, ensure_ascii=False, default=str)
+    text = (head[:-2] + ',\n  "students": ' + _one_per_line(students.values())
+            + ',\n  "rows": ' + _one_per_line(all_rows) + "\n}\n")
+    return seal(text.encode("utf-8"))
+
+
+def _one_per_line(items) -> str:
+    lines = [json.dumps(item, ensure_ascii=False, default=str) for item in items]
+    return "[\n" + ",\n".join("    " + line for line in lines) + "\n  ]" if lines else "[]"
 
 
 def check_build_secret(build_dir: Path, secret: bytes, required: bool = False) -> bool:
