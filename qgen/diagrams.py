@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from qgen.build import DEFAULT_EPOCH, LatexError, compile_pdf
 from qgen.pdf_pages import page_count, split_pdf
+from qgen.picture_cache import cached_group
 
 
 FONT_PREAMBLE = r"""\usepackage[T1]{fontenc}
@@ -61,9 +62,11 @@ class DiagramCache:
         body = "\n".join(
             f"\\begin{{qgenpicture}}%\n{self._pending[n]}%\n\\end{{qgenpicture}}" for n in names
         )
-        pdf = compile_pdf(
-            f"{self.preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n",
-            jobname="diagrams", timeout=self.timeout, epoch=self.epoch,
+        tex = f"{self.preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+        pdf = cached_group(  # a group drawn before on this machine is not compiled again
+            tex, self.epoch,
+            lambda: compile_pdf(tex, jobname="diagrams", timeout=self.timeout, epoch=self.epoch),
+            lambda cached: page_count(cached) == len(names),
         )
         if page_count(pdf) != len(names):
             raise LatexError(

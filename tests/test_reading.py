@@ -89,6 +89,7 @@ ALLOWED = {
     "exam/secrets.py": "creates a new secret (O_EXCL, written, never read)",
     "exam/init.py": "creates the starter exam.toml and roster.csv (mode x: written, never read)",
     "tempdirs.py": "writes its registry entries (read back through the reader)",
+    "picture_cache.py": "its own entries in cache_root()/pictures (PDFs qgen compiled), checked before use",
 }
 # path.open/read_text/read_bytes, json.load, tomllib.load, os.open/fdopen, click.File; and open()
 METHODS = {"open", "read_text", "read_bytes", "load", "fdopen", "File", "FileType"}
