@@ -129,3 +129,13 @@ def test_qgen_exam_prints_the_spread_per_question(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Spread over the class per question (exam.spread = normal):" in result.output
     assert "  question 1 (mlp): inactive " in result.output and "  question 3 (graph): " in result.output
+
+
+def test_class_windows_do_not_depend_on_the_processes_that_draw_the_probes():
+    """The probes are drawn in worker processes when there are several cores: the windows are the
+    same as one process drawing them."""
+    config = shared_structures(load_config(EXAMPLE), SECRET)
+    one, two = class_windows(config, SECRET, workers=1), class_windows(config, SECRET, workers=2)
+    assert [q.window for q in one.questions] == [q.window for q in two.questions]
+    assert all(isinstance(q.window, Window) for q in two.questions)
+    assert len({repr(q.window) for q in two.questions}) == len(two.questions)  # each question its own

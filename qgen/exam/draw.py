@@ -9,6 +9,8 @@ before any student is drawn; a draw outside it is drawn again from the same stud
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from qgen.errors import QgenError
@@ -35,23 +37,46 @@ def _structure_ok(draw) -> str | None:
     return structure_rule(draw.params)
 
 
-def class_windows(config: ExamConfig, secret: bytes) -> ExamConfig:
+def class_windows(config: ExamConfig, secret: bytes, workers: int | None = None) -> ExamConfig:
     """Each question's window, from PROBES variants drawn with its class seed (never a student's):
-    the same for every run with this secret, so regenerating one student draws what the class drew."""
+    the same for every run with this secret, so regenerating one student draws what the class drew.
+    The probes are drawn on every core (`workers`, default one per core): they come before any
+    student is drawn, so a build would otherwise wait for them on one core."""
     if config.spread == "off" or not config.same_structure:
         return config
+    seeds = {q.number: child_seeds(class_seed(secret, config.title, q.number), PROBES) for q in config.questions}
+    # each question's first probe here: options that cannot be drawn stop at one failed draw
+    first = {q.number: _probe((q.kind, seeds[q.number][0], q.options)) for q in config.questions}
+    drawable = [q for q in config.questions if first[q.number] is not None]
+    rest = iter(_on_every_core(_probe, [(q.kind, seed, q.options) for q in drawable for seed in seeds[q.number][1:]],
+                               workers))
     questions = []
     for q in config.questions:
-        probes = []
-        for seed in child_seeds(class_seed(secret, config.title, q.number), PROBES):
-            try:
-                probes.append(measure(draw_json(draw_variant(q.kind, seed, q.options, accept=_structure_ok).draw)))
-            except QgenError:  # options that cannot be drawn: the students' draws say so, naming one
-                break
-        else:
-            q = replace(q, window=make_window(probes, config.spread))
+        if first[q.number] is not None:
+            probes = [first[q.number]] + [next(rest) for _ in range(PROBES - 1)]
+            if None not in probes:  # options that cannot be drawn: the students' draws say so, naming one
+                q = replace(q, window=make_window(probes, config.spread))
         questions.append(q)
     return replace(config, questions=tuple(questions))
+
+
+def _probe(job: tuple) -> dict | None:
+    """One probe's measures (fairness.measure), None if its options cannot be drawn."""
+    kind, seed, options = job
+    try:
+        return measure(draw_json(draw_variant(kind, seed, options, accept=_structure_ok).draw))
+    except QgenError:
+        return None
+
+
+def _on_every_core(function, jobs: list, workers: int | None = None) -> list:
+    """[function(job) for job in jobs], in worker processes when there are several cores (the
+    results do not depend on where a job runs: each is a pure function of its seed)."""
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        return [function(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, jobs, chunksize=4))
 
 
 def acceptor(window):
