@@ -1,11 +1,17 @@
 """Which character codes of which fonts each page of a pdfTeX document shows (content streams read).
 
-qgen.pdf_fonts gives each cut-out file the glyphs its pages show; this module finds them.
+qgen.pdf_fonts gives each cut-out file the glyphs its pages show; this module finds them. A
+class's documents repeat their lines (the starter exam's 200 students: 36 MB of page content,
+777,000 lines, 17,000 distinct): each distinct line is read once per process into what it does
+(codes shown with the font it selects or the one current before it, font selected, q/Q, forms
+drawn), and a page replays its lines. A line where a token could run on into the next (a string,
+a name or a hex string open at its end; a parenthesis or < outside any token) sends its whole
+page to the scan of all its content at once, as before.
 """
 
 from __future__ import annotations
 
-import collections
+import operator
 import re
 
 import pikepdf
@@ -27,9 +33,16 @@ _TOKENS = re.compile(rb"""
   | <([0-9A-Fa-f\s]*)>                                            # 5: a hex string
   | \n(q|Q|BI)(?=[\s\[(/<]|$)                                   # 6: save, restore, inline image
   | \r(q|Q|BI)(?=[\s\[(/<]|$)                                   # 7: the same after a lone CR
+  | ([()<])                                                       # 8: ( ) < in no token (read as before: skipped)
 """ % (_BODY, _STRING), re.VERBOSE | re.DOTALL)
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|[\s\S])")
 _ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b"", b"\r": b""}
+# a line (read backwards) whose last token could go on into the next line: a string (kerns and
+# strings may follow), a name (/F1 9.96, then Tf), an open hex string
+_OPEN_END = re.compile(rb"[-+\d.\s]*+(?:\)|[^\s/\[\]()<>{}%]*+/|[0-9A-Fa-f\s]*+<)")
+# what a line does, in order (see _compile)
+_CUR, _NAMED, _TF, _SAVE, _RESTORE, _DO, _BI = range(7)
+_MAX_LINES = 200_000  # distinct lines remembered per process (the starter exam's 200 students: 17,000)
 
 
 class Unreadable(Exception):
@@ -41,6 +54,104 @@ def _unescape(raw: bytes) -> bytes:
         c = m.group(1)
         return bytes([int(c, 8) & 255]) if c[:1] in b"01234567" else _ESCAPED.get(c, c)
     return _ESCAPE.sub(one, raw) if b"\\" in raw else raw
+
+
+def _codes(pieces: list[bytes]) -> frozenset[int]:
+    """The codes of strings as the token regex captured them (each lacking its first parenthesis):
+    each string's body, joined (a body never ends in a lone backslash) and unescaped at once."""
+    return frozenset(_unescape(b"".join(_BODIES.findall(b"(" + b" (".join(pieces)))))
+
+
+def _compile(text: bytes, line: bool) -> tuple | None:
+    """What `text` does, as ops: (_CUR, codes) shown with the font current before it, (_NAMED,
+    ((name, codes), ...)) shown with fonts it selects itself, (_TF, name) the font it leaves
+    current, (_SAVE,), (_RESTORE,), (_DO, name), (_BI,). For a `line` (no newline), None where
+    a token could run on across its end (read it with its neighbours)."""
+    if line and _OPEN_END.match(text[::-1]):
+        return None
+    ops: list[tuple] = []
+    named: dict[bytes, list[bytes]] = {}
+    pending: list[bytes] = []  # strings for the font current before the text's first Tf
+    known = None  # the font this text selected last (None: the one current before)
+    flushed = True  # whether the op list says `known` is current
+    for strings, name, tf, do, hexstring, op, op_cr, stray in _TOKENS.findall(b"\n" + text):
+        if strings or hexstring:
+            if not strings:
+                digits = re.sub(rb"\s", b"", hexstring)
+                raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+                strings = re.sub(rb"([()\\])", rb"\\\1", raw) + b")"
+            if known is None:
+                pending.append(strings)
+            elif known in named:
+                named[known].append(strings)
+            else:
+                named[known] = [strings]
+        elif tf:
+            known, flushed = name, False
+        elif stray:
+            if line:
+                return None  # a string or hex string not closed on the line
+        elif do or op or op_cr:
+            if pending:
+                ops.append((_CUR, _codes(pending)))
+                pending = []
+            if not flushed:
+                ops.append((_TF, known))
+                flushed = True
+            op = op or op_cr
+            if do:
+                ops.append((_DO, name))
+            elif op == b"q":
+                ops.append((_SAVE,))
+            elif op == b"Q":
+                ops.append((_RESTORE,))
+                known = None  # the font restored is known when replayed only
+            else:
+                ops.append((_BI,))
+    if pending:
+        ops.append((_CUR, _codes(pending)))
+    if not flushed:
+        ops.append((_TF, known))
+    if named:
+        ops.append((_NAMED, tuple((name, _codes(pieces)) for name, pieces in named.items())))
+    return tuple(ops)
+
+
+_SAVE_ONLY, _RESTORE_ONLY = ((_SAVE,),), ((_RESTORE,),)
+
+
+class _Line:
+    """A line's ops: `named` (shown with fonts it selects) apart, for they do not depend on the
+    state; `ops` the others: _SAVE_ONLY, _RESTORE_ONLY, a font name (bytes: the line selects it
+    and does nothing else that the state needs), or a tuple of ops."""
+
+    __slots__ = ("ops", "named")
+
+    def __init__(self, ops: tuple):
+        self.named = tuple(pair for op in ops if op[0] == _NAMED for pair in op[1])
+        rest = tuple(op for op in ops if op[0] != _NAMED)
+        if rest == _SAVE_ONLY:
+            rest = _SAVE_ONLY
+        elif rest == _RESTORE_ONLY:
+            rest = _RESTORE_ONLY
+        elif len(rest) == 1 and rest[0][0] == _TF:
+            rest = rest[0][1]
+        self.ops = rest
+
+
+class _Lines(dict):
+    """line -> its _Line (None: to be read with its neighbours), compiled when first looked up."""
+
+    def __missing__(self, line: bytes):
+        if len(self) >= _MAX_LINES:
+            self.clear()
+        ops = _compile(line, True)
+        found = self[line] = None if ops is None else _Line(ops)
+        return found
+
+
+_lines = _Lines()
+_ops_of = operator.attrgetter("ops")
 
 
 def _resources(stream_dict) -> tuple:
@@ -55,39 +166,53 @@ def shown_codes(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]
     the forms it draws included (each read once, kept in forms_seen)."""
     fonts, xobjects = _resources(owner)
     found: dict[tuple, set[int]] = {}
-    texts: dict[bytes, list[bytes]] = collections.defaultdict(list)
+    lines = list(map(_lines.__getitem__, content.split(b"\n")))
+    if None in lines:
+        lines = [_Line(_compile(content, False))]
+    shown: dict[bytes, list] = {}  # font name -> the code sets shown with it
+    for line in set(lines):  # each distinct line once: what it shows with the fonts it selects
+        for name, codes in line.named:
+            if name in shown:
+                shown[name].append(codes)
+            else:
+                shown[name] = [codes]
     current, saved = None, []
-    for strings, name, tf, do, hexstring, op, op_cr in _TOKENS.findall(b"\n" + content):
-        if strings:
-            if current is not None:
-                texts[current].append(strings)
-        elif tf:
-            current = name
-        elif do:
-            form = xobjects.get("/" + name.decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
-            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
-                if form.objgen not in forms_seen:
-                    forms_seen[form.objgen] = {}
-                    forms_seen[form.objgen] = shown_codes(form.read_bytes(), form, forms_seen)
-                for key, codes in forms_seen[form.objgen].items():
-                    found.setdefault(key, set()).update(codes)
-        elif hexstring and current is not None:
-            digits = re.sub(rb"\s", b"", hexstring)
-            raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
-            texts[current].append(re.sub(rb"([()\\])", rb"\\\1", raw) + b")")
+    for ops in filter(None, map(_ops_of, lines)):  # in order: the state
+        if ops is _SAVE_ONLY:
+            saved.append(current)
+        elif ops is _RESTORE_ONLY:
+            if saved:
+                current = saved.pop()
+        elif type(ops) is bytes:
+            current = ops
         else:
-            op = op or op_cr
-            if op == b"q":
-                saved.append(current)
-            elif op == b"Q":
-                current = saved.pop() if saved else current
-            elif op == b"BI":
-                raise Unreadable("an inline image")
-    for name, pieces in texts.items():
+            for op in ops:
+                kind = op[0]
+                if kind == _TF:
+                    current = op[1]
+                elif kind == _CUR:
+                    if current is not None:
+                        if current in shown:
+                            shown[current].append(op[1])
+                        else:
+                            shown[current] = [op[1]]
+                elif kind == _SAVE:
+                    saved.append(current)
+                elif kind == _RESTORE:
+                    if saved:
+                        current = saved.pop()
+                elif kind == _DO:
+                    form = xobjects.get("/" + op[1].decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
+                    if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                        if form.objgen not in forms_seen:
+                            forms_seen[form.objgen] = {}
+                            forms_seen[form.objgen] = shown_codes(form.read_bytes(), form, forms_seen)
+                        for key, codes in forms_seen[form.objgen].items():
+                            found.setdefault(key, set()).update(codes)
+                else:
+                    raise Unreadable("an inline image")
+    for name, sets in shown.items():
         font = fonts.get("/" + name.decode("latin-1")) if isinstance(fonts, pikepdf.Dictionary) else None
         if isinstance(font, pikepdf.Dictionary):
-            # each string's body without its parentheses (the pieces lack their first one); a body
-            # never ends in a lone backslash, so the bodies can be joined and unescaped at once
-            bodies = b"".join(_BODIES.findall(b"(" + b" (".join(pieces)))
-            found.setdefault(font.objgen, set()).update(_unescape(bodies))
+            found.setdefault(font.objgen, set()).update(*sets)
     return found
