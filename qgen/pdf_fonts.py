@@ -28,12 +28,13 @@ from fontTools.misc.psCharStrings import T1CharString
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 
-from qgen import cff, font_dicts, pdf_tidy, type1
+from qgen import cff, font_dicts, glyph_cache, pdf_tidy, type1
 from qgen.pdf_shown import Unreadable, shown_codes
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
 _charstrings: dict[tuple, bytes] = {}  # (font, glyph, stored Type 1 charstring) -> Type 2 one, for the process
+_disk: dict[str, dict[bytes, bytes]] = {}  # glyph cache file -> its glyphs, read once per process
 _charstrings_lock = threading.Lock()
 
 def _code_names(font, program: type1.Program, shown: set[int] | None) -> tuple[dict[int, str], bool]:
@@ -65,22 +66,27 @@ def _type1_fonts(pdf: pikepdf.Pdf):
                 yield obj, descriptor, stream
 
 
-def _glyph(base: str, program: type1.Program, glyph: str, subrs: list, glyphs: dict) -> bytes:
-    """A glyph's Type 2 charstring: its outline as the Type 1 program draws it (no hints)."""
-    key = (base, program.private, glyph, program.glyphs[glyph])
+def _glyph(program: type1.Program, glyph: str, subrs: list, glyphs: dict) -> tuple[bytes, bool]:
+    """A glyph's Type 2 charstring: its outline as the Type 1 program draws it (no hints); and
+    whether it draws other glyphs (an accented, seac, glyph: then it depends on them too)."""
+    t1 = T1CharString(program.charstring(program.glyphs[glyph]), subrs=subrs)
+    recording = RecordingPen()
+    t1.draw(recording)
+    pen = T2CharStringPen(t1.width, glyphs)  # glyphs: the parts of an accented (seac) glyph
+    recording.replay(pen)
+    t2 = pen.getCharString()
+    t2.compile()
+    return t2.bytecode, any(op == "addComponent" for op, _ in recording.value)
+
+
+def _on_disk(font: str) -> dict[bytes, bytes]:
+    """The glyphs of `font` in the glyph cache (qgen.glyph_cache), read once per process."""
     with _charstrings_lock:
-        found = _charstrings.get(key)
+        found = _disk.get(font)
     if found is None:
-        t1 = T1CharString(program.charstring(program.glyphs[glyph]), subrs=subrs)
-        recording = RecordingPen()
-        t1.draw(recording)
-        pen = T2CharStringPen(t1.width, glyphs)  # glyphs: the parts of an accented (seac) glyph
-        recording.replay(pen)
-        t2 = pen.getCharString()
-        t2.compile()
-        found = t2.bytecode
+        found = glyph_cache.load(font)
         with _charstrings_lock:
-            _charstrings[key] = found
+            found = _disk.setdefault(font, found)
     return found
 
 
@@ -96,6 +102,8 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
         raise type1.Type1Error("no .notdef")
     subrs_of: dict[int, list] = {}
     t1_glyphs: dict = {}
+    files: dict[int, str] = {}  # id(program) -> its file in the glyph cache
+    new: dict[str, dict[bytes, bytes]] = {}  # file -> glyphs converted here, to be added
 
     def charstring(g: str) -> bytes:
         p, cs = glyphs[g]
@@ -103,20 +111,35 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
         with _charstrings_lock:
             if key in _charstrings:
                 return _charstrings[key]
-        if id(p) not in subrs_of:  # only for a glyph not drawn yet in this process
-            subrs = [T1CharString(p.charstring(p.subrs[k]) if k in p.subrs else _RETURN)
-                     for k in range(max(p.subrs, default=-1) + 1)]
-            for s in subrs:
-                s.subrs = subrs
-            subrs_of[id(p)] = subrs
-            t1_glyphs.update({n: T1CharString(p.charstring(c), subrs=subrs)
-                              for n, c in p.glyphs.items() if n not in t1_glyphs})
-        return _glyph(base, p, g, subrs_of[id(p)], t1_glyphs)
+        if id(p) not in files:
+            files[id(p)] = glyph_cache.font_key(base, p.private, p.subrs)
+        file, stored = files[id(p)], glyph_cache.glyph_key(g, cs)
+        found = _on_disk(file).get(stored)
+        if found is None:
+            if id(p) not in subrs_of:  # only for a glyph not drawn yet in this process or cache
+                subrs = [T1CharString(p.charstring(p.subrs[k]) if k in p.subrs else _RETURN)
+                         for k in range(max(p.subrs, default=-1) + 1)]
+                for s in subrs:
+                    s.subrs = subrs
+                subrs_of[id(p)] = subrs
+                t1_glyphs.update({n: T1CharString(p.charstring(c), subrs=subrs)
+                                  for n, c in p.glyphs.items() if n not in t1_glyphs})
+            found, composite = _glyph(p, g, subrs_of[id(p)], t1_glyphs)
+            if not composite:  # an accented glyph depends on its parts: not kept on disk
+                new.setdefault(file, {})[stored] = found
+        with _charstrings_lock:
+            _charstrings[key] = found
+        return found
 
+    charstrings = {g: charstring(g) for g in glyphs}
+    for file, converted in new.items():
+        glyph_cache.store(file, converted)
+        with _charstrings_lock:
+            _disk[file] = {**_disk.get(file, {}), **converted}
     first = programs[0]
     # no Private hint values (alignment zones, stems): they only steer the stem hints, which are not
     # carried over
-    return cff.Font(glyphs={g: charstring(g) for g in glyphs},
+    return cff.Font(glyphs=charstrings,
                     bbox=first.numbers("FontBBox") or [0, 0, 0, 0],
                     matrix=first.numbers("FontMatrix") or [0.001, 0, 0, 0.001, 0, 0],
                     encoding=first.encoding() if own_encoding else {})
