@@ -29,10 +29,12 @@ from fontTools.pens.recordingPen import RecordingPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 
 from qgen import cff, font_dicts, glyph_cache, pdf_tidy, type1
+from qgen.pdf_copies import FontPaths
 from qgen.pdf_shown import Unreadable, shown_codes
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
+_FLATE, _TYPE1C = pikepdf.Name.FlateDecode, pikepdf.Name.Type1C
 _charstrings: dict[tuple, bytes] = {}  # (font, glyph, stored Type 1 charstring) -> Type 2 one, for the process
 _disk: dict[str, dict[bytes, bytes]] = {}  # glyph cache file -> its glyphs, read once per process
 _charstrings_lock = threading.Lock()
@@ -145,6 +147,13 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
                     encoding=first.encoding() if own_encoding else {})
 
 
+def _compressed(pdf: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
+    """A stream of `pdf` holding `data`, compressed already (zlib)."""
+    stream = pikepdf.Stream(pdf, data)  # as stream.write(data, filter=...) would, in half the time
+    stream["/Filter"] = _FLATE
+    return stream
+
+
 def _tagged(base: str, glyphs, encoding: dict) -> str:
     """base with a subset tag (ABCDEF+) from what the program holds."""
     digest = hashlib.sha256(f"{base}\0{sorted(glyphs)}\0{sorted(encoding.items())}".encode()).digest()
@@ -215,6 +224,7 @@ class DocumentFonts:
                                                               shown.get(font.objgen, set()))
         if shown is not None:
             self._merge(pdf)
+            self._paths = FontPaths(pdf, self.group_of)  # where each page names each font
             maps: dict = {}
             for key, codes in self.codes.items():  # the whole document: its codes only
                 font = pdf.get_object(key)
@@ -254,21 +264,21 @@ class DocumentFonts:
 
     def _point(self, pdf, font, data: bytes, name: str, stream_cache: dict | None) -> None:
         """Give `font` (in pdf) the CFF program `data` named `name` (one stream per program)."""
-        descriptor = font.FontDescriptor
+        descriptor = font["/FontDescriptor"]
         stream = stream_cache.get(data) if stream_cache is not None else None
         if stream is None:
-            stream = pikepdf.Stream(pdf, b"")
-            stream.write(data, filter=pikepdf.Name.FlateDecode)
-            stream.Subtype = pikepdf.Name.Type1C
+            stream = _compressed(pdf, data)
+            stream["/Subtype"] = _TYPE1C
             if stream_cache is not None:
                 stream_cache[data] = stream
         if "/FontFile" in descriptor:
-            del descriptor.FontFile
-        descriptor.FontFile3 = stream
-        descriptor.FontName = pikepdf.Name("/" + name)
+            del descriptor["/FontFile"]
+        descriptor["/FontFile3"] = stream
+        name = pikepdf.Name("/" + name)
+        descriptor["/FontName"] = name
         if "/CharSet" in descriptor:  # optional (and deprecated in PDF 2.0): not kept up to date
-            del descriptor.CharSet
-        font.BaseFont = pikepdf.Name("/" + name)
+            del descriptor["/CharSet"]
+        font["/BaseFont"] = name
 
     def subset(self, part: pikepdf.Pdf, first: int, end: int, source: pikepdf.Pdf) -> None:
         """In `part` (pages first..end-1 of `source`, copied), fonts with just the glyphs and
@@ -284,7 +294,13 @@ class DocumentFonts:
             if key in self.group_of:
                 group, names = self.group_of[key]
                 glyphs.setdefault(id(group), set()).update(names[c] for c in shown if c in names)
-        merged, moved = self._merge_part(part, source, codes)
+        copies = self._paths.copies(part, first)
+
+        def copy(key: tuple) -> pikepdf.Object:
+            found = copies.get(key)
+            return part.copy_foreign(source.get_object(key)) if found is None else found
+
+        merged, moved = self._merge_part(part, first, codes, copy)
         streams: dict = {}
         maps: dict = {}
         for key, shown in sorted(codes.items()):
@@ -293,7 +309,7 @@ class DocumentFonts:
             group, _ = self.group_of[key]
             wanted = frozenset(glyphs[id(group)] | {".notdef"})
             data, name = self._program(group, wanted)
-            font = part.copy_foreign(source.get_object(key))
+            font = copy(key)
             self._point(part, font, data, name, streams)
             if key in self.codes:
                 info = merged.get(key, self.codes[key])
@@ -303,7 +319,7 @@ class DocumentFonts:
                 self._set_map(part, font, (key, shown, frozenset(m for m, k in moved.items() if k == key)),
                               info, maps)
 
-    def _merge_part(self, part: pikepdf.Pdf, source: pikepdf.Pdf, codes: dict) -> tuple[dict, dict]:
+    def _merge_part(self, part: pikepdf.Pdf, first: int, codes: dict, copy) -> tuple[dict, dict]:
         """Copies of one font that agree on the codes shown in `part` become one dictionary there
         (those of the document that disagree elsewhere): merged Codes by key, and the keys moved."""
         by_group: dict[int, list] = {}
@@ -319,9 +335,10 @@ class DocumentFonts:
                 moved.update(found)
                 merged.update({k: local[k] for k in set(found.values())})
         if moved:
-            copy = part.copy_foreign
-            font_dicts.repoint(part, {copy(source.get_object(m)).objgen: copy(source.get_object(k))
-                                      for m, k in moved.items()})
+            if self._paths.complete:  # along the pages' resources, not every object of the part
+                self._paths.repoint(part, first, {m: copy(k) for m, k in moved.items()})
+            else:
+                font_dicts.repoint(part, {copy(m).objgen: copy(k) for m, k in moved.items()})
         return merged, moved
 
     def _set_map(self, pdf: pikepdf.Pdf, font, memo: tuple, codes: font_dicts.Codes, maps: dict) -> None:
@@ -339,6 +356,5 @@ class DocumentFonts:
                 del font.ToUnicode
             return
         if data not in maps:
-            maps[data] = pikepdf.Stream(pdf, b"")
-            maps[data].write(data, filter=pikepdf.Name.FlateDecode)
-        font.ToUnicode = maps[data]
+            maps[data] = _compressed(pdf, data)
+        font["/ToUnicode"] = maps[data]

@@ -276,3 +276,15 @@ def test_the_glyph_cache_gives_the_same_bytes_cold_warm_damaged_or_unwritable(do
     (tmp_path / "blocked").write_text("not a folder")
     monkeypatch.setenv("QGEN_CACHE", str(tmp_path / "blocked"))
     assert _cut_afresh(result) == cold  # a cache that cannot be written: the same bytes
+
+
+def test_fonts_found_along_the_resources_as_qpdf_finds_them(documents, monkeypatch):
+    """Each file's copies of the fonts, found by their resource names (qgen.pdf_copies), and the
+    copies of a font merged in a file repointed along them: the bytes qpdf's lookups give."""
+    from qgen import pdf_copies
+
+    result = documents[1]
+    found = sheets.split_compact(result.pdf, _starts(result))
+    monkeypatch.setattr(pdf_copies.FontPaths, "copies", lambda self, part, first: {})  # qpdf finds each
+    monkeypatch.setattr(pdf_copies, "_names_fonts", lambda obj: True)  # not complete: every object
+    assert sheets.split_compact(result.pdf, _starts(result)) == found
