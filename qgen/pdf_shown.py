@@ -11,6 +11,7 @@ page to the scan of all its content at once, as before.
 
 from __future__ import annotations
 
+import collections
 import operator
 import re
 
@@ -42,6 +43,7 @@ _ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\
 _OPEN_END = re.compile(rb"[-+\d.\s]*+(?:\)|[^\s/\[\]()<>{}%]*+/|[0-9A-Fa-f\s]*+<)")
 # what a line does, in order (see _compile)
 _CUR, _NAMED, _TF, _SAVE, _RESTORE, _DO, _BI = range(7)
+_SHORT_OCTAL = re.compile(rb"(?<!\\)(?:\\\\)*\\[0-7]{1,2}\Z")  # a body ending in \5 or \05
 _MAX_LINES = 200_000  # distinct lines remembered per process (the starter exam's 200 students: 17,000)
 
 
@@ -56,44 +58,58 @@ def _unescape(raw: bytes) -> bytes:
     return _ESCAPE.sub(one, raw) if b"\\" in raw else raw
 
 
-def _codes(pieces: list[bytes]) -> frozenset[int]:
-    """The codes of strings as the token regex captured them (each lacking its first parenthesis):
-    each string's body, joined (a body never ends in a lone backslash) and unescaped at once."""
-    return frozenset(_unescape(b"".join(_BODIES.findall(b"(" + b" (".join(pieces)))))
+def _piece(piece: bytes) -> frozenset[int] | None:
+    """The codes of strings as the token regex captures them (less the first parenthesis; each
+    distinct one read once: 147,000 in the starter exam's lines, 4,200 distinct); None where a
+    string ends in an octal escape of fewer than 3 digits, which the plain reading (all of a
+    font's strings on a page joined, then unescaped) would run on into the next string's digits."""
+    found = _pieces.get(piece)
+    if found is None and piece not in _pieces:
+        bodies = _BODIES.findall(b"(" + piece)
+        if any(_SHORT_OCTAL.search(body) for body in bodies if b"\\" in body):
+            found = None
+        else:
+            found = frozenset(_unescape(b"".join(bodies)))  # a body never ends in a lone backslash
+        if len(_pieces) >= _MAX_LINES:
+            _pieces.clear()
+        _pieces[piece] = found
+    return found
 
 
-def _compile(text: bytes, line: bool) -> tuple | None:
-    """What `text` does, as ops: (_CUR, codes) shown with the font current before it, (_NAMED,
-    ((name, codes), ...)) shown with fonts it selects itself, (_TF, name) the font it leaves
-    current, (_SAVE,), (_RESTORE,), (_DO, name), (_BI,). For a `line` (no newline), None where
-    a token could run on across its end (read it with its neighbours)."""
-    if line and _OPEN_END.match(text[::-1]):
+def _compile(line: bytes) -> tuple | None:
+    """What a content line does, as ops: (_CUR, codes) shown with the font current before it,
+    (_NAMED, ((name, codes), ...)) shown with fonts it selects itself, (_TF, name) the font it
+    leaves current, (_SAVE,), (_RESTORE,), (_DO, name), (_BI,); None where a token could run on
+    across its end (its page is read whole)."""
+    if _OPEN_END.match(line[::-1]):
         return None
     ops: list[tuple] = []
-    named: dict[bytes, list[bytes]] = {}
-    pending: list[bytes] = []  # strings for the font current before the text's first Tf
-    known = None  # the font this text selected last (None: the one current before)
+    named: dict[bytes, list[frozenset]] = {}
+    pending: list[frozenset] = []  # shown with the font current before the line's first Tf
+    known = None  # the font this line selected last (None: the one current before)
     flushed = True  # whether the op list says `known` is current
-    for strings, name, tf, do, hexstring, op, op_cr, stray in _TOKENS.findall(b"\n" + text):
+    for strings, name, tf, do, hexstring, op, op_cr, stray in _TOKENS.findall(b"\n" + line):
         if strings or hexstring:
             if not strings:
                 digits = re.sub(rb"\s", b"", hexstring)
                 raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
                 strings = re.sub(rb"([()\\])", rb"\\\1", raw) + b")"
+            codes = _piece(strings)
+            if codes is None:
+                return None
             if known is None:
-                pending.append(strings)
+                pending.append(codes)
             elif known in named:
-                named[known].append(strings)
+                named[known].append(codes)
             else:
-                named[known] = [strings]
+                named[known] = [codes]
         elif tf:
             known, flushed = name, False
         elif stray:
-            if line:
-                return None  # a string or hex string not closed on the line
+            return None  # a string or hex string not closed on the line
         elif do or op or op_cr:
             if pending:
-                ops.append((_CUR, _codes(pending)))
+                ops.append((_CUR, frozenset().union(*pending)))
                 pending = []
             if not flushed:
                 ops.append((_TF, known))
@@ -109,11 +125,11 @@ def _compile(text: bytes, line: bool) -> tuple | None:
             else:
                 ops.append((_BI,))
     if pending:
-        ops.append((_CUR, _codes(pending)))
+        ops.append((_CUR, frozenset().union(*pending)))
     if not flushed:
         ops.append((_TF, known))
     if named:
-        ops.append((_NAMED, tuple((name, _codes(pieces)) for name, pieces in named.items())))
+        ops.append((_NAMED, tuple((name, frozenset().union(*sets)) for name, sets in named.items())))
     return tuple(ops)
 
 
@@ -145,12 +161,13 @@ class _Lines(dict):
     def __missing__(self, line: bytes):
         if len(self) >= _MAX_LINES:
             self.clear()
-        ops = _compile(line, True)
+        ops = _compile(line)
         found = self[line] = None if ops is None else _Line(ops)
         return found
 
 
 _lines = _Lines()
+_pieces: dict[bytes, frozenset[int] | None] = {}  # see _piece
 _ops_of = operator.attrgetter("ops")
 
 
@@ -168,7 +185,7 @@ def shown_codes(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]
     found: dict[tuple, set[int]] = {}
     lines = list(map(_lines.__getitem__, content.split(b"\n")))
     if None in lines:
-        lines = [_Line(_compile(content, False))]
+        return _shown_whole(content, fonts, xobjects, forms_seen)
     shown: dict[bytes, list] = {}  # font name -> the code sets shown with it
     for line in set(lines):  # each distinct line once: what it shows with the fonts it selects
         for name, codes in line.named:
@@ -215,4 +232,45 @@ def shown_codes(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]
         font = fonts.get("/" + name.decode("latin-1")) if isinstance(fonts, pikepdf.Dictionary) else None
         if isinstance(font, pikepdf.Dictionary):
             found.setdefault(font.objgen, set()).update(*sets)
+    return found
+
+
+def _shown_whole(content: bytes, fonts, xobjects, forms_seen: dict) -> dict[tuple, set[int]]:
+    """shown_codes by the plain reading: the tokens of all the content, in order."""
+    found: dict[tuple, set[int]] = {}
+    texts: dict[bytes, list[bytes]] = collections.defaultdict(list)
+    current, saved = None, []
+    for strings, name, tf, do, hexstring, op, op_cr, _stray in _TOKENS.findall(b"\n" + content):
+        if strings:
+            if current is not None:
+                texts[current].append(strings)
+        elif tf:
+            current = name
+        elif do:
+            form = xobjects.get("/" + name.decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                if form.objgen not in forms_seen:
+                    forms_seen[form.objgen] = {}
+                    forms_seen[form.objgen] = shown_codes(form.read_bytes(), form, forms_seen)
+                for key, codes in forms_seen[form.objgen].items():
+                    found.setdefault(key, set()).update(codes)
+        elif hexstring and current is not None:
+            digits = re.sub(rb"\s", b"", hexstring)
+            raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            texts[current].append(re.sub(rb"([()\\])", rb"\\\1", raw) + b")")
+        else:
+            op = op or op_cr
+            if op == b"q":
+                saved.append(current)
+            elif op == b"Q":
+                current = saved.pop() if saved else current
+            elif op == b"BI":
+                raise Unreadable("an inline image")
+    for name, pieces in texts.items():
+        font = fonts.get("/" + name.decode("latin-1")) if isinstance(fonts, pikepdf.Dictionary) else None
+        if isinstance(font, pikepdf.Dictionary):
+            # each string's body without its parentheses (the pieces lack their first one); a body
+            # never ends in a lone backslash, so the bodies can be joined and unescaped at once
+            bodies = b"".join(_BODIES.findall(b"(" + b" (".join(pieces)))
+            found.setdefault(font.objgen, set()).update(_unescape(bodies))
     return found

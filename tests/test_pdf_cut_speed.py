@@ -60,7 +60,7 @@ def test_lines_read_once_give_what_the_whole_page_gives(content):
 
 def test_random_contents_read_by_lines_and_whole_agree():
     pdf, page, _ = _page()  # noqa: F841 (the page lives in pdf)
-    pieces = [b"/F1 9 Tf", b"/F2 9", b"Tf", b"(ab", b")", b"(c)", b"[(d)-20", b"(e)]TJ", b"q", b"Q", b"<41",
+    pieces = [b"/F1 9 Tf", b"/F2 9", b"Tf", b"(ab", b")", b"(c)", b"[(d)-20", b"(e)]TJ", b"q", b"Q", b"<41", b"(\\5", b"(\\\\\\12)", b"4)",
               b"42>", b"\\", b"7", b" ", b"\n", b"\n", b"\r", b"/Fm1 Do", b"(", b"<", b"% x"]
     rng = random.Random(5)
     for _ in range(400):
