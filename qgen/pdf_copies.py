@@ -36,7 +36,7 @@ class FontPaths:
         named = []
         if isinstance(fonts, pikepdf.Dictionary):
             for name, font in fonts.items():
-                if isinstance(font, pikepdf.Dictionary) and font.is_indirect and font.objgen in self._wanted:
+                if font.objgen in self._wanted:  # (0, 0) for a direct object
                     named.append((name, font.objgen))
         drawn = []
         if isinstance(xobjects, pikepdf.Dictionary):
@@ -48,6 +48,21 @@ class FontPaths:
                     if self._forms[form.objgen] != _NONE:
                         drawn.append((name, form.objgen, self._forms[form.objgen]))
         return tuple(named), tuple(drawn)
+
+    def remap(self, moved: dict[tuple, tuple]) -> None:
+        """The fonts in `moved` now named as the font they went into (after repoint())."""
+        memo: dict[int, tuple] = {}
+
+        def remapped(paths: tuple) -> tuple:
+            if paths is _NONE:
+                return paths
+            if id(paths) not in memo:
+                named, drawn = paths
+                memo[id(paths)] = (tuple((name, moved.get(key, key)) for name, key in named),
+                                   tuple((name, form, remapped(inner)) for name, form, inner in drawn))
+            return memo[id(paths)]
+
+        self.pages = [remapped(paths) for paths in self.pages]
 
     def copies(self, part: pikepdf.Pdf, first: int) -> dict[tuple, pikepdf.Object]:
         """font objgen in the document -> its copy in `part`, whose pages are the document's
@@ -62,7 +77,7 @@ class FontPaths:
         return found
 
     def repoint(self, part: pikepdf.Pdf, first: int, into: dict[tuple, pikepdf.Object]) -> None:
-        """In `part` (as in copies()), every font resource that names the copy of a font in
+        """In `part` (as in copies(); or the document itself, first 0), every font resource that names the copy of a font in
         `into` (by its objgen in the document) names into[it] instead (only when `complete`:
         then the same as qgen.font_dicts.repoint over all the part's objects)."""
         def visit(fonts, name: str, key: tuple) -> None:

@@ -223,8 +223,8 @@ class DocumentFonts:
                     self.codes[font.objgen] = font_dicts.read(font, names if own is None else None, unicode,
                                                               shown.get(font.objgen, set()))
         if shown is not None:
-            self._merge(pdf)
             self._paths = FontPaths(pdf, self.group_of)  # where each page names each font
+            self._merge(pdf)
             maps: dict = {}
             for key, codes in self.codes.items():  # the whole document: its codes only
                 font = pdf.get_object(key)
@@ -240,9 +240,17 @@ class DocumentFonts:
             for k in set(found.values()):
                 self.group_of[k] = (group, {**self.group_of[k][1], **self.codes[k].names})
         if moved:
-            font_dicts.repoint(pdf, {key: pdf.get_object(k) for key, k in moved.items()})
+            into = {key: pdf.get_object(k) for key, k in moved.items()}
+            if self._paths.complete:  # along the pages' resources, not every object
+                self._paths.repoint(pdf, 0, into)
+            else:
+                font_dicts.repoint(pdf, into)
+            self._paths.remap(moved)
             pages = []
             for page in self.pages:
+                if moved.keys().isdisjoint(page):
+                    pages.append(page)
+                    continue
                 merged: dict[tuple, set[int]] = {}
                 for key, codes in page.items():
                     merged.setdefault(moved.get(key, key), set()).update(codes)

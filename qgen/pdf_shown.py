@@ -76,6 +76,10 @@ def _piece(piece: bytes) -> frozenset[int] | None:
     return found
 
 
+def _union(sets: list[frozenset]) -> frozenset:
+    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
+
+
 def _compile(line: bytes) -> tuple | None:
     """What a content line does, as ops: (_CUR, codes) shown with the font current before it,
     (_NAMED, ((name, codes), ...)) shown with fonts it selects itself, (_TF, name) the font it
@@ -94,7 +98,7 @@ def _compile(line: bytes) -> tuple | None:
                 digits = re.sub(rb"\s", b"", hexstring)
                 raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
                 strings = re.sub(rb"([()\\])", rb"\\\1", raw) + b")"
-            codes = _piece(strings)
+            codes = _pieces.get(strings) or _piece(strings)  # (an empty set: read again, cheaply)
             if codes is None:
                 return None
             if known is None:
@@ -109,7 +113,7 @@ def _compile(line: bytes) -> tuple | None:
             return None  # a string or hex string not closed on the line
         elif do or op or op_cr:
             if pending:
-                ops.append((_CUR, frozenset().union(*pending)))
+                ops.append((_CUR, _union(pending)))
                 pending = []
             if not flushed:
                 ops.append((_TF, known))
@@ -125,11 +129,11 @@ def _compile(line: bytes) -> tuple | None:
             else:
                 ops.append((_BI,))
     if pending:
-        ops.append((_CUR, frozenset().union(*pending)))
+        ops.append((_CUR, _union(pending)))
     if not flushed:
         ops.append((_TF, known))
     if named:
-        ops.append((_NAMED, tuple((name, frozenset().union(*sets)) for name, sets in named.items())))
+        ops.append((_NAMED, tuple((name, _union(sets)) for name, sets in named.items())))
     return tuple(ops)
 
 
