@@ -1,12 +1,13 @@
 """Which character codes of which fonts each page of a pdfTeX document shows (content streams read).
 
 qgen.pdf_fonts gives each cut-out file the glyphs its pages show; this module finds them. A
-class's documents repeat their lines (the starter exam's 200 students: 36 MB of page content,
-777,000 lines, 17,000 distinct): each distinct line is read once per process into what it does
-(codes shown with the font it selects or the one current before it, font selected, q/Q, forms
-drawn), and a page replays its lines. A line where a token could run on into the next (a string,
-a name or a hex string open at its end; a parenthesis or < outside any token) sends its whole
-page to the scan of all its content at once, as before.
+class's documents repeat themselves piece by piece (the starter exam's 200 students: 36 MB of page
+content, 6.2 MB in distinct lines, 0.6 MB in distinct pieces between TJ operators): a page's
+content is cut after each "]TJ" (no token runs across one, but a string holding those bytes),
+each distinct piece is read once per process into what it does (codes shown with the font it
+selects or the one current before it, font selected, q/Q, forms drawn), and a page replays its
+pieces. A page where a piece leaves a string or hex string open (a parenthesis or < outside any
+token), or shows a string ending in a short octal escape, is read whole by the plain reading.
 """
 
 from __future__ import annotations
@@ -38,13 +39,10 @@ _TOKENS = re.compile(rb"""
 """ % (_BODY, _STRING), re.VERBOSE | re.DOTALL)
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|[\s\S])")
 _ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b"", b"\r": b""}
-# a line (read backwards) whose last token could go on into the next line: a string (kerns and
-# strings may follow), a name (/F1 9.96, then Tf), an open hex string
-_OPEN_END = re.compile(rb"[-+\d.\s]*+(?:\)|[^\s/\[\]()<>{}%]*+/|[0-9A-Fa-f\s]*+<)")
-# what a line does, in order (see _compile)
+# what a piece of content does, in order (see _compile)
 _CUR, _NAMED, _TF, _SAVE, _RESTORE, _DO, _BI = range(7)
 _SHORT_OCTAL = re.compile(rb"(?<!\\)(?:\\\\)*\\[0-7]{1,2}\Z")  # a body ending in \5 or \05
-_MAX_LINES = 200_000  # distinct lines remembered per process (the starter exam's 200 students: 17,000)
+_MAX_PIECES = 200_000  # distinct pieces remembered per process (the starter exam's 200 students: 14,000)
 
 
 class Unreadable(Exception):
@@ -58,21 +56,21 @@ def _unescape(raw: bytes) -> bytes:
     return _ESCAPE.sub(one, raw) if b"\\" in raw else raw
 
 
-def _piece(piece: bytes) -> frozenset[int] | None:
+def _string_codes(strings: bytes) -> frozenset[int] | None:
     """The codes of strings as the token regex captures them (less the first parenthesis; each
     distinct one read once: 147,000 in the starter exam's lines, 4,200 distinct); None where a
     string ends in an octal escape of fewer than 3 digits, which the plain reading (all of a
     font's strings on a page joined, then unescaped) would run on into the next string's digits."""
-    found = _pieces.get(piece)
-    if found is None and piece not in _pieces:
-        bodies = _BODIES.findall(b"(" + piece)
+    found = _strings.get(strings)
+    if found is None and strings not in _strings:
+        bodies = _BODIES.findall(b"(" + strings)
         if any(_SHORT_OCTAL.search(body) for body in bodies if b"\\" in body):
             found = None
         else:
             found = frozenset(_unescape(b"".join(bodies)))  # a body never ends in a lone backslash
-        if len(_pieces) >= _MAX_LINES:
-            _pieces.clear()
-        _pieces[piece] = found
+        if len(_strings) >= _MAX_PIECES:
+            _strings.clear()
+        _strings[strings] = found
     return found
 
 
@@ -80,25 +78,23 @@ def _union(sets: list[frozenset]) -> frozenset:
     return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
-def _compile(line: bytes) -> tuple | None:
-    """What a content line does, as ops: (_CUR, codes) shown with the font current before it,
+def _compile(text: bytes) -> tuple | None:
+    """What a piece of content does, as ops: (_CUR, codes) shown with the font current before it,
     (_NAMED, ((name, codes), ...)) shown with fonts it selects itself, (_TF, name) the font it
-    leaves current, (_SAVE,), (_RESTORE,), (_DO, name), (_BI,); None where a token could run on
-    across its end (its page is read whole)."""
-    if _OPEN_END.match(line[::-1]):
-        return None
+    leaves current, (_SAVE,), (_RESTORE,), (_DO, name), (_BI,); None where a string or hex string
+    is left open (its page is read whole)."""
     ops: list[tuple] = []
     named: dict[bytes, list[frozenset]] = {}
-    pending: list[frozenset] = []  # shown with the font current before the line's first Tf
-    known = None  # the font this line selected last (None: the one current before)
+    pending: list[frozenset] = []  # shown with the font current before the piece's first Tf
+    known = None  # the font this piece selected last (None: the one current before)
     flushed = True  # whether the op list says `known` is current
-    for strings, name, tf, do, hexstring, op, op_cr, stray in _TOKENS.findall(b"\n" + line):
+    for strings, name, tf, do, hexstring, op, op_cr, stray in _TOKENS.findall(text):
         if strings or hexstring:
             if not strings:
                 digits = re.sub(rb"\s", b"", hexstring)
                 raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
                 strings = re.sub(rb"([()\\])", rb"\\\1", raw) + b")"
-            codes = _pieces.get(strings) or _piece(strings)  # (an empty set: read again, cheaply)
+            codes = _strings.get(strings) or _string_codes(strings)  # (an empty set: read again, cheaply)
             if codes is None:
                 return None
             if known is None:
@@ -110,7 +106,7 @@ def _compile(line: bytes) -> tuple | None:
         elif tf:
             known, flushed = name, False
         elif stray:
-            return None  # a string or hex string not closed on the line
+            return None  # a string or hex string not closed in the piece
         elif do or op or op_cr:
             if pending:
                 ops.append((_CUR, _union(pending)))
@@ -140,16 +136,22 @@ def _compile(line: bytes) -> tuple | None:
 _SAVE_ONLY, _RESTORE_ONLY = ((_SAVE,),), ((_RESTORE,),)
 
 
-class _Line:
-    """A line's ops: `named` (shown with fonts it selects) apart, for they do not depend on the
-    state; `ops` the others: _SAVE_ONLY, _RESTORE_ONLY, a font name (bytes: the line selects it
+class _Piece:
+    """A piece's ops: `named` (shown with fonts it selects) apart, for they do not depend on the
+    state; `ops` the others: _SAVE_ONLY, _RESTORE_ONLY, a font name (bytes: the piece selects it
     and does nothing else that the state needs), or a tuple of ops."""
 
     __slots__ = ("ops", "named")
 
     def __init__(self, ops: tuple):
         self.named = tuple(pair for op in ops if op[0] == _NAMED for pair in op[1])
-        rest = tuple(op for op in ops if op[0] != _NAMED)
+        kept: list[tuple] = []
+        for op in ops:
+            if op[0] == _RESTORE and kept and kept[-1][0] == _SAVE:
+                kept.pop()  # q then Q: the font saved is the one restored
+            elif op[0] != _NAMED:
+                kept.append(op)
+        rest = tuple(kept)
         if rest == _SAVE_ONLY:
             rest = _SAVE_ONLY
         elif rest == _RESTORE_ONLY:
@@ -159,19 +161,26 @@ class _Line:
         self.ops = rest
 
 
-class _Lines(dict):
-    """line -> its _Line (None: to be read with its neighbours), compiled when first looked up."""
+class _Pieces(dict):
+    """A piece of content -> its _Piece (None: its page is read whole), read when first looked up;
+    `suffix`: what followed the piece in the content ("]TJ", cut off by the split; nothing after
+    the last piece)."""
 
-    def __missing__(self, line: bytes):
-        if len(self) >= _MAX_LINES:
+    def __init__(self, suffix: bytes):
+        super().__init__()
+        self.suffix = suffix
+
+    def __missing__(self, piece: bytes):
+        if len(self) >= _MAX_PIECES:
             self.clear()
-        ops = _compile(line)
-        found = self[line] = None if ops is None else _Line(ops)
+        ops = _compile(piece + self.suffix)
+        found = self[piece] = None if ops is None else _Piece(ops)
         return found
 
 
-_lines = _Lines()
-_pieces: dict[bytes, frozenset[int] | None] = {}  # see _piece
+_SPLIT = b"]TJ"
+_middle, _last = _Pieces(_SPLIT), _Pieces(b"")
+_strings: dict[bytes, frozenset[int] | None] = {}  # see _string_codes
 _ops_of = operator.attrgetter("ops")
 
 
@@ -187,25 +196,33 @@ def shown_codes(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]
     the forms it draws included (each read once, kept in forms_seen)."""
     fonts, xobjects = _resources(owner)
     found: dict[tuple, set[int]] = {}
-    lines = list(map(_lines.__getitem__, content.split(b"\n")))
-    if None in lines:
+    pieces = (b"\n" + content).split(_SPLIT)  # the scan's start counts as a line's (q, Q)
+    last = _last[pieces.pop()]
+    units = list(map(_middle.__getitem__, pieces))
+    units.append(last)
+    distinct = set(units)
+    if None in distinct:
         return _shown_whole(content, fonts, xobjects, forms_seen)
     shown: dict[bytes, list] = {}  # font name -> the code sets shown with it
-    for line in set(lines):  # each distinct line once: what it shows with the fonts it selects
-        for name, codes in line.named:
+    for unit in distinct:  # each distinct piece once: what it shows with the fonts it selects
+        for name, codes in unit.named:
             if name in shown:
                 shown[name].append(codes)
             else:
                 shown[name] = [codes]
-    current, saved = None, []
-    for ops in filter(None, map(_ops_of, lines)):  # in order: the state
+    # in order, the state: most pieces only select a font (bytes), the others are read one by one
+    steps = list(map(_ops_of, units))
+    current, saved, before = None, [], -1
+    for at in [at for at, ops in enumerate(steps) if type(ops) is not bytes]:
+        if at - 1 > before:  # pieces that only select a font came since the last one read
+            current = steps[at - 1]
+        before = at
+        ops = steps[at]
         if ops is _SAVE_ONLY:
             saved.append(current)
         elif ops is _RESTORE_ONLY:
             if saved:
                 current = saved.pop()
-        elif type(ops) is bytes:
-            current = ops
         else:
             for op in ops:
                 kind = op[0]

@@ -1,7 +1,8 @@
 """The cutting's shortcuts give what the plain way gives (qgen.pdf_shown, qgen.type1).
 
-* pdf_shown reads each distinct content line once and replays it; a page whose tokens could run
-  across a line's end is read whole, as before: both give the same codes.
+* pdf_shown reads each distinct piece of content (cut after "]TJ") once and replays it; a page
+  where a string runs across a cut, or that the plain reading reads otherwise (a short octal
+  escape), is read whole by the plain reading: both give the same codes.
 * type1.decrypt works in numpy above a few hundred bytes: the same bytes as the loop of the
   Type 1 specification.
 """
@@ -29,13 +30,9 @@ def _page():
 
 
 def _whole(content: bytes, owner) -> dict:
-    """The plain reading: all the content as one text."""
-    real = pdf_shown._lines.__class__.__getitem__
-    try:
-        pdf_shown._lines.__class__.__getitem__ = lambda self, line: None  # every page read whole
-        return pdf_shown.shown_codes(content, owner, {})
-    finally:
-        pdf_shown._lines.__class__.__getitem__ = real
+    """The plain reading: all the content's tokens in order."""
+    fonts, xobjects = pdf_shown._resources(owner)
+    return pdf_shown._shown_whole(content, fonts, xobjects, {})
 
 
 CONTENTS = [
@@ -47,35 +44,51 @@ CONTENTS = [
     b"q\n/Fm1 Do\nQ\nBT /F2 7 Tf (\\(\\)\\\\) Tj ET\r/F1 5 Tf\rQ\n(x) Tj",  # a form; lone CRs
     b"(no font) Tj\nQ\nQ\nBT /F3 9 Tf (k) Tj ET\n%(comment\n/F1 9 Tf (m) Tj",
     b"<</A 1>> BDC\n/F1 9 Tf (a) Tj\nEMC\n/F2 9 Tf <> Tj <4>Tj",
+    b"BT /F1 9 Tf [(a]TJ) (b)]TJ /F2 9 Tf[(c)]TJ\nq /F1 9 Tf]TJ Q [(d)]TJ\n(\\05)Tj (1) Tj",  # ]TJ in a string
+    b"/F1 9 Tf (x) Tj /F2 9 Tf\nBI",  # an inline image at the very end
 ]
 
 
 @pytest.mark.parametrize("content", CONTENTS)
-def test_lines_read_once_give_what_the_whole_page_gives(content):
+def test_pieces_read_once_give_what_the_whole_page_gives(content):
     pdf, page, _ = _page()  # noqa: F841 (the page lives in pdf)
-    pdf_shown._lines.clear()
-    assert pdf_shown.shown_codes(content, page, {}) == _whole(content, page)
-    assert pdf_shown.shown_codes(content, page, {}) == _whole(content, page)  # lines now remembered
+    pdf_shown._middle.clear()
+
+    def shown(read):
+        try:
+            return read(content, page)
+        except pdf_shown.Unreadable:
+            return "unreadable"
+
+    assert shown(lambda c, p: pdf_shown.shown_codes(c, p, {})) == shown(_whole)
+    assert shown(lambda c, p: pdf_shown.shown_codes(c, p, {})) == shown(_whole)  # pieces now remembered
 
 
-def test_random_contents_read_by_lines_and_whole_agree():
+def test_random_contents_read_by_pieces_and_whole_agree():
     pdf, page, _ = _page()  # noqa: F841 (the page lives in pdf)
     pieces = [b"/F1 9 Tf", b"/F2 9", b"Tf", b"(ab", b")", b"(c)", b"[(d)-20", b"(e)]TJ", b"q", b"Q", b"<41", b"(\\5", b"(\\\\\\12)", b"4)",
               b"42>", b"\\", b"7", b" ", b"\n", b"\n", b"\r", b"/Fm1 Do", b"(", b"<", b"% x"]
     rng = random.Random(5)
     for _ in range(400):
         content = b"".join(rng.choice(pieces) + rng.choice([b" ", b"\n", b""]) for _ in range(rng.randrange(1, 30)))
-        assert pdf_shown.shown_codes(content, page, {}) == _whole(content, page), content
+        try:
+            found = pdf_shown.shown_codes(content, page, {})
+        except pdf_shown.Unreadable:
+            found = "unreadable"
+        try:
+            assert found == _whole(content, page), content
+        except pdf_shown.Unreadable:
+            assert found == "unreadable", content
 
 
-def test_a_page_is_read_by_its_lines_where_it_can():
+def test_a_page_is_read_by_its_pieces_where_it_can():
     pdf, page, names = _page()  # noqa: F841
-    pdf_shown._lines.clear()
+    pdf_shown._middle.clear()
     found = pdf_shown.shown_codes(CONTENTS[0], page, {})
     assert found == {names["F1"]: set(b"Abc)"), names["F2"]: set(b"xyzz")}  # Q restores F2
-    assert all(pdf_shown._lines[line] is not None for line in CONTENTS[0].split(b"\n"))
-    assert pdf_shown._lines[b"BT /F1 9 Tf (a) Tj"] is not None
-    assert pdf_shown._lines[b"(b"] is None and pdf_shown._lines[b"BT /F1 9 Tf (a)"] is None
+    assert len(pdf_shown._middle) == 3 and None not in pdf_shown._middle.values()  # 3 ]TJ
+    assert pdf_shown._middle[b"BT /F1 9 Tf [(a"] is None  # a string holding ]TJ: read whole
+    assert pdf_shown._middle[b"(\\05)Tj (1) Tj"] is None  # \05 then 1: read whole
 
 
 def _decrypt(data: bytes, r: int) -> bytes:
