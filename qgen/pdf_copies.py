@@ -23,6 +23,7 @@ class FontPaths:
     def __init__(self, pdf: pikepdf.Pdf, wanted):
         self._wanted = wanted
         self._forms: dict[tuple, tuple] = {}
+        self._same: dict[tuple, tuple] = {}  # one tuple for pages that name the same fonts alike
         self.pages = [self._walk(page.obj) for page in pdf.pages]
         # whether the pages and these forms are all that name fonts (else repoint() is not for it)
         walked = {page.obj.objgen for page in pdf.pages} | set(self._forms)
@@ -47,7 +48,8 @@ class FontPaths:
                         self._forms[form.objgen] = self._walk(form)
                     if self._forms[form.objgen] != _NONE:
                         drawn.append((name, form.objgen, self._forms[form.objgen]))
-        return tuple(named), tuple(drawn)
+        paths = (tuple(named), tuple(drawn))
+        return self._same.setdefault(paths, paths)
 
     def remap(self, moved: dict[tuple, tuple]) -> None:
         """The fonts in `moved` now named as the font they went into (after repoint())."""
