@@ -52,8 +52,9 @@ def typeset(folder: Path, students: int, keys: str) -> list[tuple]:
 
 
 def cut_all(documents: list[tuple], profile: cProfile.Profile | None) -> tuple[float, str]:
-    for module, name in ((pdf_fonts, "_charstrings"), (pdf_fonts, "_disk"), (pdf_shown, "_middle"), (pdf_shown, "_last"), (pdf_shown, "_lines"),
-                         (pdf_shown, "_pieces"), (pdf_shown, "_strings")):
+    caches = [(pdf_fonts, "_charstrings"), (pdf_fonts, "_disk"), (pdf_fonts, "_made"), (pdf_shown, "_middle"),
+              (pdf_shown, "_last"), (pdf_shown, "_strings")]
+    for module, name in caches:  # (an older checkout may lack some)
         getattr(module, name, {}).clear()  # as in a new process
     digest = hashlib.sha256()
     started = time.process_time()

@@ -122,7 +122,9 @@ def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(compact):
 def test_output_is_the_same_whatever_was_converted_before(documents):
     result = documents[0]
     first = sheets.split_compact(result.pdf, _starts(result))
+    assert sheets.split_compact(result.pdf, _starts(result)) == first  # programs made before, reused
     pdf_fonts._charstrings.clear()
+    pdf_fonts._made.clear()
     assert sheets.split_compact(result.pdf, _starts(result)) == first
 
 
@@ -250,6 +252,7 @@ def _cut_afresh(result):
     """split_compact with nothing converted in this process (the glyph cache on disk as it is)."""
     pdf_fonts._charstrings.clear()
     pdf_fonts._disk.clear()
+    pdf_fonts._made.clear()
     return sheets.split_compact(result.pdf, _starts(result))
 
 
