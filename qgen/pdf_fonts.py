@@ -28,12 +28,17 @@ from fontTools.misc.psCharStrings import T1CharString
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 
-from qgen import cff, font_dicts, pdf_tidy, type1
+from qgen import cff, font_dicts, glyph_cache, pdf_tidy, type1
+from qgen.pdf_copies import FontPaths
 from qgen.pdf_shown import Unreadable, shown_codes
 
 _TAG = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RETURN = bytes([11])
+_FLATE, _TYPE1C = pikepdf.Name.FlateDecode, pikepdf.Name.Type1C
 _charstrings: dict[tuple, bytes] = {}  # (font, glyph, stored Type 1 charstring) -> Type 2 one, for the process
+_disk: dict[str, dict[bytes, bytes]] = {}  # glyph cache file -> its glyphs, read once per process
+_made: dict[tuple, tuple[bytes, str]] = {}  # (font digest, glyphs) -> compressed program, name
+_MAX_MADE = 20_000  # programs kept per process (the starter exam's 200 students: 801)
 _charstrings_lock = threading.Lock()
 
 def _code_names(font, program: type1.Program, shown: set[int] | None) -> tuple[dict[int, str], bool]:
@@ -65,22 +70,27 @@ def _type1_fonts(pdf: pikepdf.Pdf):
                 yield obj, descriptor, stream
 
 
-def _glyph(base: str, program: type1.Program, glyph: str, subrs: list, glyphs: dict) -> bytes:
-    """A glyph's Type 2 charstring: its outline as the Type 1 program draws it (no hints)."""
-    key = (base, program.private, glyph, program.glyphs[glyph])
+def _glyph(program: type1.Program, glyph: str, subrs: list, glyphs: dict) -> tuple[bytes, bool]:
+    """A glyph's Type 2 charstring: its outline as the Type 1 program draws it (no hints); and
+    whether it draws other glyphs (an accented, seac, glyph: then it depends on them too)."""
+    t1 = T1CharString(program.charstring(program.glyphs[glyph]), subrs=subrs)
+    recording = RecordingPen()
+    t1.draw(recording)
+    pen = T2CharStringPen(t1.width, glyphs)  # glyphs: the parts of an accented (seac) glyph
+    recording.replay(pen)
+    t2 = pen.getCharString()
+    t2.compile()
+    return t2.bytecode, any(op == "addComponent" for op, _ in recording.value)
+
+
+def _on_disk(font: str) -> dict[bytes, bytes]:
+    """The glyphs of `font` in the glyph cache (qgen.glyph_cache), read once per process."""
     with _charstrings_lock:
-        found = _charstrings.get(key)
+        found = _disk.get(font)
     if found is None:
-        t1 = T1CharString(program.charstring(program.glyphs[glyph]), subrs=subrs)
-        recording = RecordingPen()
-        t1.draw(recording)
-        pen = T2CharStringPen(t1.width, glyphs)  # glyphs: the parts of an accented (seac) glyph
-        recording.replay(pen)
-        t2 = pen.getCharString()
-        t2.compile()
-        found = t2.bytecode
+        found = glyph_cache.load(font)
         with _charstrings_lock:
-            _charstrings[key] = found
+            found = _disk.setdefault(font, found)
     return found
 
 
@@ -96,6 +106,8 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
         raise type1.Type1Error("no .notdef")
     subrs_of: dict[int, list] = {}
     t1_glyphs: dict = {}
+    files: dict[int, str] = {}  # id(program) -> its file in the glyph cache
+    new: dict[str, dict[bytes, bytes]] = {}  # file -> glyphs converted here, to be added
 
     def charstring(g: str) -> bytes:
         p, cs = glyphs[g]
@@ -103,23 +115,45 @@ def _cff_font(base: str, programs: list[type1.Program], own_encoding: bool) -> c
         with _charstrings_lock:
             if key in _charstrings:
                 return _charstrings[key]
-        if id(p) not in subrs_of:  # only for a glyph not drawn yet in this process
-            subrs = [T1CharString(p.charstring(p.subrs[k]) if k in p.subrs else _RETURN)
-                     for k in range(max(p.subrs, default=-1) + 1)]
-            for s in subrs:
-                s.subrs = subrs
-            subrs_of[id(p)] = subrs
-            t1_glyphs.update({n: T1CharString(p.charstring(c), subrs=subrs)
-                              for n, c in p.glyphs.items() if n not in t1_glyphs})
-        return _glyph(base, p, g, subrs_of[id(p)], t1_glyphs)
+        if id(p) not in files:
+            files[id(p)] = glyph_cache.font_key(base, p.private, p.subrs)
+        file, stored = files[id(p)], glyph_cache.glyph_key(g, cs)
+        found = _on_disk(file).get(stored)
+        if found is None:
+            if id(p) not in subrs_of:  # only for a glyph not drawn yet in this process or cache
+                subrs = [T1CharString(p.charstring(p.subrs[k]) if k in p.subrs else _RETURN)
+                         for k in range(max(p.subrs, default=-1) + 1)]
+                for s in subrs:
+                    s.subrs = subrs
+                subrs_of[id(p)] = subrs
+                t1_glyphs.update({n: T1CharString(p.charstring(c), subrs=subrs)
+                                  for n, c in p.glyphs.items() if n not in t1_glyphs})
+            found, composite = _glyph(p, g, subrs_of[id(p)], t1_glyphs)
+            if not composite:  # an accented glyph depends on its parts: not kept on disk
+                new.setdefault(file, {})[stored] = found
+        with _charstrings_lock:
+            _charstrings[key] = found
+        return found
 
+    charstrings = {g: charstring(g) for g in glyphs}
+    for file, converted in new.items():
+        glyph_cache.store(file, converted)
+        with _charstrings_lock:
+            _disk[file] = {**_disk.get(file, {}), **converted}
     first = programs[0]
     # no Private hint values (alignment zones, stems): they only steer the stem hints, which are not
     # carried over
-    return cff.Font(glyphs={g: charstring(g) for g in glyphs},
+    return cff.Font(glyphs=charstrings,
                     bbox=first.numbers("FontBBox") or [0, 0, 0, 0],
                     matrix=first.numbers("FontMatrix") or [0.001, 0, 0, 0.001, 0, 0],
                     encoding=first.encoding() if own_encoding else {})
+
+
+def _compressed(pdf: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
+    """A stream of `pdf` holding `data`, compressed already (zlib)."""
+    stream = pikepdf.Stream(pdf, data)  # as stream.write(data, filter=...) would, in half the time
+    stream["/Filter"] = _FLATE
+    return stream
 
 
 def _tagged(base: str, glyphs, encoding: dict) -> str:
@@ -134,6 +168,11 @@ class _Group:
     def __init__(self, base: str, font: cff.Font):
         self.base, self.font = base, font
         self.members: list = []  # (font dict, code -> glyph name)
+        # all that a program made from it depends on: documents of a class often make the same
+        # font, and each file of one its same subset (the starter exam's 200 students: 801 distinct
+        # programs of 1,705 made per document)
+        self.digest = hashlib.sha256(repr((base, sorted(font.glyphs.items()), font.private, font.bbox, font.matrix,
+                                           sorted(font.encoding.items()))).encode()).digest()
 
 
 class DocumentFonts:
@@ -191,6 +230,7 @@ class DocumentFonts:
                     self.codes[font.objgen] = font_dicts.read(font, names if own is None else None, unicode,
                                                               shown.get(font.objgen, set()))
         if shown is not None:
+            self._paths = FontPaths(pdf, self.group_of)  # where each page names each font
             self._merge(pdf)
             maps: dict = {}
             for key, codes in self.codes.items():  # the whole document: its codes only
@@ -207,9 +247,17 @@ class DocumentFonts:
             for k in set(found.values()):
                 self.group_of[k] = (group, {**self.group_of[k][1], **self.codes[k].names})
         if moved:
-            font_dicts.repoint(pdf, {key: pdf.get_object(k) for key, k in moved.items()})
+            into = {key: pdf.get_object(k) for key, k in moved.items()}
+            if self._paths.complete:  # along the pages' resources, not every object
+                self._paths.repoint(pdf, 0, into)
+            else:
+                font_dicts.repoint(pdf, into)
+            self._paths.remap(moved)
             pages = []
             for page in self.pages:
+                if moved.keys().isdisjoint(page):
+                    pages.append(page)
+                    continue
                 merged: dict[tuple, set[int]] = {}
                 for key, codes in page.items():
                     merged.setdefault(moved.get(key, key), set()).update(codes)
@@ -225,27 +273,34 @@ class DocumentFonts:
     def _program(self, group: _Group, glyphs: frozenset | None) -> tuple[bytes, str]:
         key = (id(group), glyphs)
         if key not in self._programs:
-            name = _tagged(group.base, group.font.glyphs if glyphs is None else glyphs, group.font.encoding)
-            self._programs[key] = (zlib.compress(group.font.program(name, glyphs), 9), name)
+            found = _made.get((group.digest, glyphs))  # made for another document in this process
+            if found is None:
+                name = _tagged(group.base, group.font.glyphs if glyphs is None else glyphs, group.font.encoding)
+                found = (zlib.compress(group.font.program(name, glyphs), 9), name)
+                with _charstrings_lock:
+                    if len(_made) >= _MAX_MADE:
+                        _made.clear()
+                    _made[(group.digest, glyphs)] = found
+            self._programs[key] = found
         return self._programs[key]
 
     def _point(self, pdf, font, data: bytes, name: str, stream_cache: dict | None) -> None:
         """Give `font` (in pdf) the CFF program `data` named `name` (one stream per program)."""
-        descriptor = font.FontDescriptor
+        descriptor = font["/FontDescriptor"]
         stream = stream_cache.get(data) if stream_cache is not None else None
         if stream is None:
-            stream = pikepdf.Stream(pdf, b"")
-            stream.write(data, filter=pikepdf.Name.FlateDecode)
-            stream.Subtype = pikepdf.Name.Type1C
+            stream = _compressed(pdf, data)
+            stream["/Subtype"] = _TYPE1C
             if stream_cache is not None:
                 stream_cache[data] = stream
         if "/FontFile" in descriptor:
-            del descriptor.FontFile
-        descriptor.FontFile3 = stream
-        descriptor.FontName = pikepdf.Name("/" + name)
+            del descriptor["/FontFile"]
+        descriptor["/FontFile3"] = stream
+        name = pikepdf.Name("/" + name)
+        descriptor["/FontName"] = name
         if "/CharSet" in descriptor:  # optional (and deprecated in PDF 2.0): not kept up to date
-            del descriptor.CharSet
-        font.BaseFont = pikepdf.Name("/" + name)
+            del descriptor["/CharSet"]
+        font["/BaseFont"] = name
 
     def subset(self, part: pikepdf.Pdf, first: int, end: int, source: pikepdf.Pdf) -> None:
         """In `part` (pages first..end-1 of `source`, copied), fonts with just the glyphs and
@@ -261,7 +316,13 @@ class DocumentFonts:
             if key in self.group_of:
                 group, names = self.group_of[key]
                 glyphs.setdefault(id(group), set()).update(names[c] for c in shown if c in names)
-        merged, moved = self._merge_part(part, source, codes)
+        copies = self._paths.copies(part, first)
+
+        def copy(key: tuple) -> pikepdf.Object:
+            found = copies.get(key)
+            return part.copy_foreign(source.get_object(key)) if found is None else found
+
+        merged, moved = self._merge_part(part, first, codes, copy)
         streams: dict = {}
         maps: dict = {}
         for key, shown in sorted(codes.items()):
@@ -270,7 +331,7 @@ class DocumentFonts:
             group, _ = self.group_of[key]
             wanted = frozenset(glyphs[id(group)] | {".notdef"})
             data, name = self._program(group, wanted)
-            font = part.copy_foreign(source.get_object(key))
+            font = copy(key)
             self._point(part, font, data, name, streams)
             if key in self.codes:
                 info = merged.get(key, self.codes[key])
@@ -280,7 +341,7 @@ class DocumentFonts:
                 self._set_map(part, font, (key, shown, frozenset(m for m, k in moved.items() if k == key)),
                               info, maps)
 
-    def _merge_part(self, part: pikepdf.Pdf, source: pikepdf.Pdf, codes: dict) -> tuple[dict, dict]:
+    def _merge_part(self, part: pikepdf.Pdf, first: int, codes: dict, copy) -> tuple[dict, dict]:
         """Copies of one font that agree on the codes shown in `part` become one dictionary there
         (those of the document that disagree elsewhere): merged Codes by key, and the keys moved."""
         by_group: dict[int, list] = {}
@@ -296,9 +357,10 @@ class DocumentFonts:
                 moved.update(found)
                 merged.update({k: local[k] for k in set(found.values())})
         if moved:
-            copy = part.copy_foreign
-            font_dicts.repoint(part, {copy(source.get_object(m)).objgen: copy(source.get_object(k))
-                                      for m, k in moved.items()})
+            if self._paths.complete:  # along the pages' resources, not every object of the part
+                self._paths.repoint(part, first, {m: copy(k) for m, k in moved.items()})
+            else:
+                font_dicts.repoint(part, {copy(m).objgen: copy(k) for m, k in moved.items()})
         return merged, moved
 
     def _set_map(self, pdf: pikepdf.Pdf, font, memo: tuple, codes: font_dicts.Codes, maps: dict) -> None:
@@ -316,6 +378,5 @@ class DocumentFonts:
                 del font.ToUnicode
             return
         if data not in maps:
-            maps[data] = pikepdf.Stream(pdf, b"")
-            maps[data].write(data, filter=pikepdf.Name.FlateDecode)
-        font.ToUnicode = maps[data]
+            maps[data] = _compressed(pdf, data)
+        font["/ToUnicode"] = maps[data]

@@ -122,7 +122,9 @@ def test_cut_files_carry_cff_fonts_with_their_own_glyphs_only(compact):
 def test_output_is_the_same_whatever_was_converted_before(documents):
     result = documents[0]
     first = sheets.split_compact(result.pdf, _starts(result))
+    assert sheets.split_compact(result.pdf, _starts(result)) == first  # programs made before, reused
     pdf_fonts._charstrings.clear()
+    pdf_fonts._made.clear()
     assert sheets.split_compact(result.pdf, _starts(result)) == first
 
 
@@ -244,3 +246,48 @@ def test_a_students_files_stay_light(documents, compact):
     per_student = total / 3
     print(f"{per_student / 1e3:.1f} KB a student")
     assert per_student < 110_000
+
+
+def _cut_afresh(result):
+    """split_compact with nothing converted in this process (the glyph cache on disk as it is)."""
+    pdf_fonts._charstrings.clear()
+    pdf_fonts._disk.clear()
+    pdf_fonts._made.clear()
+    return sheets.split_compact(result.pdf, _starts(result))
+
+
+def test_the_glyph_cache_gives_the_same_bytes_cold_warm_damaged_or_unwritable(documents, tmp_path, monkeypatch):
+    from qgen import glyph_cache
+
+    result = documents[1]
+    monkeypatch.setenv("QGEN_CACHE", str(tmp_path / "cache"))
+    cold = _cut_afresh(result)
+    files = sorted((tmp_path / "cache" / "glyphs").iterdir())
+    assert files and all(glyph_cache.load(f.name) for f in files)
+    assert _cut_afresh(result) == cold  # warm: every glyph read from the files
+    for k, f in enumerate(files):  # damaged: cut short, one byte changed, emptied, not a file
+        data = f.read_bytes()
+        if k % 4 == 3:
+            f.unlink()
+            f.mkdir()
+        else:
+            f.write_bytes([data[: len(data) // 2], data[:40] + bytes([data[40] ^ 1]) + data[41:], b""][k % 4])
+        assert glyph_cache.load(f.name) == {}
+    assert _cut_afresh(result) == cold
+    assert all(glyph_cache.load(f.name) for f in files if f.is_file())  # written anew
+    assert not list((tmp_path / "cache" / "glyphs").glob(".*.tmp"))
+    (tmp_path / "blocked").write_text("not a folder")
+    monkeypatch.setenv("QGEN_CACHE", str(tmp_path / "blocked"))
+    assert _cut_afresh(result) == cold  # a cache that cannot be written: the same bytes
+
+
+def test_fonts_found_along_the_resources_as_qpdf_finds_them(documents, monkeypatch):
+    """Each file's copies of the fonts, found by their resource names (qgen.pdf_copies), and the
+    copies of a font merged in a file repointed along them: the bytes qpdf's lookups give."""
+    from qgen import pdf_copies
+
+    result = documents[1]
+    found = sheets.split_compact(result.pdf, _starts(result))
+    monkeypatch.setattr(pdf_copies.FontPaths, "copies", lambda self, part, first: {})  # qpdf finds each
+    monkeypatch.setattr(pdf_copies, "_names_fonts", lambda obj: True)  # not complete: every object
+    assert sheets.split_compact(result.pdf, _starts(result)) == found

@@ -82,6 +82,7 @@ ALLOWED = {
     "render.py": "templates",
     "pdf_fonts.py": "streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
     "pdf_shown.py": "content streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
+    "glyph_cache.py": "its own files in the cache folder (converted glyphs; a damaged one is ignored)",
     "page_hints.py": "templates (the hint rules, templates/html/hint_rules.json)",
     "html_page.py": "templates, and the SVG pdftocairo wrote in qgen's temporary folder",
     "build.py": "LaTeX's PDF and log in qgen's own build folder",
