@@ -4,6 +4,7 @@ solved, checked network (qgen.kinds.mlp draws and checks it)."""
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -183,6 +184,12 @@ def _solution_context(net: Network, sol: NetworkSolution, loss: str) -> dict:
 def _diagram(sizes, acts, loss, biases) -> str:
     """TikZ of the network's shape only, so every variant of one shape shares one compiled picture.
     biases: per layer, whether it has b."""
+    return _shape_diagram(tuple(sizes), tuple(acts), loss, tuple(biases))
+
+
+@lru_cache(maxsize=64)
+def _shape_diagram(sizes: tuple, acts: tuple, loss: str, biases: tuple) -> str:
+    """Rendered once per shape and process: a class (same_structure) has one shape per question."""
     return render("diagrams/mlp.tex", sizes=list(sizes), acts=list(acts), loss=loss, biases=list(biases))
 
 
