@@ -90,8 +90,28 @@ def shape(a) -> str:
     return f"{s[0]}\\times 1" if len(s) == 1 else "\\times ".join(str(n) for n in s)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_MISSING = object()
+
+
+class _Environment(jinja2.Environment):
+    """jinja's lookup of `a.b` tries the attribute, then the item; the contexts are dicts, whose
+    keys (and no attribute of theirs: a dict has none of its own) are what the templates read. So
+    a dict's key is tried first, unless it also names a dict attribute (items, values, ...): the
+    same result as jinja's order, without an AttributeError raised and caught per lookup."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            value = obj.get(attribute, _MISSING)
+            if value is not _MISSING:
+                return value
+        return super().getattr(obj, attribute)
+
+
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    # auto_reload=False: a template is compiled once per process, not checked against its file at
+    # every use (an include in a loop looks its template up again each time)
+    env = _Environment(
         loader=jinja2.FileSystemLoader(template_dir()),
         block_start_string="<%", block_end_string="%>",
         variable_start_string="<<", variable_end_string=">>",
@@ -99,6 +119,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters.update(num=num, carried=carried, carried_matrix=carried_matrix, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
                        esc=escape)
