@@ -16,6 +16,7 @@ import numpy as np
 from qgen.latex_text import escape
 from qgen.numbers import fraction_text
 from qgen.shown import carried, carried_matrix, cell_texts, number_text
+from qgen.template_cache import use_cache
 
 
 def template_dir() -> str:
@@ -123,7 +124,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(num=num, carried=carried, carried_matrix=carried_matrix, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
                        esc=escape)
-    return env
+    return use_cache(env)  # compiled once per machine, not per process (qgen.template_cache)
 
 
 ENV = _environment()
