@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -108,6 +108,14 @@ class Draw:
     diagram: str | None = None  # TikZ source, drawn once per distinct source and included
     number_style: str = "fraction"  # "fraction", "decimal" (given mode), "rounded" (calculator)
     notes: tuple[str, ...] = field(default=())  # what the key says of rounding (the rule is qgen.answers')
+
+
+class Screened(NamedTuple):
+    """What a screen (qgen.randomiser.SCREENS) reads of a draw before its oracle and contexts."""
+
+    params: dict
+    answers: tuple[Answer, ...]
+    number_style: str
 
 
 def round_to(value, digits: int = CALCULATOR_DIGITS) -> Fraction:
