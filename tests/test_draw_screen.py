@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from qgen.exam.config import load_config
-from qgen.exam.draw import acceptor, class_windows
+from qgen.exam.draw import acceptor, class_windows, draw_json
+from qgen.exam.fairness import measure, measure_draw
 from qgen.exam.run import shared_structures
 from qgen.exam.secrets import question_seed
 from qgen.kinds import mlp
@@ -91,4 +92,23 @@ def test_the_screen_refuses_what_the_whole_check_refuses(tmp_path, monkeypatch, 
             variant = draw_variant("mlp", seed, q.options, accept=acceptor(q.window))
             assert variant.redraw_rules == tuple(sorted(rules)) and variant.draw.params == whole.params
             by_class += sum(r.startswith("class") for r in rules)
+            assert measure_draw(whole) == measure(draw_json(whole))
     assert by_class > 10  # the sample holds draws the class's checks refused
+
+
+KINDS = ["mlp", "softmax-ce", "graph", "gates", "jacobian", "batch", "shapes", "gradcheck"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("mode", ["exact", "given", "calculator"])
+def test_measures_read_from_a_draw_are_those_read_from_its_json(kind, mode):
+    from qgen.errors import QgenError
+    from qgen.randomiser import resolve_options
+
+    try:
+        options = resolve_options(kind, "medium", mode, {})
+    except QgenError:
+        pytest.skip(f"{kind} has no {mode} mode")
+    for seed in range(12):
+        draw = draw_variant(kind, seed, options).draw
+        assert measure_draw(draw) == measure(draw_json(draw))

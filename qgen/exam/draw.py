@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig
-from qgen.exam.fairness import PROBES, make_window, measure, structure_rule
+from qgen.exam.fairness import PROBES, make_window, measure, measure_draw, structure_rule
 from qgen.exam.roster import Student
 from qgen.exam.secrets import class_seed, question_seed, version_code
 from qgen.randomiser import Variant, child_seeds, draw_variant
@@ -57,7 +57,7 @@ def class_windows(config: ExamConfig, secret: bytes) -> ExamConfig:
 def acceptor(window):
     """The check a draw must pass: one structure for the class, and inside its window (None: none)."""
     def accept(draw) -> str | None:
-        return structure_rule(draw.params) or window.rule(measure(draw_json(draw)))
+        return structure_rule(draw.params) or window.rule(measure_draw(draw))
     return accept if window is not None else None
 
 
