@@ -8,9 +8,12 @@ Numbers reach LaTeX only through the filters below; user text only through `esc`
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from importlib import resources
 
 import jinja2
+import jinja2.runtime
+from jinja2.utils import internalcode
 import numpy as np
 
 from qgen.latex_text import escape
@@ -75,6 +78,13 @@ def inline(ctx, a) -> str:
     return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(one(v) for v in row) for row in arr) + "]"
 
 
+@lru_cache(maxsize=4096)
+def _escape(text: str) -> str:
+    """latex_text.escape, once per text: the names, the instructions and the header repeat on
+    every student's part."""
+    return escape(text)
+
+
 def groupby_runs(lines: list[dict]) -> list[dict]:
     """Answer-summary lines in order, grouped into runs of the same `wide` flag."""
     blocks: list[dict] = []
@@ -109,6 +119,24 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+class _Context(jinja2.runtime.Context):
+    """A template's context; a call of one of its macros (most calls in the templates: a cell, a
+    formula's leaf) goes straight to the macro: a Macro takes no context argument, so jinja's
+    check for one (two attribute probes per call) is skipped."""
+
+    @internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (jinja's own signature)
+        if type(__obj) is jinja2.runtime.Macro:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 def _environment() -> jinja2.Environment:
     # auto_reload=False: a template is compiled once per process, not checked against its file at
     # every use (an include in a loop looks its template up again each time)
@@ -122,8 +150,9 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         auto_reload=False,
     )
+    env.context_class = _Context
     env.filters.update(num=num, carried=carried, carried_matrix=carried_matrix, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
-                       esc=escape)
+                       esc=_escape)
     return use_cache(env)  # compiled once per machine, not per process (qgen.template_cache)
 
 
