@@ -98,7 +98,14 @@ class Entry:
         return self.precision.exact
 
     def key_text(self) -> str:
-        """The key as the sheet asks for it: "-3/4", "ln(12/5)", "0.0180"."""
+        """The key as the sheet asks for it: "-3/4", "ln(12/5)", "0.0180" (made once: the sheet,
+        the key, the summary and the manifest all print it)."""
+        text = self.__dict__.get("_key_text")
+        if text is None:
+            text = self.__dict__["_key_text"] = self._key_text()
+        return text
+
+    def _key_text(self) -> str:
         if isinstance(self.key, Fraction) and self.precision.exact:
             return fraction_text(self.key)
         if isinstance(self.key, Ln) and self.precision.exact:
