@@ -167,9 +167,10 @@ def too_small(entry: Entry) -> bool:
 def decimal_text(value, places: int) -> str:
     """A value at `places` decimals with trailing zeros: 0.0180, -1.3000; never "-0.0000". An
     integer is exact at every precision and prints as one: 3, not 3.0000."""
-    if float(value).is_integer():
-        return str(int(float(value)))
-    text = f"{float(value):.{places}f}"
+    f = float(value)
+    if f.is_integer():
+        return str(int(f))
+    text = f"{f:.{places}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 

@@ -35,13 +35,14 @@ def number_text(x, style: str, answer: bool = False) -> str:
     if isinstance(x, Ln):
         return rf"\ln {number_text(x.arg, 'fraction')}"
     if isinstance(x, (Fraction, int, np.integer)):
-        x = Fraction(x)
+        if type(x) is not Fraction:
+            x = Fraction(x)
         if x.denominator == 1:
             return str(x.numerator)
         if style == "fraction":
             sign = "-" if x < 0 else ""
             return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-        if (x * 10**INPUT_PLACES).denominator == 1 and not answer:
+        if 10**INPUT_PLACES % x.denominator == 0 and not answer:  # x has at most INPUT_PLACES places
             return decimal_text(x, INPUT_PLACES)
     return decimal_text(x, DECIMAL.places)
 
