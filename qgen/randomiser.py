@@ -35,10 +35,11 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are rea
 
 
 RULE_DUPLICATE = "no two identical variants in one sheet"
-# Kinds whose draw(rng, options, screen) calls screen(qgen.kinds.base.Screened) once it has drawn
-# all its numbers, before its oracle and contexts: the checks below run there, on the same params
-# and answers, so a draw they refuse does not pay for the oracle (the same draws, the same rules).
-SCREENS = frozenset({"mlp"})
+# Kinds whose draw(rng, options, screen) calls screen(qgen.kinds.base.Screened, or the Draw) once per
+# draw that passed its own reject rules, with all its numbers drawn, and before its oracle where it
+# can (mlp; softmax-ce in given mode): the checks below run there, on the same params and answers,
+# so a draw they refuse does not pay for the oracle (the same draws, the same rules).
+SCREENS = frozenset({"mlp", "softmax-ce"})
 
 
 class SheetFull(QgenError):
