@@ -5,7 +5,8 @@ The files are in $QGEN_CACHE/templates (default ~/.cache/qgen/templates, next to
 formats of qgen.tex_formats), read at each process's first use of a template. jinja checks each
 file against the template's source (a checksum) and its own version and Python's; the file
 names here also hold a fingerprint of the environment's settings (delimiters, whitespace
-control, jinja's and Python's versions), which change the compiled code but not the source.
+control, jinja's and Python's versions) and of its filters and tests, which change the compiled
+code but not the source.
 The cache never fails a run: a missing, unreadable or corrupt file is compiled again, and a
 folder that cannot be written is left as it is (the template is compiled in each process).
 """
@@ -32,9 +33,13 @@ def cache_dir() -> Path:
 
 
 def fingerprint(env: jinja2.Environment) -> str:
-    """What, besides a template's source, its compiled code depends on."""
+    """What, besides a template's source, its compiled code depends on: the settings, and the
+    filters and tests by name with what each is passed first (the compiler writes `context, `
+    into a call of a pass_context filter)."""
     settings = [(name, repr(getattr(env, name, None))) for name in SETTINGS]
-    text = repr((jinja2.__version__, sys.version, settings))
+    functions = [(kind, name, repr(getattr(f, "jinja_pass_arg", None)))
+                 for kind, table in (("filter", env.filters), ("test", env.tests)) for name, f in sorted(table.items())]
+    text = repr((jinja2.__version__, sys.version, settings, functions))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -89,3 +89,19 @@ def test_other_settings_do_not_share_files(cache):
 
     use_cache(other)
     assert other.bytecode_cache.pattern != env.bytecode_cache.pattern
+
+
+def test_a_filter_that_takes_the_context_now_does_not_share_files(cache):
+    """The compiler passes the context to a pass_context filter: compiled code made before such a
+    change would call the filter wrongly, so the files are not shared."""
+    import jinja2
+
+    from qgen.template_cache import fingerprint
+
+    env = _environment()
+    before = fingerprint(env)
+    env.filters["num"] = lambda x, answer=False: str(x)  # no longer @pass_context
+    assert fingerprint(env) != before
+    env = _environment()
+    env.filters["shout"] = jinja2.pass_context(lambda ctx, x: x)  # a new filter
+    assert fingerprint(env) != before
