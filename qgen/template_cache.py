@@ -67,6 +67,23 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
 
 
 def use_cache(env: jinja2.Environment) -> jinja2.Environment:
-    """env, keeping its compiled templates in cache_dir() (call it once its settings are final)."""
+    """env, keeping its compiled templates in cache_dir() (call it once its settings and filters
+    are final). jinja's compiler writes the result of a filter applied to a constant (`"a"|esc`)
+    into the compiled code; so that a cached template never holds an older version's result, each
+    of env's own filters and tests (not jinja's built-in ones) that takes no context is given one,
+    which keeps the compiler from calling it (the same result, at render time)."""
+    for table in (env.filters, env.tests):
+        for name, function in list(table.items()):
+            if getattr(function, "jinja_pass_arg", None) is None and not function.__module__.startswith("jinja2"):
+                table[name] = _at_render_time(function)
     env.bytecode_cache = TemplateCache(fingerprint(env))
     return env
+
+
+def _at_render_time(function):
+    @jinja2.pass_context
+    def call(_context, *args, **kwargs):
+        return function(*args, **kwargs)
+
+    call.__wrapped__ = function
+    return call

@@ -105,3 +105,27 @@ def test_a_filter_that_takes_the_context_now_does_not_share_files(cache):
     env = _environment()
     env.filters["shout"] = jinja2.pass_context(lambda ctx, x: x)  # a new filter
     assert fingerprint(env) != before
+
+
+def test_no_filter_of_ours_is_run_by_the_compiler(cache):
+    """A filter of qgen's applied to a constant is run when the template is rendered, not by the
+    compiler into the compiled (and cached) code."""
+    import jinja2
+
+    from qgen.template_cache import use_cache
+
+    calls = []
+
+    def loud(text):
+        calls.append(text)
+        return text.upper()
+
+    env = jinja2.Environment()
+    env.filters["loud"] = loud
+    use_cache(env)
+    template = env.from_string('{{ "a & b"|loud }}{{ [3, 1]|sort|first }}')
+    assert calls == []
+    assert template.render() == "A & B1" and calls == ["a & b"]
+    for name, function in _environment().filters.items():
+        if not function.__module__.startswith("jinja2"):
+            assert getattr(function, "jinja_pass_arg", None) is not None, name
