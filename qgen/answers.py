@@ -27,6 +27,7 @@ on the boundary (0.13 for 1/8) is never lost to a float rounding error.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -135,9 +136,9 @@ def entries(name: str, value, number_style: str) -> list[Entry]:
         v = _key(arr.item())
         return [Entry(name, name, (), v, precision_for(number_style, v))]
     out = []
-    for index in np.ndindex(arr.shape):
-        v = _key(arr[index])
-        one_based = tuple(i + 1 for i in index)
+    # 1-based positions in row order, beside the values in the same (C) order
+    for one_based, v in zip(itertools.product(*(range(1, n + 1) for n in arr.shape)), arr.flat):
+        v = _key(v)
         out.append(Entry(f"{name}[{','.join(map(str, one_based))}]", name, one_based, v,
                          precision_for(number_style, v)))
     return out
