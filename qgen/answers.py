@@ -27,6 +27,7 @@ on the boundary (0.13 for 1/8) is never lost to a float rounding error.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -98,7 +99,14 @@ class Entry:
         return self.precision.exact
 
     def key_text(self) -> str:
-        """The key as the sheet asks for it: "-3/4", "ln(12/5)", "0.0180"."""
+        """The key as the sheet asks for it: "-3/4", "ln(12/5)", "0.0180" (made once: the sheet,
+        the key, the summary and the manifest all print it)."""
+        text = self.__dict__.get("_key_text")
+        if text is None:
+            text = self.__dict__["_key_text"] = self._key_text()
+        return text
+
+    def _key_text(self) -> str:
         if isinstance(self.key, Fraction) and self.precision.exact:
             return fraction_text(self.key)
         if isinstance(self.key, Ln) and self.precision.exact:
@@ -128,9 +136,9 @@ def entries(name: str, value, number_style: str) -> list[Entry]:
         v = _key(arr.item())
         return [Entry(name, name, (), v, precision_for(number_style, v))]
     out = []
-    for index in np.ndindex(arr.shape):
-        v = _key(arr[index])
-        one_based = tuple(i + 1 for i in index)
+    # 1-based positions in row order, beside the values in the same (C) order
+    for one_based, v in zip(itertools.product(*(range(1, n + 1) for n in arr.shape)), arr.flat):
+        v = _key(v)
         out.append(Entry(f"{name}[{','.join(map(str, one_based))}]", name, one_based, v,
                          precision_for(number_style, v)))
     return out
@@ -160,9 +168,10 @@ def too_small(entry: Entry) -> bool:
 def decimal_text(value, places: int) -> str:
     """A value at `places` decimals with trailing zeros: 0.0180, -1.3000; never "-0.0000". An
     integer is exact at every precision and prints as one: 3, not 3.0000."""
-    if float(value).is_integer():
-        return str(int(float(value)))
-    text = f"{float(value):.{places}f}"
+    f = float(value)
+    if f.is_integer():
+        return str(int(f))
+    text = f"{f:.{places}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 

@@ -96,7 +96,8 @@ def _show(value: object) -> str:
 
 def fraction_text(x: Fraction) -> str:
     """A reduced fraction as text: "-3/2", "4"."""
-    x = Fraction(x)
+    if type(x) is not Fraction:  # (a Fraction is reduced already: no copy to make)
+        x = Fraction(x)
     return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
 

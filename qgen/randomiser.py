@@ -35,6 +35,11 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are rea
 
 
 RULE_DUPLICATE = "no two identical variants in one sheet"
+# Kinds whose draw(rng, options, screen) calls screen(qgen.kinds.base.Screened, or the Draw) once per
+# draw that passed its own reject rules, with all its numbers drawn, and before its oracle where it
+# can (mlp; softmax-ce in given mode): the checks below run there, on the same params and answers,
+# so a draw they refuse does not pay for the oracle (the same draws, the same rules).
+SCREENS = frozenset({"mlp", "softmax-ce"})
 
 
 class SheetFull(QgenError):
@@ -139,12 +144,20 @@ def draw_variant(kind: str, seed: int, options: dict, code: str | None = None,
     once = getattr(module, "variant_options", None)
     drawn_with = once(rng, options) if once is not None else options
     rules = Counter()
+
+    def screen(draw) -> None:
+        reject_too_small(draw)
+        if accept is not None and (rule := accept(draw)):
+            raise Redraw(rule)
+
+    screened = kind in SCREENS
     for _ in range(budget):
         try:
-            draw = module.draw(rng, drawn_with)
-            reject_too_small(draw)
-            if accept is not None and (rule := accept(draw)):
-                raise Redraw(rule)
+            if screened:
+                draw = module.draw(rng, drawn_with, screen=screen)
+            else:
+                draw = module.draw(rng, drawn_with)
+                screen(draw)
         except Redraw as r:
             rules[r.rule] += 1
             continue

@@ -8,14 +8,18 @@ Numbers reach LaTeX only through the filters below; user text only through `esc`
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from importlib import resources
 
 import jinja2
+import jinja2.runtime
+from jinja2.utils import internalcode
 import numpy as np
 
 from qgen.latex_text import escape
 from qgen.numbers import fraction_text
 from qgen.shown import carried, carried_matrix, cell_texts, number_text
+from qgen.template_cache import use_cache
 
 
 def template_dir() -> str:
@@ -74,6 +78,13 @@ def inline(ctx, a) -> str:
     return "[" + r";\allowbreak\ ".join(r",\allowbreak\ ".join(one(v) for v in row) for row in arr) + "]"
 
 
+@lru_cache(maxsize=4096)
+def _escape(text: str) -> str:
+    """latex_text.escape, once per text: the names, the instructions and the header repeat on
+    every student's part."""
+    return escape(text)
+
+
 def groupby_runs(lines: list[dict]) -> list[dict]:
     """Answer-summary lines in order, grouped into runs of the same `wide` flag."""
     blocks: list[dict] = []
@@ -90,8 +101,46 @@ def shape(a) -> str:
     return f"{s[0]}\\times 1" if len(s) == 1 else "\\times ".join(str(n) for n in s)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_MISSING = object()
+
+
+class _Environment(jinja2.Environment):
+    """jinja's lookup of `a.b` tries the attribute, then the item; the contexts are dicts, whose
+    keys (and no attribute of theirs: a dict has none of its own) are what the templates read. So
+    a dict's key is tried first, unless it also names a dict attribute (items, values, ...): the
+    same result as jinja's order, without an AttributeError raised and caught per lookup."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            value = obj.get(attribute, _MISSING)
+            if value is not _MISSING:
+                return value
+        return super().getattr(obj, attribute)
+
+
+class _Context(jinja2.runtime.Context):
+    """A template's context; a call of one of its macros (most calls in the templates: a cell, a
+    formula's leaf) goes straight to the macro: a Macro takes no context argument, so jinja's
+    check for one (two attribute probes per call) is skipped."""
+
+    @internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (jinja's own signature)
+        if type(__obj) is jinja2.runtime.Macro:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    # auto_reload=False: a template is compiled once per process, not checked against its file at
+    # every use (an include in a loop looks its template up again each time)
+    env = _Environment(
         loader=jinja2.FileSystemLoader(template_dir()),
         block_start_string="<%", block_end_string="%>",
         variable_start_string="<<", variable_end_string=">>",
@@ -99,10 +148,12 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,
     )
+    env.context_class = _Context
     env.filters.update(num=num, carried=carried, carried_matrix=carried_matrix, bmatrix=bmatrix, rowvec=rowvec, diagvec=diagvec, inline=inline, shape=shape, groupby_runs=groupby_runs,
-                       esc=escape)
-    return env
+                       esc=_escape)
+    return use_cache(env)  # compiled once per machine, not per process (qgen.template_cache)
 
 
 ENV = _environment()

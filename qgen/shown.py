@@ -35,13 +35,14 @@ def number_text(x, style: str, answer: bool = False) -> str:
     if isinstance(x, Ln):
         return rf"\ln {number_text(x.arg, 'fraction')}"
     if isinstance(x, (Fraction, int, np.integer)):
-        x = Fraction(x)
+        if type(x) is not Fraction:
+            x = Fraction(x)
         if x.denominator == 1:
             return str(x.numerator)
         if style == "fraction":
             sign = "-" if x < 0 else ""
             return f"{sign}\\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-        if (x * 10**INPUT_PLACES).denominator == 1 and not answer:
+        if 10**INPUT_PLACES % x.denominator == 0 and not answer:  # x has at most INPUT_PLACES places
             return decimal_text(x, INPUT_PLACES)
     return decimal_text(x, DECIMAL.places)
 
@@ -50,11 +51,20 @@ def cell_texts(values, style: str, answer: bool = False) -> np.ndarray:
     """Each entry's text; in the decimal styles one format per matrix: when any entry needs the asked
     places, every non-integer entry gets them (0.0300 beside 0.4380, never 0.03)."""
     values = np.asarray(values, dtype=object)
-    cells = np.vectorize(lambda v: number_text(v, style, answer), otypes=[object])(values)
-    if style != "fraction" and len({len(c.split(".")[1]) for c in cells.flat if "." in c}) > 1:
-        cells = np.vectorize(lambda v, c: decimal_text(v, DECIMAL.places) if "." in c else c,
-                             otypes=[object])(values, cells)
-    return cells
+    texts = [number_text(v, style, answer) for v in values.flat]
+    if style != "fraction" and len({len(c.split(".")[1]) for c in texts if "." in c}) > 1:
+        texts = [decimal_text(v, DECIMAL.places) if "." in c else c for v, c in zip(values.flat, texts)]
+    return _object_array(texts, values.shape)
+
+
+def _object_array(items: list, shape: tuple) -> np.ndarray:
+    """An object array of `shape` holding `items` in row order (what np.vectorize with
+    otypes=[object] returns, without its per-call setup)."""
+    out = np.empty(shape, dtype=object)
+    flat = out.reshape(-1)  # a view: out is new, so contiguous
+    for i, item in enumerate(items):
+        flat[i] = item
+    return out
 
 
 def printed_value(x, style: str, answer: bool = False) -> Fraction:

@@ -80,6 +80,7 @@ def test_deep_json_and_toml_are_one_line(tmp_path):
 ALLOWED = {
     "reading.py": "the reader",
     "render.py": "templates",
+    "template_cache.py": "jinja's compiled templates in qgen's cache folder (jinja opens them)",
     "pdf_fonts.py": "streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
     "pdf_shown.py": "content streams of the PDFs qgen typeset itself (pikepdf objects, no file)",
     "glyph_cache.py": "its own files in the cache folder (converted glyphs; a damaged one is ignored)",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig
-from qgen.exam.fairness import PROBES, make_window, measure, structure_rule
+from qgen.exam.fairness import PROBES, make_window, measure, measure_draw, structure_rule
 from qgen.exam.roster import Student
 from qgen.exam.secrets import class_seed, question_seed, version_code
 from qgen.randomiser import Variant, child_seeds, draw_variant
@@ -82,7 +82,7 @@ def _on_every_core(function, jobs: list, workers: int | None = None) -> list:
 def acceptor(window):
     """The check a draw must pass: one structure for the class, and inside its window (None: none)."""
     def accept(draw) -> str | None:
-        return structure_rule(draw.params) or window.rule(measure(draw_json(draw)))
+        return structure_rule(draw.params) or window.rule(measure_draw(draw))
     return accept if window is not None else None
 
 

@@ -91,18 +91,44 @@ def measure(variant_json: dict) -> dict:
     }
 
 
+def measure_draw(draw) -> dict:
+    """measure(), read from a draw itself (params, answers, number style) rather than its JSON:
+    the same measures (tests/test_draw_screen.py), without writing every answer as JSON first.
+    A draw's class check (qgen.exam.draw.acceptor) runs once per try."""
+    entries = [e for a in draw.answers for e in a.entries(draw.number_style)]
+    decimals = [round(float(e.key), 12) for e in entries]  # an entry's "decimal" (0.0 for -0.0)
+    fractions = [e.key for e in entries if e.precision.exact and isinstance(e.key, Fraction) and e.key.denominator > 1]
+    by_name = {a.name: a for a in draw.answers}
+
+    def value(name, default=None):
+        answer = by_name.get(name)
+        return default if answer is None else answer.decimals()
+
+    return {
+        "inactive": _inactive(draw.params, value),
+        "zeros": sum(d == 0 for d in decimals),
+        "fractions": len(fractions),
+        "denominator": max((v.denominator for v in fractions), default=1),
+        "magnitude": max((abs(d) for d in decimals), default=0.0),
+    }
+
+
 def inactive_units(variant_json: dict) -> int:
     """ReLU units (or graph relu nodes, or entries of an elementwise ReLU gate) with input ≤ 0."""
-    params = variant_json["parameters"]
     values = {a["name"]: a["decimal"] for a in variant_json["answers"]}
+    return _inactive(variant_json["parameters"], values.get)
+
+
+def _inactive(params: dict, value) -> int:
+    """inactive_units from the parameters and value(name, default): an answer's decimals."""
     if "activations" in params:  # mlp: the pre-activations z1, z2, … are answers
         return sum(v <= 0 for l, act in enumerate(params["activations"], start=1) if act == "relu"
-                   for v in np.ravel(values.get(f"z{l}", [])))
+                   for v in np.ravel(value(f"z{l}", [])))
     if "nodes" in params:  # graph: a relu node at 0 had a negative input (kinks are never drawn)
-        return sum(values.get(n) == 0 for n, sub in params["nodes"].items() if sub.startswith("relu("))
+        return sum(value(n) == 0 for n, sub in params["nodes"].items() if sub.startswith("relu("))
     if params.get("activation") in ("relu", "leaky_relu"):
         if params.get("form") == "composition":  # f = φ(s), g = φ(t): a ReLU's 0 is an inactive unit
-            return sum(v == 0 for name in ("f", "g") for v in np.ravel(values.get(name, [])))
+            return sum(v == 0 for name in ("f", "g") for v in np.ravel(value(name, [])))
         return sum(float(Fraction(v)) < 0 for v in params.get("x") or [])
     return 0
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 
 from qgen.build import STARTS_FILE, VARIANT_MARKS, BuildResult, build, variant_starts
@@ -126,6 +127,21 @@ def _diagram_name(source: str) -> str:
     return new_diagram_cache().add(source)
 
 
+def answer_area(parts: list[dict], answer_space: str, working: str) -> str:
+    """A question's answer area on the sheet (partials/answer_area.tex): empty boxes laid out by
+    the answers' shapes, never a number, so with one structure per class it is the same for every
+    student, and it is rendered once per shape (the template is given no key to print)."""
+    shapes = tuple((p["label"], p["points"], p["layout"], p["rows"], p["cols"], p["room"]) for p in parts)
+    return _area(answer_space, working, shapes)
+
+
+@lru_cache(maxsize=256)
+def _area(answer_space: str, working: str, shapes: tuple) -> str:
+    parts = [{"label": label, "points": points, "layout": layout, "rows": rows, "cols": cols, "room": room,
+              "cells": [[None] * cols for _ in range(rows)]} for label, points, layout, rows, cols, room in shapes]
+    return render("partials/answer_area.tex", parts=parts, answer_space=answer_space, working=working)
+
+
 def _student_contexts(config: ExamConfig, exam: StudentExam, sides: tuple[str, ...]) -> dict[str, dict]:
     """side -> the template context of one student's part (computed once; only each question's
     text differs between the sides: the question, or its solution on the keys)."""
@@ -146,6 +162,8 @@ def _student_contexts(config: ExamConfig, exam: StudentExam, sides: tuple[str, .
             "answer_space": q.answer_space,
             "working": areas.working_room(parts),
         })
+        if "questions" in sides:
+            questions[-1]["area"] = answer_area(parts, q.answer_space, questions[-1]["working"])
     rows = [{"label": str(q["number"]), "parts": q["points_summary"], "points": points_text(c.points)}
             for q, c in zip(questions, config.questions)]
     tables = [rows[i:i + POINTS_PER_TABLE] for i in range(0, len(rows), POINTS_PER_TABLE)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -63,7 +63,16 @@ class Answer:
     choices: tuple[str, ...] = ()  # display "choice": the options' labels in order, such as ("1", "2")
 
     def entries(self, number_style: str) -> list[Entry]:
-        return entries(self.name, self.value, number_style)
+        """The entries (qgen.answers.entries), made once per number style: a draw's are read by the
+        reject rules, the class's checks, the manifest and the sheets."""
+        made = self.__dict__.setdefault("_entries", {})
+        if number_style not in made:
+            made[number_style] = tuple(entries(self.name, self.value, number_style))
+        return list(made[number_style])
+
+    def decimals(self):
+        """The value's decimals (answers.json's "decimal"): a number, or nested lists of them."""
+        return _nested(np.asarray(self.value, dtype=object), _decimal)
 
     def to_json(self, number_style: str) -> dict:
         arr = np.asarray(self.value, dtype=object)
@@ -72,7 +81,7 @@ class Answer:
             "name": self.name,
             "shape": list(arr.shape),
             "exact": _nested(arr, _exact_text) if exact else None,
-            "decimal": _nested(arr, _decimal),
+            "decimal": self.decimals(),
             "entries": [e.to_json() for e in self.entries(number_style)],
             **({"display": self.display} if self.display != "value" else {}),
             **({"choices": list(self.choices)} if self.choices else {}),
@@ -108,6 +117,14 @@ class Draw:
     diagram: str | None = None  # TikZ source, drawn once per distinct source and included
     number_style: str = "fraction"  # "fraction", "decimal" (given mode), "rounded" (calculator)
     notes: tuple[str, ...] = field(default=())  # what the key says of rounding (the rule is qgen.answers')
+
+
+class Screened(NamedTuple):
+    """What a screen (qgen.randomiser.SCREENS) reads of a draw before its oracle and contexts."""
+
+    params: dict
+    answers: tuple[Answer, ...]
+    number_style: str
 
 
 def round_to(value, digits: int = CALCULATOR_DIGITS) -> Fraction:

@@ -325,8 +325,28 @@ def draw_for_expression(graph: Graph, values: dict, mode: str) -> Draw:
     return _key(graph, values, solution, mode, params, _layout(graph))
 
 
+# The layout and picture depend on the graph alone (never on values): with same_structure a class
+# has one graph per question, so each process lays it out and renders it once. A few kept per
+# process (a practice set draws a structure per question); nobody changes a layout once made.
+_LAYOUTS: dict[Graph, dict] = {}
+_PICTURES: dict[Graph, str] = {}
+KEPT = 64
+
+
+def _kept(cache: dict, graph: Graph, make):
+    if graph not in cache:
+        if len(cache) >= KEPT:
+            cache.clear()
+        cache[graph] = make()
+    return cache[graph]
+
+
 def _layout(graph: Graph) -> dict:
-    return draw_layout(graph, _variables(graph), lambda node_id: _ref(graph, node_id))
+    return _kept(_LAYOUTS, graph, lambda: draw_layout(graph, _variables(graph), lambda node_id: _ref(graph, node_id)))
+
+
+def _picture(graph: Graph, layout: dict) -> str:
+    return _kept(_PICTURES, graph, lambda: render("diagrams/graph.tex", g=layout))
 
 
 def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, params: dict, layout: dict) -> Draw:
@@ -344,7 +364,7 @@ def _key(graph: Graph, values: dict, solution: ExpressionSolution, mode: str, pa
         + [Answer(f"df/d{v}", rf"\partial f/\partial {_math_name(v)}", solution.gradients[v])
            for v in _variables(graph)]
     )
-    diagram = render("diagrams/graph.tex", g=layout)
+    diagram = _picture(graph, layout)
     question = {
         "formula": _tree(graph, graph.output),
         "long": len(expression_text(graph, graph.output)) > 70,

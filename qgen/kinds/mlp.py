@@ -19,11 +19,11 @@ from qgen.engine.network import Layer, Network, NetworkSolution, solve_network
 from qgen.engine.network_check import PRINTED_TOL, check_network
 from qgen.errors import QgenError
 from qgen.kinds.base import (
-    RULE_ZERO_BIAS, Draw, Option, Redraw, bounded, parse_bool, parse_fraction, reject_zero_lines,
+    RULE_ZERO_BIAS, Draw, Option, Redraw, Screened, bounded, parse_bool, parse_fraction, reject_zero_lines,
     reject_zero_vector, round_to, split_sizes,
 )
 from qgen.kinds.mlp_context import (  # the key; constants the draw shares
-    LEAKY_ALPHA, MAX_PLACES, _key, _places, _printed, _sizes_of, _text, _texts,
+    LEAKY_ALPHA, MAX_PLACES, STYLES, _answers, _key, _places, _printed, _sizes_of, _text, _texts,
 )
 from qgen.kinds.mlp_extras import (
     EXTRA_OPTIONS, extra_numbers, extra_params, reject_extras, solve_with_extras,
@@ -296,7 +296,11 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
 variant_options = class_options  # drawn once per variant, kept through its redraws (the inactive count)
 
 
-def draw(rng: np.random.Generator, options: dict) -> Draw:
+def draw(rng: np.random.Generator, options: dict, screen=None) -> Draw:
+    """screen(draw): raises Redraw for a draw the caller would refuse (qgen.randomiser.SCREENS),
+    given the params, answers and number style before the oracle and the contexts are made: the
+    draw has used all its random numbers by then, so screening changes no draw, it only spares a
+    refused draw the oracle."""
     options = class_options(rng, options)
     sizes, mode, loss, bias = options["sizes"], options["mode"], options["loss"], options["bias"]
     acts, eta = _activations(options), options["learning_rate"]
@@ -328,7 +332,6 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
     reject_extras(net, sol, options)
     reject_inactive([v.z for v in sol.forward], acts, options["inactive"])
     reject_cancelled([g.da for g in sol.gradients[:-1]])
-    check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
 
     printed = _printed(net)
     params = {
@@ -339,7 +342,11 @@ def draw(rng: np.random.Generator, options: dict) -> Draw:
         "printed": {name: _texts(v) for name, v in printed.items()},
         **extra_params(options, velocities, _texts),
     }
-    return _key(net, sol, mode, params, options["input_gradient"])
+    answers = _answers(net, sol, loss, options["input_gradient"])
+    if screen is not None:
+        screen(Screened(params, answers, STYLES[mode]))
+    check_network(net, sol)  # the oracle: a VerificationError here is an engine bug, never a redraw
+    return _key(net, sol, mode, params, options["input_gradient"], answers)
 
 
 def draw_for_network(net: Network, mode: str) -> Draw:

@@ -4,6 +4,7 @@ solved, checked network (qgen.kinds.mlp draws and checks it)."""
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,18 +33,23 @@ def _sizes_of(net: Network) -> tuple[int, ...]:
     return (len(net.x),) + tuple(layer.linear.W.shape[0] for layer in net.layers)
 
 
-def _key(net: Network, sol: NetworkSolution, mode: str, params: dict, input_gradient: bool = False) -> Draw:
+STYLES = {"exact": "fraction", "given": "decimal", "calculator": "rounded", "float": "rounded"}  # mode -> number style
+
+
+def _key(net: Network, sol: NetworkSolution, mode: str, params: dict, input_gradient: bool = False,
+         answers: tuple[Answer, ...] | None = None) -> Draw:
     """Answers, template contexts, diagram and notes of a solved, checked network.
-    input_gradient: ∂L/∂x is asked too (weight decay and momentum are the network's own)."""
+    input_gradient: ∂L/∂x is asked too (weight decay and momentum are the network's own).
+    answers: _answers(net, sol, ...), if made already."""
     sizes, acts, loss = _sizes_of(net), tuple(layer.activation.name for layer in net.layers), net.loss.name
     given = {**_given_context(net, sizes, acts, loss, mode), "input_gradient": input_gradient}
     solution = {**given, **_solution_context(net, sol, loss)}
     if mode == "calculator":  # the printed inputs as the decimals they are: 0.60, not 0.6000
         given, solution = _printed_inputs(given), _printed_inputs(solution)
-    style = {"exact": "fraction", "given": "decimal", "calculator": "rounded", "float": "rounded"}[mode]
     biases = [layer.linear.b is not None for layer in net.layers]
-    return Draw(params, _answers(net, sol, loss, input_gradient), given, solution, _diagram(sizes, acts, loss, biases),
-                style, _notes(mode, loss, bool(_printed(net))))
+    answers = answers if answers is not None else _answers(net, sol, loss, input_gradient)
+    return Draw(params, answers, given, solution, _diagram(sizes, acts, loss, biases),
+                STYLES[mode], _notes(mode, loss, bool(_printed(net))))
 
 
 def _printed_inputs(context: dict) -> dict:
@@ -183,6 +189,12 @@ def _solution_context(net: Network, sol: NetworkSolution, loss: str) -> dict:
 def _diagram(sizes, acts, loss, biases) -> str:
     """TikZ of the network's shape only, so every variant of one shape shares one compiled picture.
     biases: per layer, whether it has b."""
+    return _shape_diagram(tuple(sizes), tuple(acts), loss, tuple(biases))
+
+
+@lru_cache(maxsize=64)
+def _shape_diagram(sizes: tuple, acts: tuple, loss: str, biases: tuple) -> str:
+    """Rendered once per shape and process: a class (same_structure) has one shape per question."""
     return render("diagrams/mlp.tex", sizes=list(sizes), acts=list(acts), loss=loss, biases=list(biases))
 
 

@@ -30,7 +30,7 @@ from qgen.engine.network import Layer, Network, solve_network
 from qgen.engine.network_check import check_network
 from qgen import shown
 from qgen.errors import VerificationError
-from qgen.kinds.base import Answer, Draw, Option, Redraw, parse_bool
+from qgen.kinds.base import Answer, Draw, Option, Redraw, Screened, parse_bool
 from qgen.numbers import Ln
 
 NAME = "softmax-ce"
@@ -72,18 +72,25 @@ def class_options(rng: np.random.Generator, options: dict) -> dict:
     return dict(options)
 
 
-def draw(rng: np.random.Generator, options: dict) -> Draw:
+def draw(rng: np.random.Generator, options: dict, screen=None) -> Draw:
+    """screen(draw): raises Redraw for a draw the caller would refuse (qgen.randomiser.SCREENS);
+    in given mode it runs before the engine's oracle (every number drawn by then, every reject
+    rule passed), so a refused draw does not pay for it."""
     n, mode = options["classes"], options["mode"]
     target = int(rng.integers(n))  # 0-based; printed 1-based
     shift = _shift(rng) if options["shift"] else 0
     if mode == "exact":
         counts = [int(rng.integers(1, COUNT_MAX + 1)) for _ in range(n)]
-        return build_exact(counts, shift, target, options["difficulty"])
-    scale, span = (10, GIVEN_RANGE) if mode == "given" else (100, CALCULATOR_RANGE)
-    logits = [Fraction(int(rng.integers(-span, span + 1)), scale) + shift for _ in range(n)]
-    if mode == "given":
-        return build_given(logits, shift, target, options["difficulty"])
-    return build_calculator(logits, shift, target, options["difficulty"])
+        drawn = build_exact(counts, shift, target, options["difficulty"])
+    else:
+        scale, span = (10, GIVEN_RANGE) if mode == "given" else (100, CALCULATOR_RANGE)
+        logits = [Fraction(int(rng.integers(-span, span + 1)), scale) + shift for _ in range(n)]
+        if mode == "given":
+            return build_given(logits, shift, target, options["difficulty"], screen)
+        drawn = build_calculator(logits, shift, target, options["difficulty"])
+    if screen is not None:
+        screen(drawn)
+    return drawn
 
 
 def _shift(rng: np.random.Generator) -> int:
@@ -125,8 +132,9 @@ def build_exact(counts: list[int], shift: int, target: int, difficulty: str) -> 
     return Draw(params, answers, question, solution, number_style="fraction")
 
 
-def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str) -> Draw:
-    """ŷ printed to 2 decimals summing to 1; L and δ computed from the printed values."""
+def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str, screen=None) -> Draw:
+    """ŷ printed to 2 decimals summing to 1; L and δ computed from the printed values.
+    screen: see draw (called before check_network, the shared oracle)."""
     n = len(logits)
     z = np.array(logits, dtype=object)
     true = _softmax(np.array(logits, dtype=float))
@@ -136,7 +144,7 @@ def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str
         raise Redraw("no printed probability of 0")
     _small_target(printed[target])
     y = _one_hot(n, target, Fraction)
-    sol = _solve(z, GivenSoftmaxCrossEntropy(y, printed))
+    net, sol = _engine(z, GivenSoftmaxCrossEntropy(y, printed))
     delta = sol.dx
     _reject(true, delta)
     _same("yhat", sol.yhat, printed)
@@ -166,6 +174,9 @@ def build_given(logits: list[Fraction], shift: int, target: int, difficulty: str
               "ln_100": _dec(log_100, LOG_DIGITS), "ln_100_yhat": [_dec(v, LOG_DIGITS) for v in logs]}
     notes = ("The softmax output is printed to 2 decimals (largest-remainder rounding, so it sums to 1); "
              "the key works from exactly these printed values.", shown.NOTE)
+    if screen is not None:
+        screen(Screened(params, answers, "decimal"))
+    check_network(net, sol)
     return Draw(params, answers, question, solution, number_style="decimal", notes=notes)
 
 
@@ -202,15 +213,20 @@ def build_calculator(logits: list[Fraction], shift: int, target: int, difficulty
 
 
 def _solve(z: np.ndarray, loss):
+    """The engine on a one-layer network whose input is z itself (_engine), checked by the oracle."""
+    net, sol = _engine(z, loss)
+    check_network(net, sol)
+    return sol
+
+
+def _engine(z: np.ndarray, loss):
     """The engine on a one-layer network whose input is z itself: x = z, W = I, no bias, identity
-    activation, then the softmax-CE gate. ∂L/∂x is then ∂L/∂z (sol.dx)."""
+    activation, then the softmax-CE gate. ∂L/∂x is then ∂L/∂z (sol.dx). Not checked yet."""
     n = len(z)
     one, zero = (Fraction(1), Fraction(0)) if isinstance(z[0], Fraction) else (1.0, 0.0)
     eye = np.array([[one if i == j else zero for j in range(n)] for i in range(n)], dtype=z.dtype)
     net = Network(z, (Layer(Linear(eye), Elementwise("identity")),), loss)
-    sol = solve_network(net)
-    check_network(net, sol)
-    return sol
+    return net, solve_network(net)
 
 
 def _reject(yhat, delta=None) -> None:
