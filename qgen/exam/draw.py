@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from qgen.errors import QgenError
 from qgen.exam.config import ExamConfig
-from qgen.exam.fairness import PROBES, make_window, measure, measure_draw, structure_rule
+from qgen.exam.fairness import PROBES, make_window, measure_draw, structure_rule
 from qgen.exam.roster import Student
 from qgen.exam.secrets import class_seed, question_seed, version_code
 from qgen.randomiser import Variant, child_seeds, draw_variant
@@ -61,10 +61,10 @@ def class_windows(config: ExamConfig, secret: bytes, workers: int | None = None)
 
 
 def _probe(job: tuple) -> dict | None:
-    """One probe's measures (fairness.measure), None if its options cannot be drawn."""
+    """One probe's measures (fairness.measure_draw), None if its options cannot be drawn."""
     kind, seed, options = job
     try:
-        return measure(draw_json(draw_variant(kind, seed, options, accept=_structure_ok).draw))
+        return measure_draw(draw_variant(kind, seed, options, accept=_structure_ok).draw)
     except QgenError:
         return None
 
