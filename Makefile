@@ -28,6 +28,7 @@ bench: $(STAMP) tex browser
 	$(PYTHON) bench/solve_speed.py
 	$(PYTHON) bench/generate_speed.py
 	$(PYTHON) bench/exam_speed.py
+	$(PYTHON) bench/prepare_speed.py
 	$(PYTHON) bench/cut_speed.py
 	$(PYTHON) bench/latex_costs.py
 	$(PYTHON) bench/html_page.py
