@@ -240,13 +240,7 @@ def shown_codes(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]
                     if saved:
                         current = saved.pop()
                 elif kind == _DO:
-                    form = xobjects.get("/" + op[1].decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
-                    if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
-                        if form.objgen not in forms_seen:
-                            forms_seen[form.objgen] = {}
-                            forms_seen[form.objgen] = shown_codes(form.read_bytes(), form, forms_seen)
-                        for key, codes in forms_seen[form.objgen].items():
-                            found.setdefault(key, set()).update(codes)
+                    _add_form(op[1], xobjects, forms_seen, found)
                 else:
                     raise Unreadable("an inline image")
     for name, sets in shown.items():
@@ -254,6 +248,17 @@ def shown_codes(content: bytes, owner, forms_seen: dict) -> dict[tuple, set[int]
         if isinstance(font, pikepdf.Dictionary):
             found.setdefault(font.objgen, set()).update(*sets)
     return found
+
+
+def _add_form(name: bytes, xobjects, forms_seen: dict, found: dict) -> None:
+    """The codes a form XObject `name` (a Do) shows, read once per form, added to `found`."""
+    form = xobjects.get("/" + name.decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
+    if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+        if form.objgen not in forms_seen:
+            forms_seen[form.objgen] = {}  # a form that shows itself: read as empty
+            forms_seen[form.objgen] = shown_codes(form.read_bytes(), form, forms_seen)
+        for key, codes in forms_seen[form.objgen].items():
+            found.setdefault(key, set()).update(codes)
 
 
 def _shown_whole(content: bytes, fonts, xobjects, forms_seen: dict) -> dict[tuple, set[int]]:
@@ -268,13 +273,7 @@ def _shown_whole(content: bytes, fonts, xobjects, forms_seen: dict) -> dict[tupl
         elif tf:
             current = name
         elif do:
-            form = xobjects.get("/" + name.decode("latin-1")) if isinstance(xobjects, pikepdf.Dictionary) else None
-            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
-                if form.objgen not in forms_seen:
-                    forms_seen[form.objgen] = {}
-                    forms_seen[form.objgen] = shown_codes(form.read_bytes(), form, forms_seen)
-                for key, codes in forms_seen[form.objgen].items():
-                    found.setdefault(key, set()).update(codes)
+            _add_form(name, xobjects, forms_seen, found)
         elif hexstring and current is not None:
             digits = re.sub(rb"\s", b"", hexstring)
             raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
