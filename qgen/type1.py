@@ -9,6 +9,7 @@ program as it was. The charstrings are interpreted by fontTools (qgen.pdf_fonts)
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,7 +50,11 @@ def _powers(a: int) -> np.ndarray:
     return powers
 
 
-_POWERS: list[np.ndarray] = []  # A**j and A**-j (mod 2**16), j < _PERIOD: made when first needed
+@functools.cache
+def _power_tables() -> tuple[np.ndarray, np.ndarray]:
+    """A**j and A**-j (mod 2**16), j < _PERIOD: made when first needed (once per process; two
+    threads that ask at once may each make them, and get equal tables)."""
+    return _powers(_A), _powers(pow(_A, -1, 1 << 16))
 
 
 def decrypt(data: bytes, r: int) -> bytes:
@@ -64,9 +69,7 @@ def decrypt(data: bytes, r: int) -> bytes:
             out[i] = c ^ (r >> 8)
             r = ((c + r) * _A + _C) & 0xFFFF
         return bytes(out)
-    if not _POWERS:
-        _POWERS.extend([_powers(_A), _powers(pow(_A, -1, 1 << 16))])
-    power, inverse = _POWERS
+    power, inverse = _power_tables()
     c = np.frombuffer(data, dtype=np.uint8).astype(np.uint64)
     at = np.arange(len(data), dtype=np.uint64) & (_PERIOD - 1)
     terms = (inverse[at] * ((c * _A + _C) & 0xFFFF)) & 0xFFFF

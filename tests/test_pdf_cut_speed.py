@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import textwrap
 
 import pikepdf
 import pytest
@@ -105,3 +108,29 @@ def test_decryption_gives_the_bytes_of_the_plain_loop(size):
     data = random.Random(size).randbytes(size)
     for key in (55665, 4330, 0, 0xFFFF):
         assert type1.decrypt(data, key) == _decrypt(data, key)
+
+
+def test_decryption_tables_made_by_threads_at_once_in_a_new_process():
+    """A class under qgen.exam.prepare.POOL_MIN_STUDENTS is cut in threads: their first
+    decryptions, at once in a fresh process, must each give the plain loop's bytes (a race on the
+    tables made when first needed once broke every later decryption, and the fonts stayed as
+    pdfTeX wrote them)."""
+    script = textwrap.dedent("""
+        import sys, threading
+        sys.setswitchinterval(1e-6)  # threads switch inside the tables' making, as they can in a build
+        from qgen import type1
+        data = bytes(range(256)) * 40
+        barrier, results = threading.Barrier(8), []
+        def one():
+            barrier.wait()
+            results.append(type1.decrypt(data, 55665))
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(len(results), len(set(results)), results[0].hex())
+    """)
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+        count, distinct, first = out.stdout.split()
+        assert (count, distinct) == ("8", "1"), out.stderr
+        assert bytes.fromhex(first) == _decrypt(bytes(range(256)) * 40, 55665)
