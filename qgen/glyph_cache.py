@@ -18,17 +18,13 @@ the time.
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
-import tempfile
-import time
 from pathlib import Path
 
-from qgen.tex_formats import cache_root
+from qgen.cache_files import cache_root, write_whole
 
 _MAGIC = b"qgen-glyphs 1\n"
 _KEY = 16  # bytes of a glyph's key (BLAKE2b of its name and stored charstring)
-_STALE = 3600  # seconds after which a temporary file left by a killed process is removed
 
 
 def font_key(base: str, private: bytes, subrs: dict[int, bytes]) -> str:
@@ -83,30 +79,9 @@ def store(font: str, glyphs: dict[bytes, bytes]) -> None:
     glyphs = {k: v for k, v in glyphs.items() if len(k) == _KEY and len(v) < 1 << 16}
     if not glyphs:
         return
-    folder = _folder()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         merged = {**load(font), **glyphs}
         body = _MAGIC + b"".join(k + struct.pack(">H", len(v)) + v for k, v in sorted(merged.items()))
-        handle, temporary = tempfile.mkstemp(prefix=f".{font}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as f:
-                f.write(body + hashlib.sha256(body).digest())
-            os.replace(temporary, folder / font)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        _sweep(folder)
+        write_whole(_folder() / font, body + hashlib.sha256(body).digest())
     except OSError:
         pass
-
-
-def _sweep(folder: Path) -> None:
-    """Temporary files of processes killed while writing (older than an hour)."""
-    now = time.time()
-    for path in folder.glob(".*.tmp"):
-        try:
-            if now - path.stat().st_mtime > _STALE:
-                path.unlink()
-        except OSError:
-            pass

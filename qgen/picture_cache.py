@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from qgen.tex_formats import cache_root, format_key
+from qgen.cache_files import cache_root, keep_newest, write_whole
+from qgen.tex_formats import format_key
 
 MAX_GROUPS = 256
 _ENTRY = re.compile(r"[0-9a-f]{32}\.pdf")
@@ -54,32 +54,8 @@ def _is_valid(pdf: bytes, valid: Callable[[bytes], bool]) -> bool:
 
 
 def _store(path: Path, pdf: bytes) -> None:
-    """Write the entry whole or not at all (a temporary file renamed), then prune."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(pdf)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _prune(path.parent)
+        write_whole(path, pdf)
+        keep_newest(path.parent, _ENTRY.fullmatch, MAX_GROUPS)
     except OSError:
         pass  # a read-only or full cache: the next build compiles again
-
-
-def _prune(folder: Path) -> None:
-    entries = []
-    for entry in os.scandir(folder):
-        if _ENTRY.fullmatch(entry.name):
-            try:
-                entries.append((entry.stat().st_mtime_ns, entry.path))
-            except OSError:
-                pass
-    for _, old in sorted(entries)[: max(0, len(entries) - MAX_GROUPS)]:
-        try:
-            os.unlink(old)
-        except OSError:
-            pass

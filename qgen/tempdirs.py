@@ -22,6 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from qgen.cache_files import cache_root
 from qgen.errors import QgenError
 
 LATEX_PREFIX = "qgen-latex-"  # LaTeX's build folders in the system temp folder (qgen.build)
@@ -53,7 +54,7 @@ def forget(path: Path) -> None:
 
 def _registry() -> Path:
     """$QGEN_CACHE/running (the cache of qgen.build, default ~/.cache/qgen)."""
-    return Path(os.environ.get("QGEN_CACHE") or Path.home() / ".cache" / "qgen") / "running"
+    return cache_root() / "running"
 
 
 def _register(path: Path) -> Path | None:

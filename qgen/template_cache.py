@@ -21,6 +21,8 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket
 
+from qgen.cache_files import cache_root
+
 SETTINGS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
             "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
             "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
@@ -29,7 +31,7 @@ SETTINGS = ("block_start_string", "block_end_string", "variable_start_string", "
 
 def cache_dir() -> Path:
     """$QGEN_CACHE/templates, else ~/.cache/qgen/templates (read each time: tests change it)."""
-    return Path(os.environ.get("QGEN_CACHE") or Path.home() / ".cache" / "qgen") / "templates"
+    return cache_root() / "templates"
 
 
 def fingerprint(env: jinja2.Environment) -> str:

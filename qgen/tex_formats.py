@@ -16,15 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from qgen import tempdirs
+from qgen.cache_files import cache_root, keep_newest  # cache_root: formats live in its `formats` folder
 from qgen.tempdirs import LATEX_PREFIX  # build folders: qgen-latex-<pid>-<random>
 from qgen.tex_run import ENGINE, run_tex
 
 MAX_FORMATS = 16  # formats are ~7 MB each; the least recently used beyond this are removed
-
-
-def cache_root() -> Path:
-    """$QGEN_CACHE, else ~/.cache/qgen; formats live in its `formats` folder."""
-    return Path(os.environ.get("QGEN_CACHE") or Path.home() / ".cache" / "qgen")
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +134,5 @@ def forget_format(fmt: Path) -> None:
 
 
 def _prune_formats(folder: Path) -> None:
-    formats = sorted(folder.glob("*.fmt"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in formats[MAX_FORMATS:]:
-        old.unlink(missing_ok=True)
+    keep_newest(folder, lambda name: name.endswith(".fmt"), MAX_FORMATS)
 

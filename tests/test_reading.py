@@ -92,6 +92,7 @@ ALLOWED = {
     "exam/init.py": "creates the starter exam.toml and roster.csv (mode x: written, never read)",
     "tempdirs.py": "writes its registry entries (read back through the reader)",
     "picture_cache.py": "its own entries in cache_root()/pictures (PDFs qgen compiled), checked before use",
+    "cache_files.py": "writes a cache entry whole (a temporary file it made, renamed), never reads one",
 }
 # path.open/read_text/read_bytes, json.load, tomllib.load, os.open/fdopen, click.File; and open()
 METHODS = {"open", "read_text", "read_bytes", "load", "fdopen", "File", "FileType"}
